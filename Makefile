@@ -1,0 +1,73 @@
+# deptwatch — every command bootstraps what it needs (a local virtualenv in .venv).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Lambda runs Python 3.12: prefer a working python3.12 (also pyenv's), fall back to python3 (>= 3.11).
+PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/python3.12 2>/dev/null) python3; do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo "$$p"; break; }; done)
+ARGS ?=
+
+.PHONY: help install run demo test lint format typecheck requirements template build deploy bench clean
+
+help:
+	@echo "make run | demo | test | lint | build | deploy | bench"
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "deptwatch needs Python 3.11 or newer (3.12 preferred) on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+## The whole pipeline on the local (moto) stack, polling the live upstream APIs.
+run: $(BIN)/.installed
+	@$(BIN)/deptwatch run $(ARGS)
+
+## The same pipeline offline, with the upstream served from recorded responses shipped in the repo.
+demo: $(BIN)/.installed
+	@$(BIN)/deptwatch run --offline $(ARGS)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m infra.template_check
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy shared functions infra
+
+## Regenerate the files derived from a single source of truth (pinned layer requirements, per-department topics).
+requirements: $(BIN)/.installed
+	$(BIN)/python -m infra.requirements --write
+
+template: $(BIN)/.installed
+	$(BIN)/python -m infra.template_topics --write
+
+# aws-sam-cli pins its own boto3/pydantic, so it lives in its own virtualenv.
+SAM_VENV := .venv-sam
+$(SAM_VENV)/.installed:
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
+	@touch $@
+
+build: $(SAM_VENV)/.installed
+	PATH="$(dir $(PYTHON)):$$PATH" $(SAM_VENV)/bin/sam build
+	@test -f .aws-sam/build/SharedLayer/python/shared/__init__.py
+	@test -f .aws-sam/build/FetcherFunction/functions/fetcher/app.py
+
+deploy: build
+	$(SAM_VENV)/bin/sam deploy $(ARGS)
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .ruff_cache .mypy_cache
