@@ -1,0 +1,54 @@
+"""Scheduled Lambda: polls every configured source once and puts the raw records on the queue."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws import aws_client
+from shared.departments import select
+from shared.fetching import PollWindow, Poller
+from shared.http import UpstreamClient
+from shared.observability import emit_counts, logger, metrics
+from shared.queueing import RawRecordQueue
+from shared.settings import fetcher_settings
+from shared.sources import select_sources
+from shared.storage import WatermarkStore
+from shared.timeutil import utc_now
+
+DEADLINE_MARGIN_SECONDS = 10
+
+
+@cache
+def _http() -> UpstreamClient:
+    return UpstreamClient(origin_overrides=fetcher_settings().UPSTREAM_OVERRIDES)
+
+
+@cache
+def _poller() -> Poller:
+    settings = fetcher_settings()
+    return Poller(
+        http=_http(),
+        queue=RawRecordQueue(aws_client("sqs"), settings.RAW_RECORDS_QUEUE_URL),
+        watermarks=WatermarkStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME),
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    settings = fetcher_settings()
+    _http().deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
+    window = PollWindow(overlap=timedelta(days=settings.OVERLAP_DAYS), backfill=timedelta(days=settings.BACKFILL_DAYS))
+    reports = _poller().poll(select_sources(settings.SOURCES), select(settings.DEPARTMENTS), window, utc_now())
+    emit_counts("RecordsQueued", {(r.source, "queued"): r.queued for r in reports})
+    emit_counts("SourcePolls", {(r.source, "ok" if r.ok else "failed"): 1 for r in reports})
+    return {
+        "sources": [
+            {"source": r.source, "since": r.since.isoformat(), "queued": r.queued, "error": r.error} for r in reports
+        ]
+    }

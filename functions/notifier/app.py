@@ -1,0 +1,51 @@
+"""DynamoDB-stream Lambda: publishes each new item version to its department's SNS topic, exactly once."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws import aws_client
+from shared.notifying import Notifier, change_from_stream_record
+from shared.observability import logger, metrics
+from shared.publishing import SnsPublisher
+from shared.settings import notifier_settings
+from shared.storage import PublishLedger
+
+batch = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+class NotificationFailedError(RuntimeError):
+    pass
+
+
+@cache
+def _notifier() -> Notifier:
+    settings = notifier_settings()
+    return Notifier(
+        ledger=PublishLedger(aws_client("dynamodb"), settings.STATE_TABLE_NAME, settings.LEDGER_LEASE_SECONDS),
+        publisher=SnsPublisher(aws_client("sns")),
+        topic_arn_prefix=settings.TOPIC_ARN_PREFIX,
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Publishing is batched across records (PublishBatch), so it happens first; BatchProcessor then reports the
+    # records whose notifications failed, and the stream retries from the first of them.
+    result = _notifier().notify([change_from_stream_record(r) for r in DynamoDBStreamEvent(event).records])
+    metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
+    failed = result.failed
+
+    def settle(record: DynamoDBRecord) -> None:
+        reason = failed.get(record.dynamodb.sequence_number if record.dynamodb else "")
+        if reason:
+            raise NotificationFailedError(reason)
+
+    return process_partial_response(event=event, record_handler=settle, processor=batch, context=context)

@@ -1,0 +1,43 @@
+"""SQS Lambda: validates and normalises each raw record and writes its item only when it is new or changed."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.aws import aws_client
+from shared.observability import emit_counts, logger, metrics
+from shared.processing import RecordProcessor
+from shared.queueing import DeadLetterQueue
+from shared.settings import processor_settings
+from shared.storage import ItemStore
+
+batch = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def _processor() -> RecordProcessor:
+    settings = processor_settings()
+    return RecordProcessor(
+        store=ItemStore(aws_client("dynamodb"), settings.ITEMS_TABLE_NAME),
+        dead_letters=DeadLetterQueue(aws_client("sqs"), settings.DEAD_LETTER_QUEUE_URL),
+    )
+
+
+def _process(record: SQSRecord) -> None:
+    _processor().process(record.body)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    processor = _processor()
+    processor.counts.clear()
+    try:
+        return process_partial_response(event=event, record_handler=_process, processor=batch, context=context)
+    finally:
+        emit_counts("Records", processor.counts)

@@ -1,0 +1,556 @@
+"""The local stack: template.yaml's resources created in moto, and the three functions run in-process.
+
+moto cannot run Lambda code without Docker and its own event-source mappings interfere, so this module emulates
+what AWS does around our handlers, with the same batch semantics:
+- the schedule: the fetcher is invoked with a "Scheduled Event" payload;
+- the SQS mapping: batches of up to BatchSize real messages; successes deleted, reported failures visible again
+  (the visibility timeout is taken as elapsed), redrive to the DLQ by SQS after maxReceiveCount; an exception from the
+  handler fails the whole batch;
+- the stream mapping: batches of real stream records; on a partial failure the batch is retried from the first
+  failed record, an exception bisects the batch, and after MaximumRetryAttempts the records go to the OnFailure queue.
+
+Import this module before any boto3 client is created (moto must patch botocore first).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import moto  # noqa: F401  (imported before boto3 clients exist, so that they are mocked)
+from moto import mock_aws
+
+REGION = "eu-west-2"
+ACCOUNT_ID = "123456789012"
+STACK_NAME = "deptwatch-local"
+TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+
+LOCAL_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 (moto's dummy credentials)
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    # moto's DynamoDB Streams answer 404 with botocore's account-id endpoints (see platform notes).
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+    "POWERTOOLS_METRICS_NAMESPACE": "Deptwatch",
+    "POWERTOOLS_SERVICE_NAME": "deptwatch",
+}
+
+
+def use_local_environment() -> None:
+    """Point boto3 at moto: dummy credentials, one region, and no real endpoint ever."""
+    os.environ.update(LOCAL_ENVIRONMENT)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        os.environ.pop(name, None)
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools and our handlers read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 512
+    timeout_seconds: int = 30
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    invoked_function_arn: str = ""
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    handler: str
+    timeout: int
+    environment: dict[str, str]
+    events: dict[str, dict[str, Any]]
+
+    def load(self) -> Callable[[dict[str, Any], Any], Any]:
+        module_name, _, attribute = self.handler.rpartition(".")
+        module = __import__(module_name, fromlist=[attribute])
+        return getattr(module, attribute)  # type: ignore[no-any-return]
+
+
+@dataclass
+class StreamMapping:
+    function: FunctionSpec
+    stream_arn: str
+    batch_size: int
+    max_retries: int
+    bisect: bool
+    on_failure_queue_url: str | None
+    iterators: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class QueueMapping:
+    function: FunctionSpec
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+
+
+class LocalStack:
+    """template.yaml deployed into moto (which must be active: see `local_stack()`), and its functions run here."""
+
+    def __init__(self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE) -> None:
+        from infra.cfn_yaml import load_template
+        from shared.aws import aws_client
+
+        self.template = load_template(template)
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()
+        }
+        self.parameters.update(parameters or {})
+        self.sqs = aws_client("sqs")
+        self.dynamodb = aws_client("dynamodb")
+        self.streams = aws_client("dynamodbstreams")
+        self.sns = aws_client("sns")
+        self.physical: dict[str, dict[str, str]] = {}
+        """Logical id → {"Ref": …, "Arn": …, "StreamArn": …}."""
+        self.functions: dict[str, FunctionSpec] = {}
+        self.queue_mappings: list[QueueMapping] = []
+        self.stream_mappings: list[StreamMapping] = []
+        self.inboxes: dict[str, str] = {}
+        """Topic ARN → URL of the SQS queue subscribed to it, that shows what a subscriber receives."""
+
+    # -- deployment -------------------------------------------------------------------------------------------------
+
+    def deploy(self, extra_environment: dict[str, str] | None = None) -> LocalStack:
+        resources = self.template["Resources"]
+        for kind, create in (
+            ("AWS::SQS::Queue", self._create_queue),
+            ("AWS::DynamoDB::Table", self._create_table),
+            ("AWS::SNS::Topic", self._create_topic),
+        ):
+            # Queues that are others' dead-letter targets first, so that RedrivePolicy can point at them.
+            ordered = sorted(
+                (lid for lid, r in resources.items() if r["Type"] == kind),
+                key=lambda lid: "RedrivePolicy" in resources[lid].get("Properties", {}),
+            )
+            for logical_id in ordered:
+                create(logical_id, resources[logical_id].get("Properties", {}))
+        for logical_id, resource in resources.items():
+            if resource["Type"] == "AWS::Serverless::Function":
+                self._register_function(logical_id, resource.get("Properties", {}))
+        environment: dict[str, str] = {}
+        for spec in self.functions.values():
+            for name, value in spec.environment.items():
+                if environment.get(name, value) != value:
+                    raise ValueError(f"functions disagree on {name}: in-process they share one environment")
+                environment[name] = value
+        environment.update(extra_environment or {})
+        os.environ.update(environment)
+        _forget_cached_configuration()
+        return self
+
+    def output(self, name: str) -> str:
+        return str(self._resolve(self.template["Outputs"][name]["Value"]))
+
+    def topic_arns(self) -> dict[str, str]:
+        """Department slug → topic ARN, from the topics' `department` tags."""
+        arns = {}
+        for logical_id, resource in self.template["Resources"].items():
+            if resource["Type"] == "AWS::SNS::Topic":
+                tags = {t["Key"]: t["Value"] for t in resource["Properties"].get("Tags", [])}
+                arns[tags["department"]] = self.physical[logical_id]["Ref"]
+        return arns
+
+    def _create_queue(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = self._resolve(properties.get("QueueName")) or f"{STACK_NAME}-{logical_id}"
+        attributes = {"VisibilityTimeout": str(properties.get("VisibilityTimeout", 30))}
+        if "MessageRetentionPeriod" in properties:
+            attributes["MessageRetentionPeriod"] = str(properties["MessageRetentionPeriod"])
+        if "RedrivePolicy" in properties:
+            attributes["RedrivePolicy"] = json.dumps(self._resolve(properties["RedrivePolicy"]))
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.physical[logical_id] = {"Ref": url, "Arn": arn, "QueueName": name, "QueueUrl": url}
+
+    def _create_table(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = self._resolve(properties.get("TableName")) or f"{STACK_NAME}-{logical_id}"
+        arguments: dict[str, Any] = {
+            "TableName": name,
+            "KeySchema": properties["KeySchema"],
+            "AttributeDefinitions": properties["AttributeDefinitions"],
+            "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if "StreamSpecification" in properties:
+            arguments["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
+        table = self.dynamodb.create_table(**arguments)["TableDescription"]
+        self.physical[logical_id] = {"Ref": name, "Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn", "")}
+
+    def _create_topic(self, logical_id: str, properties: dict[str, Any]) -> None:
+        name = self._resolve(properties.get("TopicName")) or f"{STACK_NAME}-{logical_id}"
+        arn = self.sns.create_topic(Name=name)["TopicArn"]
+        self.physical[logical_id] = {"Ref": arn, "TopicName": name, "TopicArn": arn}
+
+    def _register_function(self, logical_id: str, properties: dict[str, Any]) -> None:
+        globals_ = self.template.get("Globals", {}).get("Function", {})
+        environment = {
+            **globals_.get("Environment", {}).get("Variables", {}),
+            **properties.get("Environment", {}).get("Variables", {}),
+        }
+        spec = FunctionSpec(
+            logical_id=logical_id,
+            handler=properties["Handler"],
+            timeout=int(properties.get("Timeout", globals_.get("Timeout", 3))),
+            environment={name: str(self._resolve(value)) for name, value in environment.items()},
+            events=properties.get("Events", {}),
+        )
+        self.functions[logical_id] = spec
+        for event in spec.events.values():
+            event_properties = event.get("Properties", {})
+            if event["Type"] == "SQS":
+                queue_arn = self._resolve(event_properties["Queue"])
+                queue_url = next(p["Ref"] for p in self.physical.values() if p.get("Arn") == queue_arn)
+                self.queue_mappings.append(
+                    QueueMapping(spec, queue_url, queue_arn, int(event_properties.get("BatchSize", 10)))
+                )
+            elif event["Type"] == "DynamoDB":
+                destination = event_properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                destination_arn = self._resolve(destination) if destination else None
+                self.stream_mappings.append(
+                    StreamMapping(
+                        function=spec,
+                        stream_arn=self._resolve(event_properties["Stream"]),
+                        batch_size=int(event_properties.get("BatchSize", 100)),
+                        max_retries=int(event_properties.get("MaximumRetryAttempts", 3)),
+                        bisect=bool(event_properties.get("BisectBatchOnFunctionError", False)),
+                        on_failure_queue_url=next(
+                            (p["Ref"] for p in self.physical.values() if p.get("Arn") == destination_arn), None
+                        ),
+                    )
+                )
+
+    def _resolve(self, value: Any) -> Any:
+        """CloudFormation intrinsics, as far as the template uses them."""
+        if isinstance(value, list):
+            return [self._resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            return self._ref(value["Ref"])
+        if "Fn::GetAtt" in value:
+            target, attribute = value["Fn::GetAtt"]
+            return self.physical[target][attribute]
+        if "Fn::Sub" in value:
+            text = value["Fn::Sub"]
+            variables: dict[str, Any] = {}
+            if isinstance(text, list):
+                text, variables = text[0], {k: self._resolve(v) for k, v in text[1].items()}
+            return _substitute(text, lambda name: variables[name] if name in variables else self._sub_name(name))
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(p) for p in self._resolve(parts))
+        return {k: self._resolve(v) for k, v in value.items()}
+
+    def _ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::StackName": STACK_NAME,
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.physical[name]["Ref"]
+
+    def _sub_name(self, name: str) -> str:
+        if "." in name and not name.startswith("AWS::"):
+            target, attribute = name.split(".", 1)
+            return self.physical[target][attribute]
+        return self._ref(name)
+
+    # -- running ----------------------------------------------------------------------------------------------------
+
+    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+        spec = self.functions[logical_id]
+        context = LambdaContext(
+            function_name=f"{STACK_NAME}-{logical_id}",
+            timeout_seconds=spec.timeout,
+            invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{STACK_NAME}-{logical_id}",
+        )
+        return spec.load()(event, context)
+
+    def run_schedule(self) -> Any:
+        """The fetcher's schedule firing once."""
+        fetcher = next(s for s in self.functions.values() if any(e["Type"] == "Schedule" for e in s.events.values()))
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": REGION,
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{STACK_NAME}-poll"],
+            "detail": {},
+        }
+        return self.invoke(fetcher.logical_id, event)
+
+    def drain(self, max_rounds: int = 200) -> None:
+        """Run the SQS and stream mappings until nothing is left to do."""
+        for _ in range(max_rounds):
+            busy = any([self.pump_queue(m) for m in self.queue_mappings])
+            busy = any([self.pump_stream(m) for m in self.stream_mappings]) or busy
+            if not busy:
+                return
+        raise RuntimeError(f"the local pipeline was still busy after {max_rounds} rounds")
+
+    def pump_queue(self, mapping: QueueMapping) -> bool:
+        """One batch from the queue through its function; False when the queue had nothing to give."""
+        messages = self.sqs.receive_message(
+            QueueUrl=mapping.queue_url,
+            MaxNumberOfMessages=min(mapping.batch_size, 10),
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return False
+        event = {"Records": [self._sqs_record(m, mapping.queue_arn) for m in messages]}
+        try:
+            response = self.invoke(mapping.function.logical_id, event) or {}
+            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        except Exception:  # the whole batch failed: every message comes back
+            failed = {m["MessageId"] for m in messages}
+        for message in messages:
+            if message["MessageId"] in failed:
+                # As if the visibility timeout had elapsed: the message is received again (or redriven).
+                self.sqs.change_message_visibility(
+                    QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                self.sqs.delete_message(QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return True
+
+    @staticmethod
+    def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {
+                name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message["MD5OfBody"],
+            "eventSource": "aws:sqs",
+            "eventSourceARN": queue_arn,
+            "awsRegion": REGION,
+        }
+
+    def read_stream(self, mapping: StreamMapping) -> list[dict[str, Any]]:
+        """The next records of every shard, shaped as Lambda delivers them."""
+        records: list[dict[str, Any]] = []
+        shards = self.streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in mapping.iterators:
+                mapping.iterators[shard_id] = self.streams.get_shard_iterator(
+                    StreamArn=mapping.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            response = self.streams.get_records(ShardIterator=mapping.iterators[shard_id], Limit=1000)
+            mapping.iterators[shard_id] = response["NextShardIterator"]
+            records += [self._stream_record(r, mapping.stream_arn) for r in response["Records"]]
+        return records
+
+    @staticmethod
+    def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+        stream = dict(record["dynamodb"])
+        created = stream.get("ApproximateCreationDateTime")
+        if isinstance(created, datetime):
+            stream["ApproximateCreationDateTime"] = int(created.timestamp())
+        return {**record, "dynamodb": stream, "eventVersion": "1.1", "awsRegion": REGION, "eventSourceARN": stream_arn}
+
+    def pump_stream(self, mapping: StreamMapping) -> bool:
+        records = self.read_stream(mapping)
+        for start in range(0, len(records), mapping.batch_size):
+            self._deliver_stream_batch(mapping, records[start : start + mapping.batch_size], mapping.max_retries)
+        return bool(records)
+
+    def _deliver_stream_batch(self, mapping: StreamMapping, batch: list[dict[str, Any]], retries_left: int) -> None:
+        attempts = 0
+        while batch:
+            try:
+                response = self.invoke(mapping.function.logical_id, {"Records": batch}) or {}
+            except Exception:
+                if mapping.bisect and len(batch) > 1:
+                    middle = len(batch) // 2
+                    self._deliver_stream_batch(mapping, batch[:middle], retries_left - attempts - 1)
+                    self._deliver_stream_batch(mapping, batch[middle:], retries_left - attempts - 1)
+                    return
+                failed_from = 0
+            else:
+                failures = [f["itemIdentifier"] for f in response.get("batchItemFailures", [])]
+                if not failures:
+                    return
+                sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in batch]
+                failed_from = min(sequence_numbers.index(f) for f in failures if f in sequence_numbers)
+            attempts += 1
+            batch = batch[failed_from:]
+            if attempts > retries_left:
+                self._send_to_on_failure(mapping, batch)
+                return
+
+    def _send_to_on_failure(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:
+        if not mapping.on_failure_queue_url:
+            return
+        first, last = batch[0]["dynamodb"], batch[-1]["dynamodb"]
+        self.sqs.send_message(
+            QueueUrl=mapping.on_failure_queue_url,
+            MessageBody=json.dumps(
+                {
+                    "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": mapping.function.logical_id},
+                    "DDBStreamBatchInfo": {
+                        "streamArn": mapping.stream_arn,
+                        "startSequenceNumber": first["SequenceNumber"],
+                        "endSequenceNumber": last["SequenceNumber"],
+                        "batchSize": len(batch),
+                    },
+                }
+            ),
+        )
+
+    # -- what subscribers see ---------------------------------------------------------------------------------------
+
+    def subscribe_inboxes(self) -> None:
+        """One SQS queue per department topic, subscribed as a subscriber would be, to show what is delivered."""
+        for slug, arn in self.topic_arns().items():
+            url = self.sqs.create_queue(QueueName=f"inbox-{slug}"[:80])["QueueUrl"]
+            queue_arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            self.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
+            self.inboxes[arn] = url
+
+    def collect_deliveries(self) -> list[Delivery]:
+        """Everything delivered to the inboxes since the last call, in publish order per topic."""
+        deliveries = []
+        emails = _email_renderings()
+        for arn, url in self.inboxes.items():
+            while True:
+                messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+                    "Messages", []
+                )
+                if not messages:
+                    break
+                for message in messages:
+                    envelope = json.loads(message["Body"])
+                    deliveries.append(
+                        Delivery(
+                            topic_arn=arn,
+                            message_id=envelope["MessageId"],
+                            subject=envelope.get("Subject"),
+                            attributes={k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
+                            message=json.loads(envelope["Message"]),
+                            email=emails.get(envelope["MessageId"], ""),
+                        )
+                    )
+                self.sqs.delete_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+                )
+        return deliveries
+
+    def dead_letters(self, output: str = "DeadLetterQueueUrl") -> list[dict[str, Any]]:
+        """The messages on a dead-letter queue (left there: they are only made visible again)."""
+        url = self.output(output)
+        messages = self.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        for message in messages:
+            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+        return messages
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic_arn: str
+    message_id: str
+    subject: str | None
+    attributes: dict[str, str]
+    message: dict[str, Any]
+    email: str
+
+    @property
+    def department(self) -> str:
+        return self.attributes.get("department") or self.topic_arn.rsplit(":", 1)[-1]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "topic_arn": self.topic_arn,
+            "department": self.department,
+            "attributes": self.attributes,
+            "message": self.message,
+            "email": self.email,
+        }
+
+
+def _email_renderings() -> dict[str, str]:
+    """Message id → the `email` text of each published message, as SNS sends it to an email subscriber.
+
+    moto does not deliver email, so this reads what moto recorded of each publish.
+    """
+    from moto.sns.models import sns_backends
+
+    renderings = {}
+    for topic in sns_backends[ACCOUNT_ID][REGION].topics.values():
+        for message_id, message, *_ in topic.sent_notifications:
+            try:
+                renderings[message_id] = json.loads(message)["email"]
+            except (ValueError, KeyError, TypeError):
+                renderings[message_id] = message
+    return renderings
+
+
+def _substitute(text: str, lookup: Callable[[str], Any]) -> str:
+    import re
+
+    return re.sub(r"\$\{([^}!][^}]*)\}", lambda m: str(lookup(m.group(1))), text)
+
+
+def _forget_cached_configuration() -> None:
+    """Settings and clients are cached per Lambda container; a new local stack is a new container."""
+    from functions.fetcher import app as fetcher
+    from functions.notifier import app as notifier
+    from functions.processor import app as processor
+    from shared import settings
+
+    for cached in (
+        settings.fetcher_settings,
+        settings.processor_settings,
+        settings.notifier_settings,
+        fetcher._http,
+        fetcher._poller,
+        processor._processor,
+        notifier._notifier,
+    ):
+        cached.cache_clear()
+
+
+@contextmanager
+def local_stack(parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None) -> Iterator[LocalStack]:
+    """A fresh moto world with the stack deployed in it."""
+    use_local_environment()
+    with mock_aws():
+        stack = LocalStack(parameters).deploy(environment)
+        stack.subscribe_inboxes()
+        yield stack

@@ -1,0 +1,91 @@
+"""The fetcher's logic: poll each source incrementally, queue its raw records, then advance its watermark."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.departments import Department
+from shared.http import UpstreamClient, UpstreamError, UpstreamUnreachableError
+from shared.models.queue import RawRecordMessage
+from shared.observability import logger
+from shared.queueing import RawRecordQueue
+from shared.sources.base import Source
+from shared.storage import WatermarkStore
+
+SEND_CHUNK = 100
+"""Records are queued as they are fetched, in chunks, rather than all held until the end."""
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    source: str
+    since: datetime
+    queued: int = 0
+    error: str | None = None
+    unreachable_host: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class PollWindow:
+    overlap: timedelta
+    backfill: timedelta
+    since: datetime | None = None
+    """Read from here instead of the watermark (a backfill asked for by the operator)."""
+
+    def start(self, watermark: datetime | None, now: datetime) -> datetime:
+        if self.since is not None:
+            return self.since
+        return watermark - self.overlap if watermark else now - self.backfill
+
+
+class Poller:
+    def __init__(self, http: UpstreamClient, queue: RawRecordQueue, watermarks: WatermarkStore) -> None:
+        self._http = http
+        self._queue = queue
+        self._watermarks = watermarks
+
+    def poll(
+        self, sources: Sequence[Source], departments: Sequence[Department], window: PollWindow, now: datetime
+    ) -> list[SourceReport]:
+        """Every source in turn; one that fails is reported and keeps its watermark, and the others go on."""
+        return [self._poll_source(source, departments, window, now) for source in sources]
+
+    def _poll_source(
+        self, source: Source, departments: Sequence[Department], window: PollWindow, now: datetime
+    ) -> SourceReport:
+        since = window.start(self._watermarks.get(source.name), now)
+        queued = 0
+        try:
+            chunk: list[RawRecordMessage] = []
+            for fetched in source.fetch(self._http, departments, since, now):
+                chunk.append(
+                    RawRecordMessage(
+                        source=source.name,
+                        record=fetched.record,
+                        department=fetched.department,
+                        fetched_at=now,
+                        origin=fetched.origin,
+                    )
+                )
+                if len(chunk) >= SEND_CHUNK:
+                    queued += self._queue.send(chunk)
+                    chunk = []
+            queued += self._queue.send(chunk)
+            self._watermarks.put(source.name, now)
+        except UpstreamUnreachableError as error:
+            logger.error("source unreachable", extra={"source": source.name, "host": error.host, "error": str(error)})
+            return SourceReport(source.name, since, queued, str(error), unreachable_host=error.host)
+        except UpstreamError as error:
+            logger.error("source failed", extra={"source": source.name, "url": error.url, "error": str(error)})
+            return SourceReport(source.name, since, queued, str(error))
+        except Exception as error:  # one broken source must never stop the others
+            logger.exception("source failed unexpectedly", extra={"source": source.name})
+            return SourceReport(source.name, since, queued, f"{error.__class__.__name__}: {error}")
+        logger.info("source polled", extra={"source": source.name, "queued": queued, "since": since.isoformat()})
+        return SourceReport(source.name, since, queued)

@@ -1,0 +1,156 @@
+"""The one outbound HTTP client: explicit timeouts, a User-Agent naming the project, retries with backoff and jitter.
+
+Retries come from tenacity: 429 and 5xx (honouring Retry-After), timeouts and connection errors, bounded by attempts
+and by a deadline (the Lambda's remaining time), so a source that keeps failing gives up in time for the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+USER_AGENT = "deptwatch/0.1 (+https://github.com/deptwatch/deptwatch)"
+TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER_SECONDS = 30.0
+
+QueryParams = Mapping[str, str | int | bool | Sequence[str | int]]
+
+
+class UpstreamError(Exception):
+    """An upstream request that failed for good (after retries)."""
+
+    def __init__(self, message: str, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or self.url
+
+
+class UpstreamUnreachableError(UpstreamError):
+    """The host could not be reached at all (DNS, refused connection, no network)."""
+
+
+class TransientUpstreamError(UpstreamError):
+    """Worth retrying: timeouts, connection errors, 429 and 5xx."""
+
+    def __init__(self, message: str, url: str, retry_after: float | None = None, unreachable: bool = False) -> None:
+        super().__init__(message, url)
+        self.retry_after = retry_after
+        self.unreachable = unreachable
+
+
+class UpstreamResponseError(UpstreamError):
+    """A response that is not what was asked for: a 4xx, JSON that does not parse, or the wrong shape."""
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+class _WaitRetryAfterOrBackoff:
+    """Wait what the server asked for (Retry-After), else exponential backoff with jitter."""
+
+    def __init__(self) -> None:
+        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+
+    def __call__(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, TransientUpstreamError) and error.retry_after is not None:
+            return error.retry_after
+        return float(self._backoff(state))
+
+
+class UpstreamClient:
+    """GETs JSON from the upstream APIs. One instance per Lambda container (connection reuse)."""
+
+    def __init__(
+        self,
+        transport: httpx.BaseTransport | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+        origin_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        self._client = httpx.Client(
+            transport=transport,
+            timeout=TIMEOUT,
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=True,
+        )
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._overrides = dict(origin_overrides or {})
+        """Origin ("https://host") → base URL to use instead: a mirror, or the local replay of recorded responses."""
+        self.deadline: float | None = None
+        """time.monotonic() after which no retry starts (set per invocation from the Lambda's remaining time)."""
+        self.requests = 0
+
+    def get_json(self, url: str, params: QueryParams | None = None) -> Any:
+        url = self._redirected(url)
+        retrying = Retrying(
+            stop=stop_after_attempt(self._max_attempts) | self._past_deadline,
+            wait=_WaitRetryAfterOrBackoff(),
+            retry=retry_if_exception_type(TransientUpstreamError),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._get_once, url, params)
+        except TransientUpstreamError as error:
+            if error.unreachable:
+                raise UpstreamUnreachableError(str(error), error.url) from error
+            raise UpstreamError(str(error), error.url) from error
+
+    def _redirected(self, url: str) -> str:
+        parts = urlsplit(url)
+        base = self._overrides.get(f"{parts.scheme}://{parts.netloc}")
+        return f"{base.rstrip('/')}{parts.path}" + (f"?{parts.query}" if parts.query else "") if base else url
+
+    def _past_deadline(self, state: RetryCallState) -> bool:
+        return self.deadline is not None and time.monotonic() + 1.0 >= self.deadline
+
+    def _get_once(self, url: str, params: QueryParams | None) -> Any:
+        self.requests += 1
+        try:
+            response = self._client.get(url, params=params)  # type: ignore[arg-type]
+        except httpx.TimeoutException as error:
+            raise TransientUpstreamError(f"timed out: {error.__class__.__name__}", url) from error
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as error:
+            raise TransientUpstreamError(
+                f"could not connect: {error}", url, unreachable=isinstance(error, httpx.ConnectError)
+            ) from error
+        where = str(response.request.url)
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientUpstreamError(
+                f"HTTP {response.status_code}", where, retry_after=_retry_after_seconds(response)
+            )
+        if response.status_code >= 400:
+            raise UpstreamResponseError(f"HTTP {response.status_code}: {response.text[:300]}", where)
+        try:
+            return response.json()
+        except ValueError as error:
+            # A truncated or garbled body is usually a proxy hiccup: worth another try.
+            raise TransientUpstreamError(f"response is not JSON ({error})", where) from error
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,89 @@
+"""The one normalised item model that every source produces and the table stores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+
+House = Literal["commons", "lords"]
+Timestamp = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
+"""ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z")."""
+
+
+class DepartmentRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    slug: str
+    name: str
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: str
+    """What the person did: asked-by, answered-by, corrected-by, made-by, …"""
+    name: str
+    party: str | None = None
+    constituency: str | None = None
+    """For Lords members, the Parliament API puts their peerage type here ("Life peer")."""
+
+    def display(self) -> str:
+        """As a department page shows a member: "Navendu Mishra (Labour - Stockport)"."""
+        detail = " - ".join(part for part in (self.party, self.constituency) if part)
+        return f"{self.name} ({detail})" if detail else self.name
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    url: str
+    file_type: str | None = None
+    size_bytes: int | None = None
+
+
+class Item(BaseModel):
+    """A thing a department did, normalised from any source.
+
+    `state` is the item's place in its source's lifecycle (tabled, holding-answer, answered, corrected, withdrawn,
+    published, scheduled, cancelled); events are derived by comparing the states and content of two versions.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9._:/-]+$", max_length=300)
+    """Stable across versions: "<source>:<upstream id>"."""
+    source: str
+    kind: str
+    category: str | None = None
+    departments: tuple[DepartmentRef, ...] = Field(min_length=1)
+    title: str = Field(min_length=1)
+    url: str
+    published_at: Timestamp
+    updated_at: Timestamp
+    house: House | None = None
+    state: str
+    summary: str | None = None
+    body: str | None = None
+    people: tuple[Person, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    details: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    """Source-specific facts worth keeping (UIN, dates of answer or correction, …)."""
+
+    def content_hash(self) -> str:
+        """A digest of the material content: equal for the same record seen again, whatever the fetch path.
+
+        Whitespace is ignored so that the list endpoint's flattened text and the detail endpoint's paragraphs of the
+        same answer do not count as a change.
+        """
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        canonical = _WHITESPACE.sub("", canonical)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_WHITESPACE = re.compile(r"(?:\s|\\n|\\t|\\r)+")

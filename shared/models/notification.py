@@ -1,0 +1,73 @@
+"""The published notification contract, version 1: fields are only ever added, never changed or removed."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.models.item import Attachment, DepartmentRef, House, Item, Person, Timestamp
+
+NOTIFICATION_SCHEMA = "deptwatch.notification/1"
+
+Event = Literal[
+    "new", "answered", "holding-answer", "corrected", "withdrawn", "updated", "rescheduled", "cancelled"
+]
+
+
+class NotificationItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    source: str
+    kind: str
+    category: str | None
+    department: DepartmentRef
+    """The department whose topic this message was published to."""
+    title: str
+    url: str
+    published_at: Timestamp
+    updated_at: Timestamp
+    version: int = Field(ge=1)
+    house: House | None
+    summary: str | None
+    body: str | None
+    people: tuple[Person, ...]
+    attachments: tuple[Attachment, ...] = ()
+    departments: tuple[DepartmentRef, ...] = ()
+    """Every department the item belongs to (a joint publication reaches each of their topics)."""
+
+
+class Notification(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    schema_: Literal["deptwatch.notification/1"] = Field(default=NOTIFICATION_SCHEMA, alias="schema")
+    event: Event
+    item: NotificationItem
+
+    @classmethod
+    def for_department(cls, item: Item, version: int, event: Event, department: DepartmentRef) -> Notification:
+        return cls(
+            event=event,
+            item=NotificationItem(
+                id=item.id,
+                source=item.source,
+                kind=item.kind,
+                category=item.category,
+                department=department,
+                title=item.title,
+                url=item.url,
+                published_at=item.published_at,
+                updated_at=item.updated_at,
+                version=version,
+                house=item.house,
+                summary=item.summary,
+                body=item.body,
+                people=item.people,
+                attachments=item.attachments,
+                departments=item.departments,
+            ),
+        )
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True)

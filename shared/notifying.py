@@ -1,0 +1,100 @@
+"""The notifier's logic: each new item version in the table's stream → one message per department topic, once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from pydantic import ValidationError
+
+from shared.lifecycle import classify
+from shared.models.item import Item
+from shared.models.notification import Notification
+from shared.observability import logger
+from shared.publishing import Outgoing, SnsPublisher, topic_arn
+from shared.storage import ClaimOutcome, PublishLedger, item_from_image
+
+
+@dataclass(frozen=True)
+class VersionChange:
+    """One stream record: the stored item before and after a write."""
+
+    record_id: str
+    """The stream record's sequence number: what a partial batch failure reports."""
+    new: tuple[Item, int] | None
+    old: tuple[Item, int] | None
+    error: str | None = None
+    """Why the record could not be read (it fails, and the stream retries it)."""
+
+    def is_new_version(self) -> bool:
+        return self.new is not None and (self.old is None or self.new[1] > self.old[1])
+
+
+def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
+    stream = record.dynamodb
+    sequence_number = (stream.sequence_number if stream else None) or ""
+    try:
+        return VersionChange(
+            sequence_number,
+            new=item_from_image(stream.new_image if stream else None),
+            old=item_from_image(stream.old_image if stream else None),
+        )
+    except (ValidationError, KeyError, TypeError, ValueError) as error:
+        return VersionChange(sequence_number, None, None, error=f"unreadable stream record: {error}")
+
+
+@dataclass(frozen=True)
+class NotifyResult:
+    failed: dict[str, str]
+    """Stream record id → why its notifications failed."""
+    published: int
+    skipped: int
+    """Messages not published again because the ledger says they were."""
+
+
+def notifications_for(change: VersionChange) -> list[Notification]:
+    """One notification per department of a new version; none for a record that is not a new version."""
+    if not change.is_new_version() or change.new is None:
+        return []
+    item, version = change.new
+    event = classify(change.old[0] if change.old else None, item)
+    return [Notification.for_department(item, version, event, department) for department in item.departments]
+
+
+class Notifier:
+    def __init__(self, ledger: PublishLedger, publisher: SnsPublisher, topic_arn_prefix: str) -> None:
+        self._ledger = ledger
+        self._publisher = publisher
+        self._prefix = topic_arn_prefix
+
+    def notify(self, changes: Sequence[VersionChange]) -> NotifyResult:
+        """Publish every new version once; report the record ids that failed, with why (they are retried)."""
+        failed: dict[str, str] = {}
+        outgoing: list[tuple[str, Outgoing]] = []
+        skipped = 0
+        for change in changes:
+            if change.error:
+                failed[change.record_id] = change.error
+                logger.error("stream record unreadable", extra={"record_id": change.record_id, "error": change.error})
+                continue
+            for notification in notifications_for(change):
+                item = notification.item
+                key = f"published#{item.id}#v{item.version}#{item.department.slug}"
+                claim = self._ledger.claim(key)
+                if claim is ClaimOutcome.DONE:
+                    skipped += 1
+                    logger.info("already published, skipped", extra={"key": key})
+                elif claim is ClaimOutcome.BUSY:
+                    failed[change.record_id] = f"{key} is being published by another invocation"
+                else:
+                    arn = topic_arn(self._prefix, item.department.slug)
+                    outgoing.append((change.record_id, Outgoing(key=key, topic_arn=arn, notification=notification)))
+        failures = self._publisher.publish([message for _, message in outgoing])
+        self._ledger.complete([m.key for _, m in outgoing if m.key not in failures])
+        self._ledger.release(failures)
+        for record_id, message in outgoing:
+            if message.key in failures:
+                failed.setdefault(record_id, failures[message.key])
+                logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
+        return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped)

@@ -1,0 +1,152 @@
+"""SNS publishing: one topic per department, PublishBatch within AWS's limits, per-entry failures handled."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from shared.models.notification import Notification
+from shared.rendering import email_text, sms_text, subject
+
+SNS_BATCH_ENTRIES = 10
+SNS_MESSAGE_BYTES = 262_144
+"""SNS's limit for one message, attributes included, and for the sum of one PublishBatch (256 KiB)."""
+SHORTENED_MARKER = "\n\n[… shortened: the full text is at the link below]"
+PUBLISH_ATTEMPTS = 4
+
+
+def topic_arn(prefix: str, department_slug: str) -> str:
+    return f"{prefix}{department_slug}"
+
+
+def message_attributes(notification: Notification) -> dict[str, dict[str, str]]:
+    """What subscribers filter on (SNS filter policies): lower-case strings; absent when they do not apply."""
+    item = notification.item
+    values = {
+        "department": item.department.slug,
+        "source": item.source,
+        "kind": item.kind,
+        "event": notification.event,
+        "house": item.house,
+        "category": item.category.lower() if item.category else None,
+    }
+    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items() if value}
+
+
+def _entry_size(entry: dict[str, Any]) -> int:
+    attributes = sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in entry["MessageAttributes"].items()
+    )
+    return len(entry["Message"].encode()) + len(entry["Subject"].encode()) + attributes
+
+
+def build_entry(entry_id: str, notification: Notification) -> dict[str, Any]:
+    """One PublishBatch entry (MessageStructure=json: default JSON, email and sms texts), within 256 KiB.
+
+    An oversized message is shortened (body cut with a marker, link kept), never dropped.
+    """
+    entry = _render(entry_id, notification)
+    if _entry_size(entry) <= SNS_MESSAGE_BYTES:
+        return entry
+    body = notification.item.body or ""
+    summary = notification.item.summary or ""
+    # Each text appears twice (JSON and email) and JSON escaping can double a character's bytes.
+    excess = _entry_size(entry) - SNS_MESSAGE_BYTES + 2 * len(SHORTENED_MARKER.encode()) + 1024
+    for field, text in (("body", body), ("summary", summary)):
+        if excess <= 0:
+            break
+        cut = min(len(text), excess // 3 + 1)
+        shortened = text[: len(text) - cut].rstrip() + SHORTENED_MARKER if cut else text
+        notification = notification.model_copy(
+            update={"item": notification.item.model_copy(update={field: shortened})}
+        )
+        entry = _render(entry_id, notification)
+        excess = _entry_size(entry) - SNS_MESSAGE_BYTES
+    if _entry_size(entry) > SNS_MESSAGE_BYTES:
+        raise ValueError(f"notification {notification.item.id} does not fit in an SNS message")
+    return entry
+
+
+def _render(entry_id: str, notification: Notification) -> dict[str, Any]:
+    message = {"default": notification.to_json(), "email": email_text(notification), "sms": sms_text(notification)}
+    return {
+        "Id": entry_id,
+        "Message": json.dumps(message, ensure_ascii=False),
+        "MessageStructure": "json",
+        "Subject": subject(notification),
+        "MessageAttributes": message_attributes(notification),
+    }
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    key: str
+    """Unique per message; also its ledger key."""
+    topic_arn: str
+    notification: Notification
+
+
+class SnsPublisher:
+    def __init__(self, client: Any, sleep: Any = time.sleep) -> None:
+        self._client = client
+        self._sleep = sleep
+        self.published = 0
+
+    def publish(self, messages: Sequence[Outgoing]) -> dict[str, str]:
+        """Publish all; return the key and reason of each message that could not be published."""
+        failures: dict[str, str] = {}
+        by_topic: dict[str, list[tuple[Outgoing, dict[str, Any]]]] = {}
+        for position, message in enumerate(messages):
+            try:
+                entry = build_entry(f"m{position}", message.notification)
+            except ValueError as error:
+                failures[message.key] = str(error)
+                continue
+            by_topic.setdefault(message.topic_arn, []).append((message, entry))
+        for arn, entries in by_topic.items():
+            for batch in _batches(entries):
+                failures.update(self._publish_batch(arn, batch))
+        return failures
+
+    def _publish_batch(self, arn: str, batch: list[tuple[Outgoing, dict[str, Any]]]) -> dict[str, str]:
+        pending = {entry["Id"]: (message, entry) for message, entry in batch}
+        failures: dict[str, str] = {}
+        last_reason: dict[str, str] = {}
+        for attempt in range(PUBLISH_ATTEMPTS):
+            response = self._client.publish_batch(
+                TopicArn=arn, PublishBatchRequestEntries=[entry for _, entry in pending.values()]
+            )
+            self.published += len(response.get("Successful") or [])
+            retry: dict[str, tuple[Outgoing, dict[str, Any]]] = {}
+            for failed in response.get("Failed") or []:
+                message, entry = pending[failed["Id"]]
+                reason = f"{failed.get('Code')}: {failed.get('Message')}"
+                if failed.get("SenderFault"):
+                    failures[message.key] = reason
+                else:
+                    retry[failed["Id"]] = (message, entry)
+                    last_reason[message.key] = reason
+            pending = retry
+            if not pending:
+                return failures
+            self._sleep(min(0.1 * 2**attempt, 2.0))
+        for message, _ in pending.values():
+            failures[message.key] = f"{last_reason[message.key]} (after {PUBLISH_ATTEMPTS} attempts)"
+        return failures
+
+
+def _batches(entries: list[tuple[Outgoing, dict[str, Any]]]) -> list[list[tuple[Outgoing, dict[str, Any]]]]:
+    batches: list[list[tuple[Outgoing, dict[str, Any]]]] = []
+    size = SNS_MESSAGE_BYTES + 1
+    for pair in entries:
+        length = _entry_size(pair[1])
+        if not batches or len(batches[-1]) == SNS_BATCH_ENTRIES or size + length > SNS_MESSAGE_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(pair)
+        size += length
+    return batches

@@ -1,0 +1,88 @@
+"""SQS adapters: the raw-records queue (batched sends within AWS's limits) and the dead-letter queue."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from shared.models.queue import RawRecordMessage
+
+SQS_BATCH_ENTRIES = 10
+SQS_BATCH_BYTES = 1_048_576
+"""SQS's limit for one message and for the sum of a batch (1 MiB since 2025); moto does not enforce it."""
+SEND_ATTEMPTS = 4
+
+
+class QueueSendError(RuntimeError):
+    """Messages that SQS refused even after retries: the fetcher must not advance its watermark."""
+
+
+class MessageTooLargeError(QueueSendError):
+    pass
+
+
+def batches_within_limits(bodies: Sequence[str]) -> Iterator[list[int]]:
+    """Indexes of `bodies` grouped into SQS batches: at most 10 entries and 1 MiB in all."""
+    batch: list[int] = []
+    size = 0
+    for index, body in enumerate(bodies):
+        length = len(body.encode())
+        if length > SQS_BATCH_BYTES:
+            raise MessageTooLargeError(f"message {index} is {length} bytes, over SQS's {SQS_BATCH_BYTES}")
+        if batch and (len(batch) == SQS_BATCH_ENTRIES or size + length > SQS_BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(index)
+        size += length
+    if batch:
+        yield batch
+
+
+class RawRecordQueue:
+    def __init__(self, client: Any, queue_url: str, sleep: Any = time.sleep) -> None:
+        self._client = client
+        self._url = queue_url
+        self._sleep = sleep
+
+    def send(self, messages: Iterable[RawRecordMessage]) -> int:
+        """Send every message; retry the entries SQS failed; raise QueueSendError if any still failed."""
+        bodies = [message.to_body() for message in messages]
+        for batch in batches_within_limits(bodies):
+            self._send_batch({str(i): bodies[i] for i in batch})
+        return len(bodies)
+
+    def _send_batch(self, entries: dict[str, str]) -> None:
+        pending = entries
+        for attempt in range(SEND_ATTEMPTS):
+            response = self._client.send_message_batch(
+                QueueUrl=self._url,
+                Entries=[{"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()],
+            )
+            failed = response.get("Failed") or []
+            permanent = [f for f in failed if f.get("SenderFault")]
+            if permanent:
+                reasons = "; ".join(f"{f.get('Code')}: {f.get('Message')}" for f in permanent)
+                raise QueueSendError(f"SQS rejected {len(permanent)} message(s): {reasons}")
+            pending = {f["Id"]: pending[f["Id"]] for f in failed}
+            if not pending:
+                return
+            self._sleep(min(0.1 * 2**attempt, 2.0))
+        raise QueueSendError(f"SQS failed {len(pending)} message(s) after {SEND_ATTEMPTS} attempts")
+
+
+class DeadLetterQueue:
+    """Where the processor puts a poison record at once, with the reason it can never be processed."""
+
+    def __init__(self, client: Any, queue_url: str) -> None:
+        self._client = client
+        self._url = queue_url
+
+    def send(self, body: str, reason: str, error_type: str, source: str | None = None) -> None:
+        attributes = {
+            "reason": {"DataType": "String", "StringValue": reason[:1000] or "unknown"},
+            "error_type": {"DataType": "String", "StringValue": error_type},
+        }
+        if source:
+            attributes["source"] = {"DataType": "String", "StringValue": source[:100]}
+        self._client.send_message(QueueUrl=self._url, MessageBody=body, MessageAttributes=attributes)

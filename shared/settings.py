@@ -1,0 +1,69 @@
+"""Each function's configuration: a frozen model read from the environment by one cached factory.
+
+This module is the only code that reads the environment (Powertools reads its own POWERTOOLS_* variables).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> _Settings:
+        source = os.environ if environ is None else environ
+        return cls.model_validate({name: value for name, value in source.items() if name in cls.model_fields})
+
+
+def _split_list(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+class FetcherSettings(_Settings):
+    RAW_RECORDS_QUEUE_URL: str
+    STATE_TABLE_NAME: str
+    DEPARTMENTS: tuple[str, ...] = ("all",)
+    SOURCES: tuple[str, ...] = ("all",)
+    OVERLAP_DAYS: int = Field(default=3, ge=0, le=60)
+    """How far back each poll re-reads before the watermark: the Parliament APIs lag the website by up to a day."""
+    BACKFILL_DAYS: int = Field(default=3, ge=0, le=3650)
+    """How far back the very first poll of a source reads."""
+    UPSTREAM_OVERRIDES: Json[dict[str, str]] = Field(default_factory=dict)
+    """JSON {"https://host": "base URL"}: read an upstream from a mirror instead (the offline demo's local replay)."""
+
+    _split = field_validator("DEPARTMENTS", "SOURCES", mode="before")(_split_list)
+
+
+class ProcessorSettings(_Settings):
+    ITEMS_TABLE_NAME: str
+    DEAD_LETTER_QUEUE_URL: str
+
+
+class NotifierSettings(_Settings):
+    STATE_TABLE_NAME: str
+    TOPIC_ARN_PREFIX: str
+    """Topic ARNs are this prefix plus the department slug: `arn:aws:sns:<region>:<account>:<stack>-`."""
+    LEDGER_LEASE_SECONDS: int = Field(default=120, ge=1)
+    """How long a claimed (in-progress) publish blocks others before it is taken as crashed and retried."""
+
+
+@cache
+def fetcher_settings() -> FetcherSettings:
+    return FetcherSettings.from_environ()  # type: ignore[return-value]
+
+
+@cache
+def processor_settings() -> ProcessorSettings:
+    return ProcessorSettings.from_environ()  # type: ignore[return-value]
+
+
+@cache
+def notifier_settings() -> NotifierSettings:
+    return NotifierSettings.from_environ()  # type: ignore[return-value]

@@ -1,0 +1,75 @@
+"""What every upstream source provides: how to fetch its records, and how to turn one record into an Item."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared.departments import Department
+from shared.http import UpstreamClient
+from shared.models.item import Item
+from shared.models.queue import RawRecordMessage
+
+
+class PoisonRecordError(ValueError):
+    """A record that can never become an item (fails validation, names an unknown department, …).
+
+    It is not retried: the processor puts it on the dead-letter queue at once, with this message as the reason.
+    """
+
+
+class ResponseShapeError(ValueError):
+    """An upstream response body that is not what this source's API returns."""
+
+
+@dataclass(frozen=True)
+class FetchedRecord:
+    record: dict[str, Any]
+    department: str | None = None
+    """The department the query was for, for records that do not name their department."""
+    origin: str | None = None
+
+
+def validation_reason(error: ValidationError) -> str:
+    """A short, readable reason from a pydantic error: field paths and messages, no input values echoed."""
+    problems = [
+        f"{'.'.join(str(part) for part in issue['loc']) or '(record)'}: {issue['msg']}" for issue in error.errors()
+    ]
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return "; ".join(problems[:5]) + more
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_record(model: type[M], record: dict[str, Any], what: str) -> M:
+    try:
+        return model.model_validate(record)
+    except ValidationError as error:
+        raise PoisonRecordError(f"invalid {what}: {validation_reason(error)}") from None
+
+
+class Source(ABC):
+    """One upstream source. Subclasses are stateless; one instance each lives in the registry."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
+        """The records in one response body, exactly as the API returned them; ResponseShapeError if it is not one."""
+
+    @abstractmethod
+    def fetch(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[FetchedRecord]:
+        """Every record of the given departments that changed in [since, until], paged to exhaustion."""
+
+    @abstractmethod
+    def parse(self, message: RawRecordMessage) -> Item:
+        """The normalised item of one queued record; PoisonRecordError when it can never be one."""

@@ -1,0 +1,237 @@
+"""UK Parliament written questions and answers (Commons and Lords): questions-statements-api.parliament.uk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from shared.departments import Department, by_answering_body
+from shared.http import UpstreamClient, UpstreamResponseError
+from shared.models.item import Attachment, DepartmentRef, Item, Person
+from shared.models.queue import RawRecordMessage
+from shared.observability import logger
+from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.text import html_to_text, plain_text, safe_url
+from shared.timeutil import in_london, london_date
+
+API = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions"
+PUBLIC_URL = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
+PAGE_SIZE = 1000
+"""The API documents no maximum; production pollers use 1000. We page by what comes back, so a cap is harmless."""
+LIST_TEXT_LIMIT = 255
+"""The list endpoint cuts questionText at 255 characters (no ellipsis) and answerText at 255 plus "..."."""
+DATE_WINDOWS = ("tabledWhen", "answeredWhen", "correctedWhen")
+
+
+class _Upstream(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class Member(_Upstream):
+    id: int | None = None
+    name: str = Field(min_length=1)
+    party: str | None = None
+    member_from: str | None = None
+
+    def person(self, role: str) -> Person:
+        return Person(role=role, name=plain_text(self.name), party=self.party, constituency=self.member_from)
+
+
+class QuestionAttachment(_Upstream):
+    url: str
+    title: str | None = None
+    file_type: str | None = None
+    file_size_bytes: int | None = None
+
+
+class WrittenQuestion(_Upstream):
+    id: int = Field(gt=0)
+    uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
+    house: str
+    heading: str = Field(min_length=1)
+    question_text: str
+    answer_text: str | None = None
+    answering_body_id: int
+    answering_body_name: str | None = None
+    date_tabled: datetime
+    date_for_answer: datetime | None = None
+    date_answered: datetime | None = None
+    date_holding_answer: datetime | None = None
+    date_answer_corrected: datetime | None = None
+    answer_is_holding: bool | None = None
+    answer_is_correction: bool | None = None
+    is_withdrawn: bool = False
+    is_named_day: bool = False
+    asking_member: Member | None = None
+    answering_member: Member | None = None
+    correcting_member: Member | None = None
+    grouped_questions: list[str] = Field(default_factory=list)
+    attachments: list[QuestionAttachment] = Field(default_factory=list)
+
+    def text_truncated(self) -> bool:
+        """True when the list endpoint cut the text: only the detail endpoint has all of it (and the answer's HTML)."""
+        return len(self.question_text) >= LIST_TEXT_LIMIT or (self.answer_text or "").endswith("...")
+
+    def state(self) -> str:
+        if self.is_withdrawn:
+            return "withdrawn"
+        if not self.answer_text and not self.date_answered:
+            return "tabled"
+        if self.answer_is_holding:
+            return "holding-answer"
+        if self.answer_is_correction or self.date_answer_corrected:
+            return "corrected"
+        return "answered"
+
+
+def _dates(question: WrittenQuestion) -> dict[str, str | None]:
+    def day(value: datetime | None) -> str | None:
+        return london_date(value).isoformat() if value else None
+
+    return {
+        "date_tabled": day(question.date_tabled),
+        "date_for_answer": day(question.date_for_answer),
+        "date_answered": day(question.date_answered),
+        "date_holding_answer": day(question.date_holding_answer),
+        "date_answer_corrected": day(question.date_answer_corrected),
+    }
+
+
+class WrittenQuestionsSource(Source):
+    name = "written-questions"
+    kind = "written-question"
+
+    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
+        """A list page `{totalResults, results: [{value, links}]}` or one item `{value, links}`."""
+        if isinstance(body, dict) and isinstance(body.get("results"), list) and "totalResults" in body:
+            entries = body["results"]
+        elif isinstance(body, dict) and isinstance(body.get("value"), dict):
+            entries = [body]
+        else:
+            raise ResponseShapeError(
+                "not a written-questions response: expected {totalResults, results: [{value, links}]} "
+                "or {value, links}"
+            )
+        records = []
+        for position, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
+                raise ResponseShapeError(f"results[{position}] has no 'value' object")
+            records.append(entry["value"])
+        return records
+
+    def fetch(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[FetchedRecord]:
+        body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
+        asked = set(body_ids)
+        seen: set[int] = set()
+        for window in DATE_WINDOWS:
+            params: dict[str, Any] = {
+                "answeringBodies": body_ids,
+                f"{window}From": london_date(since).isoformat(),
+                f"{window}To": london_date(until).isoformat(),
+                "expandMember": "true",
+                "includeWithdrawn": "true",
+                "take": PAGE_SIZE,
+            }
+            for record, origin in self._pages(http, params):
+                record_id = record.get("id")
+                if record.get("answeringBodyId") not in asked:
+                    # A filter the API ignored must not flood another department's topic.
+                    logger.warning(
+                        "record of a department we did not ask for dropped",
+                        extra={"source": self.name, "record_id": record_id, "body": record.get("answeringBodyId")},
+                    )
+                    continue
+                if record_id in seen:
+                    continue
+                seen.add(record_id)  # type: ignore[arg-type]
+                yield self._complete(http, record, origin)
+
+    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+        skip = 0
+        while True:
+            body = http.get_json(API, {**params, "skip": skip})
+            try:
+                records = self.records_from_response(body)
+            except ResponseShapeError as error:
+                raise UpstreamResponseError(str(error), API) from error
+            if "results" not in body:
+                raise UpstreamResponseError("a list request answered with a single item", API)
+            for record in records:
+                yield record, f"{API}?skip={skip}"
+            skip += len(records)
+            total = body.get("totalResults")
+            if not records or not isinstance(total, int) or skip >= total:
+                return
+
+    def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
+        """The record with its full text: the list endpoint truncates it, the detail endpoint does not."""
+        try:
+            question = WrittenQuestion.model_validate(record)
+        except ValueError:
+            return FetchedRecord(record=record, origin=origin)  # the processor reports why
+        if not question.text_truncated():
+            return FetchedRecord(record=record, origin=origin)
+        url = f"{API}/{question.id}"
+        body = http.get_json(url, {"expandMember": "true"})
+        detail = body.get("value") if isinstance(body, dict) else None
+        if not isinstance(detail, dict) or detail.get("id") != question.id:
+            raise UpstreamResponseError(f"detail of question {question.id} is not that question", url)
+        return FetchedRecord(record=detail, origin=url)
+
+    def parse(self, message: RawRecordMessage) -> Item:
+        question = validate_record(WrittenQuestion, message.record, "written question")
+        department = by_answering_body(question.answering_body_id)
+        if department is None:
+            raise PoisonRecordError(
+                f"answering body {question.answering_body_id} ({question.answering_body_name or 'no name'}) "
+                "is not in the department registry"
+            )
+        house = question.house.lower()
+        if house not in ("commons", "lords"):
+            raise PoisonRecordError(f"invalid written question: house {question.house!r} is not Commons or Lords")
+        people = [
+            member.person(role)
+            for member, role in (
+                (question.asking_member, "asked-by"),
+                (question.answering_member, "answered-by"),
+                (question.correcting_member, "corrected-by"),
+            )
+            if member is not None
+        ]
+        attachments = [
+            Attachment(title=plain_text(a.title) or url, url=url, file_type=a.file_type, size_bytes=a.file_size_bytes)
+            for a in question.attachments
+            if (url := safe_url(a.url))
+        ]
+        published = in_london(question.date_tabled)
+        changed = [in_london(d) for d in (question.date_answered, question.date_holding_answer,
+                                           question.date_answer_corrected) if d]
+        return Item(
+            id=f"{self.name}:{question.id}",
+            source=self.name,
+            kind=self.kind,
+            category=None,
+            departments=(DepartmentRef(slug=department.slug, name=department.name),),
+            title=plain_text(question.heading),
+            url=PUBLIC_URL.format(date=london_date(question.date_tabled).isoformat(), uin=question.uin),
+            published_at=published,
+            updated_at=max([published, *changed]),
+            house=house,  # type: ignore[arg-type]
+            state=question.state(),
+            summary=plain_text(question.question_text),
+            body=html_to_text(question.answer_text) or None,
+            people=tuple(people),
+            attachments=tuple(attachments),
+            details={
+                "uin": question.uin,
+                **_dates(question),
+                "is_named_day": question.is_named_day,
+                "grouped_questions": ", ".join(question.grouped_questions) or None,
+            },
+        )

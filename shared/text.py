@@ -1,0 +1,115 @@
+"""Upstream HTML and text made safe for plain-text notifications.
+
+The standard library's tolerant HTMLParser is enough: we keep text and http(s) link targets and drop everything else,
+so there is no markup left to sanitise.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section"}
+)
+_DROPPED_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg"})
+_PARAGRAPH = "\n\n"
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is an absolute http(s) URL, else None (no javascript:, data:, relative or garbled targets)."""
+    if not url:
+        return None
+    candidate = clean_text(url).strip()
+    try:
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in candidate):
+        return None
+    return candidate
+
+
+def clean_text(text: str) -> str:
+    """Text without control, format (bidi overrides, zero-width) or unassigned characters; newlines and tabs kept."""
+    return "".join(
+        char
+        for char in text
+        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
+
+
+def normalise_whitespace(text: str) -> str:
+    """Paragraphs separated by one blank line, runs of spaces collapsed, no empty paragraphs."""
+    paragraphs = (re.sub(r"[ \t\u00a0]+", " ", block).strip() for block in re.split(r"\n\s*\n", text))
+    lines = ("\n".join(line.strip() for line in p.split("\n") if line.strip()) for p in paragraphs)
+    return _PARAGRAPH.join(p for p in lines if p)
+
+
+def html_to_text(html: str | None) -> str:
+    """Plain-text paragraphs from upstream HTML; a link becomes "text (url)", or just the url when they are the same."""
+    if not html:
+        return ""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return normalise_whitespace(clean_text(parser.text()))
+
+
+def plain_text(text: str | None) -> str:
+    """Upstream text that should be plain (question text, titles): any markup in it is removed too."""
+    return html_to_text(text) if text and ("<" in text or "&" in text) else normalise_whitespace(clean_text(text or ""))
+
+
+def one_line(text: str | None, limit: int | None = None) -> str:
+    """A single line (subjects, SMS): whitespace collapsed, cut with an ellipsis at `limit` characters."""
+    line = re.sub(r"\s+", " ", plain_text(text)).strip()
+    if limit is not None and len(line) > limit:
+        line = line[: max(limit - 1, 0)].rstrip() + "…"
+    return line
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._parts: list[str] = []
+        self._dropping = 0
+        self._links: list[tuple[str | None, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_TAGS:
+            self._dropping += 1
+        elif tag == "br":
+            self._parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self._parts.append(_PARAGRAPH)
+        elif tag in ("td", "th"):
+            self._parts.append(" ")
+        elif tag == "a":
+            self._links.append((safe_url(dict(attrs).get("href")), len(self._parts)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self._parts.append("\n")
+        elif tag in _BLOCK_TAGS:
+            self._parts.append(_PARAGRAPH)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED_TAGS:
+            self._dropping = max(self._dropping - 1, 0)
+        elif tag in _BLOCK_TAGS:
+            self._parts.append(_PARAGRAPH)
+        elif tag == "a" and self._links:
+            href, start = self._links.pop()
+            label = "".join(self._parts[start:]).strip()
+            if href and href.rstrip("/") != label.rstrip("/"):
+                self._parts.append(f" ({href})" if label else href)
+
+    def handle_data(self, data: str) -> None:
+        if not self._dropping:
+            self._parts.append(data)
+
+    def text(self) -> str:
+        return "".join(self._parts)
