@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, ConfigDict
+
 from shared.departments import Department
 from shared.http import UpstreamClient, UpstreamError, UpstreamUnreachableError
 from shared.models.queue import RawRecordMessage
@@ -16,6 +18,15 @@ from shared.storage import WatermarkStore
 
 SEND_CHUNK = 100
 """Records are queued as they are fetched, in chunks, rather than all held until the end."""
+
+
+class PollRequest(BaseModel):
+    """The fetcher's event: EventBridge's "Scheduled Event", or a manual invoke asking for a backfill."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    since: datetime | None = None
+    """Read from this time (naive: London) instead of the watermark, e.g. {"since": "2026-01-01"}."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,10 @@ metrics = Metrics(namespace="Deptwatch", service="deptwatch")
 def emit_counts(metric: str, counts: dict[tuple[str, str], int]) -> None:
     """One metric per (source, outcome), with the source as a dimension: e.g. Items{source=…, outcome=new}."""
     from aws_lambda_powertools.metrics import MetricUnit, single_metric
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 
+    if is_metrics_disabled():  # single_metric prints even then
+        return
     for (source, outcome), value in counts.items():
         with single_metric(
             name=metric, unit=MetricUnit.Count, value=value, namespace="Deptwatch"

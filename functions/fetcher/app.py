@@ -11,14 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws import aws_client
 from shared.departments import select
-from shared.fetching import PollWindow, Poller
+from shared.fetching import Poller, PollRequest, PollWindow
 from shared.http import UpstreamClient
 from shared.observability import emit_counts, logger, metrics
 from shared.queueing import RawRecordQueue
 from shared.settings import fetcher_settings
 from shared.sources import select_sources
 from shared.storage import WatermarkStore
-from shared.timeutil import utc_now
+from shared.timeutil import in_london, utc_now
 
 DEADLINE_MARGIN_SECONDS = 10
 
@@ -41,14 +41,26 @@ def _poller() -> Poller:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = PollRequest.model_validate(event)
     settings = fetcher_settings()
     _http().deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
-    window = PollWindow(overlap=timedelta(days=settings.OVERLAP_DAYS), backfill=timedelta(days=settings.BACKFILL_DAYS))
+    window = PollWindow(
+        overlap=timedelta(days=settings.OVERLAP_DAYS),
+        backfill=timedelta(days=settings.BACKFILL_DAYS),
+        since=in_london(request.since) if request.since else None,
+    )
     reports = _poller().poll(select_sources(settings.SOURCES), select(settings.DEPARTMENTS), window, utc_now())
     emit_counts("RecordsQueued", {(r.source, "queued"): r.queued for r in reports})
     emit_counts("SourcePolls", {(r.source, "ok" if r.ok else "failed"): 1 for r in reports})
     return {
         "sources": [
-            {"source": r.source, "since": r.since.isoformat(), "queued": r.queued, "error": r.error} for r in reports
+            {
+                "source": r.source,
+                "since": r.since.isoformat(),
+                "queued": r.queued,
+                "error": r.error,
+                "unreachable_host": r.unreachable_host,
+            }
+            for r in reports
         ]
     }

@@ -1,0 +1,223 @@
+"""`deptwatch`: run the whole pipeline locally (moto as the embedded AWS), or feed recorded responses through it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from infra.local_stack import Delivery, LocalStack, local_stack, use_local_environment
+
+# infra.local_stack imported moto first; every boto3 client is created after this point.
+use_local_environment()
+
+OUT: TextIO = sys.stdout
+"""The real standard output: the functions' own output goes to stderr while a command runs."""
+DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
+
+
+def _print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        for delivery in deliveries:
+            out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
+        return
+    by_department: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_department.setdefault(delivery.department, []).append(delivery)
+    for department, items in sorted(by_department.items()):
+        name = items[0].message.get("item", {}).get("department", {}).get("name", department)
+        out.write(f"\n=== {name} ({department}): {len(items)} notification(s) ===\n")
+        for delivery in items:
+            attributes = ", ".join(f"{k}={v}" for k, v in sorted(delivery.attributes.items()))
+            out.write(f"\n--- {delivery.subject}\n    [{attributes}]\n\n")
+            out.write("\n".join(f"    {line}" if line else "" for line in delivery.email.splitlines()) + "\n")
+    out.flush()
+
+
+def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [report for report in result.get("sources", []) if report.get("error")]
+
+
+def command_run(args: argparse.Namespace) -> int:
+    environment: dict[str, str] = {}
+    parameters = {"Departments": args.departments} if args.departments else {}
+    replay = None
+    if args.offline:
+        from infra.replay import replay_server
+
+        replay = replay_server()
+        overrides, recorded = replay.__enter__()
+        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
+        since = args.since or recorded.earliest().isoformat()
+    else:
+        since = args.since
+    try:
+        with local_stack(parameters, environment) as stack:
+            first = True
+            while True:
+                code = _poll_once(stack, since if first else None, args)
+                if code or not args.watch:
+                    return code
+                first = False
+                time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if replay is not None:
+            replay.__exit__(None, None, None)
+
+
+def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace) -> int:
+    event: dict[str, Any] = {"since": since} if since else {}
+    result = stack.invoke(
+        "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
+    )
+    failures = _source_failures(result)
+    if failures and len(failures) == len(result.get("sources", [])) and all(f.get("unreachable_host") for f in failures):
+        hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
+        sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
+        return 2
+    for failure in failures:
+        sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
+    stack.drain()
+    deliveries = stack.collect_deliveries()
+    _print_deliveries(deliveries, args.json, OUT)
+    if not args.json:
+        queued = sum(report["queued"] for report in result.get("sources", []))
+        OUT.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
+    return 1 if failures else 0
+
+
+def command_ingest(args: argparse.Namespace) -> int:
+    from shared.aws import aws_client
+    from shared.departments import UnknownDepartmentError, by_slug
+    from shared.models.queue import RawRecordMessage
+    from shared.queueing import QueueSendError, RawRecordQueue
+    from shared.sources import get_source
+    from shared.sources.base import ResponseShapeError
+    from shared.timeutil import utc_now
+
+    source = get_source(args.source)
+    if args.department:
+        try:
+            by_slug(args.department)
+        except UnknownDepartmentError as error:
+            sys.stderr.write(f"deptwatch: {error.args[0]}\n")
+            return 2
+    failed = False
+    with local_stack() as stack:
+        queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
+        for path in args.files:
+            try:
+                body = json.loads(Path(path).read_bytes().decode("utf-8"))
+                records = source.records_from_response(body)
+            except (OSError, UnicodeDecodeError, ValueError) as error:
+                reason = f"not JSON ({error})" if isinstance(error, json.JSONDecodeError) else str(error)
+                if isinstance(error, ResponseShapeError | OSError | UnicodeDecodeError):
+                    reason = str(error)
+                sys.stderr.write(f"deptwatch: {path}: {reason}\n")
+                failed = True
+                continue
+            fetched_at = utc_now()
+            messages = [
+                RawRecordMessage(
+                    source=source.name,
+                    record=record,
+                    department=args.department,
+                    fetched_at=fetched_at,
+                    origin=f"{path}#{position}",
+                )
+                for position, record in enumerate(records)
+            ]
+            try:
+                queue.send(messages)
+            except QueueSendError as error:
+                sys.stderr.write(f"deptwatch: {path}: {error}\n")
+                failed = True
+                continue
+            stack.drain()
+            _print_deliveries(stack.collect_deliveries(), args.json, OUT)
+            for rejected in _take_dead_letters(stack):
+                sys.stderr.write(f"deptwatch: {rejected}\n")
+                failed = True
+    return 1 if failed else 0
+
+
+def _take_dead_letters(stack: LocalStack) -> list[str]:
+    """Describe and remove what the processor rejected: "FILE record N (id X): reason"."""
+    url = stack.output("DeadLetterQueueUrl")
+    described = []
+    while True:
+        messages = stack.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return described
+        for message in messages:
+            reason = message.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "rejected")
+            described.append(f"{_describe_origin(message['Body'])}: {reason}")
+            stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _describe_origin(body: str) -> str:
+    try:
+        message = json.loads(body)
+        origin = str(message.get("origin") or "unknown record")
+        record_id = message.get("record", {}).get("id")
+    except (ValueError, AttributeError):
+        return "a message that is not JSON"
+    path, _, position = origin.rpartition("#")
+    where = f"{path} record {position}" if path and position.isdigit() else origin
+    return f"{where} (id {record_id})" if record_id is not None else where
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from shared.sources import SOURCES
+
+    parser = argparse.ArgumentParser(prog="deptwatch", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="show the functions' own logs on stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="poll the upstream APIs and run the whole pipeline on the local stack")
+    run.add_argument("--watch", action="store_true", help="keep polling")
+    run.add_argument("--interval", type=float, default=300, help="seconds between polls with --watch")
+    run.add_argument("--departments", help="comma-separated department slugs (default: all)")
+    run.add_argument("--since", help="read from this date (YYYY-MM-DD) instead of the last few days")
+    run.add_argument("--offline", action="store_true", help="serve the upstream from recorded responses")
+    run.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    run.set_defaults(handler=command_run)
+
+    ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
+    ingest.add_argument("--source", required=True, choices=sorted(SOURCES))
+    ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.set_defaults(handler=command_ingest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # The functions log JSON lines for CloudWatch: on a terminal they are shown (on stderr) only with --verbose, so that
+    # stdout carries nothing but the notifications (one JSON object per line with --json).
+    verbose = "--verbose" in (argv if argv is not None else sys.argv[1:])
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "CRITICAL")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    global OUT
+    OUT = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.handler(args))
+    finally:
+        sys.stdout = OUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
