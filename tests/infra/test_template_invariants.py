@@ -1,0 +1,269 @@
+"""Invariants of template.yaml, checked on its SAM translation (where Globals are merged and SAM's resources exist).
+
+Every queue consumer has a dead-letter queue and enough visibility timeout, every consumer reports partial batch
+failures, the stream consumer gives up into a destination, everything is encrypted, IAM is scoped, and each function
+gets exactly the settings it reads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from shared.settings import FetcherSettings, NotifierSettings, ProcessorSettings
+from tests.infra.helpers import resources_of_type
+
+POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
+EXPECTED_ENVIRONMENT = {
+    "FetcherFunction": POWERTOOLS | {"RAW_RECORDS_QUEUE_URL", "STATE_TABLE_NAME", "DEPARTMENTS", "SOURCES"},
+    "ProcessorFunction": POWERTOOLS | {"ITEMS_TABLE_NAME", "DEAD_LETTER_QUEUE_URL"},
+    "NotifierFunction": POWERTOOLS | {"STATE_TABLE_NAME", "TOPIC_ARN_PREFIX"},
+}
+SETTINGS_MODELS: dict[str, type[BaseModel]] = {
+    "FetcherFunction": FetcherSettings,
+    "ProcessorFunction": ProcessorSettings,
+    "NotifierFunction": NotifierSettings,
+}
+# AWS managed policies SAM attaches by itself: logging, and the pollers of SQS and stream event sources. The last two
+# grant receive/delete (SQS) and stream reads on Resource "*"; scoping them means giving up SAM's generated roles.
+SAM_EVENT_SOURCE_POLICIES = {
+    "service-role/AWSLambdaBasicExecutionRole",
+    "service-role/AWSLambdaSQSQueueExecutionRole",
+    "service-role/AWSLambdaDynamoDBExecutionRole",
+}
+LAMBDA_DEFAULT_TIMEOUT = 3
+
+
+def _get_att_target(value: Any) -> tuple[str, str] | None:
+    """("Queue", "Arn") for {"Fn::GetAtt": ["Queue", "Arn"]}, else None."""
+    if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list) and len(value["Fn::GetAtt"]) == 2:
+        resource, attribute = value["Fn::GetAtt"]
+        return resource, attribute
+    return None
+
+
+def _mappings(translation: dict[str, Any], source_type: str) -> dict[str, tuple[dict[str, Any], str]]:
+    """Event source mappings whose source is a resource of `source_type`: {mapping id: (properties, source id)}."""
+    sources = resources_of_type(translation, source_type)
+    found = {}
+    for logical_id, mapping in resources_of_type(translation, "AWS::Lambda::EventSourceMapping").items():
+        target = _get_att_target(mapping["Properties"].get("EventSourceArn"))
+        if target and target[0] in sources:
+            found[logical_id] = (mapping["Properties"], target[0])
+    return found
+
+
+def _function_of(translation: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
+    return translation["Resources"][mapping["FunctionName"]["Ref"]]
+
+
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _iam_statements(translation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Every inline IAM statement: roles' Policies, AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents."""
+    found = []
+    for logical_id, role in resources_of_type(translation, "AWS::IAM::Role").items():
+        for policy in role["Properties"].get("Policies", []):
+            found += [(logical_id, statement) for statement in _statements(policy["PolicyDocument"])]
+    for resource_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for logical_id, policy in resources_of_type(translation, resource_type).items():
+            found += [(logical_id, statement) for statement in _statements(policy["Properties"]["PolicyDocument"])]
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _resource_text(resource: Any) -> str | None:
+    """The ARN pattern of a Resource entry as text, when it has one (plain string or Fn::Sub)."""
+    if isinstance(resource, str):
+        return resource
+    if isinstance(resource, dict) and "Fn::Sub" in resource:
+        sub = resource["Fn::Sub"]
+        return sub if isinstance(sub, str) else sub[0]
+    return None  # Ref / GetAtt of one of our resources: scoped by construction
+
+
+def test_the_template_has_queue_and_stream_consumers(translation: dict[str, Any]) -> None:
+    # GIVEN the translation / WHEN its event source mappings are grouped by source
+    # THEN there is at least one of each kind, so the invariants below are not vacuously true
+    assert _mappings(translation, "AWS::SQS::Queue")
+    assert _mappings(translation, "AWS::DynamoDB::Table")
+
+
+def test_every_consumed_queue_has_a_dead_letter_queue(translation: dict[str, Any]) -> None:
+    # GIVEN every queue some function consumes
+    for _, queue_id in _mappings(translation, "AWS::SQS::Queue").values():
+        # WHEN its redrive policy is read
+        redrive = translation["Resources"][queue_id]["Properties"].get("RedrivePolicy")
+        # THEN it sends poison messages to an existing queue after a bounded number of receives
+        assert redrive, f"{queue_id} has no RedrivePolicy"
+        target = _get_att_target(redrive["deadLetterTargetArn"])
+        assert target and target[1] == "Arn", f"{queue_id}: dead-letter target must be !GetAtt <Queue>.Arn"
+        assert translation["Resources"][target[0]]["Type"] == "AWS::SQS::Queue"
+        assert 1 <= int(redrive["maxReceiveCount"]) <= 10
+
+
+def test_every_event_source_reports_partial_batch_failures(translation: dict[str, Any]) -> None:
+    # GIVEN every event source mapping (SQS, DynamoDB streams, anything added later)
+    mappings = resources_of_type(translation, "AWS::Lambda::EventSourceMapping")
+    # WHEN its response types are read / THEN the function reports failed items instead of failing the batch
+    for logical_id, mapping in mappings.items():
+        assert mapping["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"], logical_id
+
+
+def test_the_stream_consumer_bisects_and_gives_up_into_a_destination(translation: dict[str, Any]) -> None:
+    # GIVEN every stream event source mapping
+    for logical_id, (mapping, _) in _mappings(translation, "AWS::DynamoDB::Table").items():
+        # WHEN its error handling is read
+        on_failure = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        # THEN a poison record is isolated, retried a bounded number of times, then recorded in a destination
+        assert mapping.get("BisectBatchOnFunctionError") is True, logical_id
+        assert on_failure, f"{logical_id} has no OnFailure destination"
+        assert 0 <= mapping.get("MaximumRetryAttempts", -1) <= 10_000, f"{logical_id} retries forever"
+        assert mapping.get("MaximumRecordAgeInSeconds", -1) > 0, f"{logical_id} keeps records forever"
+
+
+def test_queue_visibility_is_at_least_six_times_the_consumer_timeout(translation: dict[str, Any]) -> None:
+    # GIVEN every queue and the function consuming it
+    for logical_id, (mapping, queue_id) in _mappings(translation, "AWS::SQS::Queue").items():
+        timeout = _function_of(translation, mapping)["Properties"].get("Timeout", LAMBDA_DEFAULT_TIMEOUT)
+        # WHEN the queue's visibility timeout is compared with the function's timeout
+        visibility = translation["Resources"][queue_id]["Properties"].get("VisibilityTimeout", 30)
+        # THEN a message cannot reappear while a (retried) invocation still works on it
+        assert int(visibility) >= 6 * int(timeout), f"{logical_id}: {queue_id} {visibility}s < 6 x {timeout}s"
+
+
+def test_every_queue_table_and_topic_is_encrypted(translation: dict[str, Any]) -> None:
+    # GIVEN every queue, table and topic / WHEN their encryption settings are read / THEN each is encrypted at rest
+    for logical_id, queue in resources_of_type(translation, "AWS::SQS::Queue").items():
+        properties = queue["Properties"]
+        assert properties.get("SqsManagedSseEnabled") is True or properties.get("KmsMasterKeyId"), logical_id
+    for logical_id, table in resources_of_type(translation, "AWS::DynamoDB::Table").items():
+        assert table["Properties"].get("SSESpecification", {}).get("SSEEnabled") is True, logical_id
+    topics = resources_of_type(translation, "AWS::SNS::Topic")
+    assert topics
+    for logical_id, topic in topics.items():
+        assert topic["Properties"].get("KmsMasterKeyId"), logical_id
+
+
+def test_no_iam_statement_grants_every_action_or_every_resource(translation: dict[str, Any]) -> None:
+    # GIVEN every inline IAM statement of the translation (ours and the ones SAM generates)
+    statements = _iam_statements(translation)
+    assert statements
+    for owner, statement in statements:
+        # WHEN its actions and resources are read
+        assert statement.get("Effect") == "Allow" or statement.get("Effect") == "Deny", owner
+        assert "NotAction" not in statement and "NotResource" not in statement, f"{owner}: {statement}"
+        actions = [action for action in _as_list(statement.get("Action", [])) if isinstance(action, str)]
+        resources = [_resource_text(resource) for resource in _as_list(statement.get("Resource", []))]
+        # THEN no action is a wildcard over a service, and no resource is "*" or every resource of a kind
+        assert not any(action == "*" or action.endswith(":*") for action in actions), f"{owner}: {statement}"
+        assert not any(r is not None and (r == "*" or r.endswith(":*")) for r in resources), f"{owner}: {statement}"
+
+
+def test_roles_attach_only_the_managed_policies_sam_needs(translation: dict[str, Any]) -> None:
+    # GIVEN every role / WHEN its managed policies are read / THEN they are SAM's logging and poller policies only
+    for logical_id, role in resources_of_type(translation, "AWS::IAM::Role").items():
+        for arn in role["Properties"].get("ManagedPolicyArns", []):
+            assert isinstance(arn, str) and arn.split(":policy/", 1)[-1] in SAM_EVENT_SOURCE_POLICIES, (logical_id, arn)
+
+
+def test_each_function_gets_exactly_its_settings(translation: dict[str, Any]) -> None:
+    # GIVEN every function of the translation (Globals merged)
+    functions = resources_of_type(translation, "AWS::Lambda::Function")
+    assert set(functions) == set(EXPECTED_ENVIRONMENT), "a new function needs its expected environment listed here"
+    for logical_id, function in functions.items():
+        # WHEN its environment is read
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        # THEN it is exactly the list of names the function's code reads
+        assert set(variables) == EXPECTED_ENVIRONMENT[logical_id], logical_id
+
+
+@pytest.mark.parametrize("logical_id", sorted(SETTINGS_MODELS))
+def test_every_required_setting_is_set_and_every_set_variable_is_read(
+    translation: dict[str, Any], logical_id: str
+) -> None:
+    # GIVEN a function's settings model (shared/settings.py) and its environment in the template
+    model = SETTINGS_MODELS[logical_id]
+    variables = set(translation["Resources"][logical_id]["Properties"]["Environment"]["Variables"]) - POWERTOOLS
+    # WHEN they are compared
+    required = {name for name, field in model.model_fields.items() if field.is_required()}
+    # THEN the template sets every setting without a default, and sets nothing the model does not read
+    assert required <= variables, f"{logical_id} lacks {sorted(required - variables)}"
+    unread = variables - set(model.model_fields)
+    assert not unread, f"{logical_id} sets {sorted(unread)}, which its settings model does not read"
+
+
+def test_the_fetcher_never_overlaps_itself(translation: dict[str, Any]) -> None:
+    # GIVEN the fetcher / WHEN its concurrency and schedule are read / THEN one run at a time, on the PollSchedule
+    fetcher = translation["Resources"]["FetcherFunction"]["Properties"]
+    assert fetcher["ReservedConcurrentExecutions"] == 1
+    rules = resources_of_type(translation, "AWS::Events::Rule")
+    assert [rule["Properties"]["ScheduleExpression"] for rule in rules.values()] == [{"Ref": "PollSchedule"}]
+
+
+def test_functions_run_python_312_on_arm_with_the_shared_layer(translation: dict[str, Any]) -> None:
+    # GIVEN every function and the layer / WHEN their runtime settings are read
+    layers = resources_of_type(translation, "AWS::Lambda::LayerVersion")
+    assert len(layers) == 1
+    ((layer_id, layer),) = layers.items()
+    # THEN all agree: python3.12 on arm64, and every function imports `shared` from the one layer
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"]
+    assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"]
+    for logical_id, function in resources_of_type(translation, "AWS::Lambda::Function").items():
+        properties = function["Properties"]
+        assert properties["Runtime"] == "python3.12", logical_id
+        assert properties["Architectures"] == ["arm64"], logical_id
+        assert properties["Layers"] == [{"Ref": layer_id}], logical_id
+        assert properties["Handler"] == f"functions.{logical_id.removesuffix('Function').lower()}.app.lambda_handler"
+
+
+def test_sam_build_keeps_the_repo_import_paths(template: dict[str, Any]) -> None:
+    # GIVEN the SAM template's layer and functions (build metadata is not part of the translation)
+    layer = template["Resources"]["SharedLayer"]
+    functions = resources_of_type(template, "AWS::Serverless::Function")
+    # WHEN their build metadata is read
+    # THEN the layer is built for the functions' architecture into python/shared/, and each function's folder is
+    # packaged under its parent packages (functions/<name>/), so Lambda imports what the repo imports
+    assert layer["Metadata"]["BuildMethod"] == template["Globals"]["Function"]["Runtime"]
+    assert [layer["Metadata"]["BuildArchitecture"]] == template["Globals"]["Function"]["Architectures"]
+    assert layer["Metadata"]["BuildProperties"] == {"ParentPackageMode": "explicit", "ParentPackages": "shared"}
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "shared"
+    for logical_id, function in functions.items():
+        assert function["Metadata"]["BuildProperties"] == {"ParentPackageMode": "auto"}, logical_id
+        name = function["Properties"]["CodeUri"].rstrip("/").removeprefix("functions/")
+        assert function["Properties"]["Handler"] == f"functions.{name}.app.lambda_handler", logical_id
+
+
+def test_the_processor_dead_letters_into_its_queues_redrive_target(translation: dict[str, Any]) -> None:
+    # GIVEN the processor's consumed queue and the dead-letter queue it writes poison records to
+    resources = translation["Resources"]
+    ((mapping, queue_id),) = _mappings(translation, "AWS::SQS::Queue").values()
+    redrive_target = _get_att_target(resources[queue_id]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+    # WHEN compared / THEN they are the same queue: one place to look for records that could not be processed
+    variables = _function_of(translation, mapping)["Properties"]["Environment"]["Variables"]
+    assert redrive_target is not None
+    assert variables["DEAD_LETTER_QUEUE_URL"] == {"Ref": redrive_target[0]}
+
+
+def test_the_notifier_may_publish_to_exactly_the_topics_its_prefix_names(translation: dict[str, Any]) -> None:
+    # GIVEN the notifier's TOPIC_ARN_PREFIX, its sns:Publish grant, the TopicArnPrefix output and the topic names
+    notifier = translation["Resources"]["NotifierFunction"]["Properties"]
+    prefix = notifier["Environment"]["Variables"]["TOPIC_ARN_PREFIX"]["Fn::Sub"]
+    role = translation["Resources"][notifier["Role"]["Fn::GetAtt"][0]]
+    statements = [s for p in role["Properties"]["Policies"] for s in _statements(p["PolicyDocument"])]
+    publish = [s["Resource"] for s in statements if "sns:Publish" in _as_list(s["Action"])]
+    topics = resources_of_type(translation, "AWS::SNS::Topic")
+    # WHEN compared / THEN they describe the same ARNs: "<prefix><slug>", granted as "<prefix>*"
+    assert prefix.endswith(":${AWS::StackName}-")
+    assert publish == [{"Fn::Sub": prefix + "*"}]
+    assert translation["Outputs"]["TopicArnPrefix"]["Value"] == {"Fn::Sub": prefix}
+    for logical_id, topic in topics.items():
+        assert topic["Properties"]["TopicName"]["Fn::Sub"].startswith("${AWS::StackName}-"), logical_id
