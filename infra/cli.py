@@ -52,9 +52,9 @@ def command_run(args: argparse.Namespace) -> int:
         from infra.replay import replay_server
 
         replay = replay_server()
-        overrides, recorded = replay.__enter__()
+        overrides, earliest = replay.__enter__()
         environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
-        since = args.since or recorded.earliest().isoformat()
+        since = args.since or (earliest.isoformat() if earliest else None)
     else:
         since = args.since
     try:

@@ -15,11 +15,16 @@ _STATE_EVENTS: dict[str, Event] = {
 
 
 def classify(old: Item | None, new: Item) -> Event:
-    """`new` for a first version (even one that arrives already answered); else what the state change says."""
+    """`new` for a first version (even one that arrives already answered); else what the state change says.
+
+    A scheduled event whose `details.starts_at` moved is `rescheduled`; any other material change is `updated`.
+    """
     if old is None:
         return "new"
     if new.state != old.state and new.state in _STATE_EVENTS:
         return _STATE_EVENTS[new.state]
     if new.state == "corrected" and new.body != old.body:
         return "corrected"
+    if new.details.get("starts_at") != old.details.get("starts_at"):
+        return "rescheduled"
     return "updated"

@@ -41,16 +41,18 @@ def long_date(value: datetime) -> str:
     return f"{local:%A} {day}{suffix} {local:%B %Y}"
 
 
-def kind_label(notification: Notification) -> str:
-    item = notification.item
-    label = KIND_LABELS.get(item.kind, item.kind.replace("-", " ").title())
-    return f"{label} ({item.category})" if item.category and item.kind == "publication" else label
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("-", " ").title())
 
 
 def subject(notification: Notification) -> str:
     """At most 100 characters and one line, as SNS requires."""
     event = EVENT_LABELS[notification.event]
-    return one_line(f"{event} {kind_label(notification).lower()}: {notification.item.title}", SUBJECT_LIMIT)
+    return one_line(f"{event} {kind_label(notification.item.kind).lower()}: {notification.item.title}", SUBJECT_LIMIT)
+
+
+def people_with_role(notification: Notification, role: str) -> list[str]:
+    return [person.display() for person in notification.item.people if person.role == role]
 
 
 def sms_text(notification: Notification) -> str:
@@ -59,53 +61,17 @@ def sms_text(notification: Notification) -> str:
     return f"{head} {item.url}"
 
 
-def _people(notification: Notification, role: str) -> list[str]:
-    return [person.display() for person in notification.item.people if person.role == role]
-
-
-def _written_question(notification: Notification) -> list[str]:
-    item = notification.item
-    lines: list[str] = []
-    for asker in _people(notification, "asked-by"):
-        lines += [f"Asked by: {asker}", ""]
-    lines += [f"Question to the {item.department.name}:", "", item.summary or "", ""]
-    if item.body:
-        answerers = _people(notification, "answered-by")
-        answered = f"Answered by {answerers[0]}" if answerers else "Answer"
-        heading = "Holding answer" if notification.event == "holding-answer" else answered
-        lines += [heading, "", item.body, ""]
-        for corrector in _people(notification, "corrected-by"):
-            lines += [f"Corrected by {corrector}", ""]
-    else:
-        lines += ["Not answered yet.", ""]
-    return lines
-
-
-def _generic(notification: Notification) -> list[str]:
-    item = notification.item
-    lines = [f"{person.role.replace('-', ' ').capitalize()}: {person.display()}" for person in item.people]
-    if lines:
-        lines.append("")
-    for text in (item.summary, item.body):
-        if text:
-            lines += [text, ""]
-    return lines
-
-
-_SECTIONS = {"written-question": _written_question}
-
-
 def email_text(notification: Notification) -> str:
+    from shared.sources import get_source
+
     item = notification.item
-    lines = [
-        f"{kind_label(notification)} — {EVENT_LABELS[notification.event].lower()}",
-        item.title,
-        f"Department: {item.department.name}",
-        long_date(item.updated_at),
-        "",
-    ]
-    lines += _SECTIONS.get(item.kind, _generic)(notification)
+    source = get_source(item.source)
+    lines = [source.headline(notification), item.title, f"Department: {item.department.name}", source.date_line(item)]
+    if notification.event != "new":
+        lines.append(f"What changed: {EVENT_LABELS[notification.event].lower()} (version {item.version})")
+    lines.append("")
+    lines += source.email_section(notification)
     if item.attachments:
         lines += ["Attachments:", *(f"- {a.title}: {a.url}" for a in item.attachments), ""]
-    lines += [f"Source page: {item.url}", "", "—", f"deptwatch: {item.department.name}, version {item.version}."]
+    lines += [f"Source page: {item.url}", "", "—", f"deptwatch notification for {item.department.name}."]
     return "\n".join(lines)

@@ -72,7 +72,7 @@ class Item(BaseModel):
     body: str | None = None
     people: tuple[Person, ...] = ()
     attachments: tuple[Attachment, ...] = ()
-    details: dict[str, str | int | bool | None] = Field(default_factory=dict)
+    details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     """Source-specific facts worth keeping (UIN, dates of answer or correction, …)."""
 
     def content_hash(self) -> str:

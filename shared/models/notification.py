@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,10 @@ class NotificationItem(BaseModel):
     attachments: tuple[Attachment, ...] = ()
     departments: tuple[DepartmentRef, ...] = ()
     """Every department the item belongs to (a joint publication reaches each of their topics)."""
+    state: str | None = None
+    """Where the item is in its lifecycle: tabled, holding-answer, answered, corrected, withdrawn, published, …"""
+    details: dict[str, Any] = Field(default_factory=dict)
+    """Source-specific facts (UIN, dates of answer or correction, start time of an event, …)."""
 
 
 class Notification(BaseModel):
@@ -66,6 +70,8 @@ class Notification(BaseModel):
                 people=item.people,
                 attachments=item.attachments,
                 departments=item.departments,
+                state=item.state,
+                details=item.details,
             ),
         )
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from shared.departments import Department
 from shared.http import UpstreamClient
 from shared.models.item import Item
+from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 
 
@@ -73,3 +74,27 @@ class Source(ABC):
     @abstractmethod
     def parse(self, message: RawRecordMessage) -> Item:
         """The normalised item of one queued record; PoisonRecordError when it can never be one."""
+
+    # How its items read in an email, as the department page shows them. Sources override what differs.
+
+    def headline(self, notification: Notification) -> str:
+        """The first line: what kind of thing this is ("Written Question", "Deposited Papers", …)."""
+        from shared.rendering import kind_label
+
+        return kind_label(notification.item.kind)
+
+    def date_line(self, item: Item) -> str:
+        from shared.rendering import long_date
+
+        return long_date(item.updated_at)
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """The lines between the header and the attachments: people, then summary and body."""
+        item = notification.item
+        lines = [f"{person.role.replace('-', ' ').capitalize()}: {person.display()}" for person in item.people]
+        if lines:
+            lines.append("")
+        for text in (item.summary, item.body):
+            if text:
+                lines += [text, ""]
+        return lines

@@ -12,6 +12,7 @@ from pydantic.alias_generators import to_camel
 from shared.departments import Department, by_answering_body
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Attachment, DepartmentRef, Item, Person
+from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
 from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
@@ -235,3 +236,23 @@ class WrittenQuestionsSource(Source):
                 "grouped_questions": ", ".join(question.grouped_questions) or None,
             },
         )
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """As the department page shows a question: asked by, the question, answered by, the answer."""
+        from shared.rendering import people_with_role
+
+        item = notification.item
+        lines: list[str] = []
+        for asker in people_with_role(notification, "asked-by"):
+            lines += [f"Asked by: {asker}", ""]
+        lines += [f"Question to the {item.department.name}:", "", item.summary or "", ""]
+        if not item.body:
+            return [*lines, "Not answered yet.", ""]
+        answerers = people_with_role(notification, "answered-by")
+        heading = f"Answered by {answerers[0]}" if answerers else "Answer"
+        if item.state == "holding-answer":
+            heading = f"Holding answer{heading.removeprefix('Answer')}"
+        lines += [heading, "", item.body, ""]
+        for corrector in people_with_role(notification, "corrected-by"):
+            lines += [f"Corrected by {corrector}", ""]
+        return lines

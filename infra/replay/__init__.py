@@ -1,0 +1,93 @@
+"""A loopback HTTP server that answers like the upstream APIs, from recorded responses shipped in the repo.
+
+`make demo` points the fetcher at it (UPSTREAM_OVERRIDES), so the offline pipeline runs the very same HTTP code as the
+live one. Each module of this package emulates one upstream API over the recordings in `tests/fixtures/upstream/` and
+exposes `recorded_api() -> RecordedApi`; the server finds them by itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+RECORDED = Path(__file__).resolve().parent.parent.parent / "tests" / "fixtures" / "upstream"
+
+
+class RecordedApi(Protocol):
+    host: str
+    """The upstream host it stands in for, e.g. "questions-statements-api.parliament.uk"."""
+
+    def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+        """Status and JSON body for a GET of `path` (without the host) with `query`."""
+        ...
+
+    def earliest(self) -> date | None:
+        """The date of the oldest recording, so that a demo backfill can reach it."""
+        ...
+
+
+def recorded_apis() -> list[RecordedApi]:
+    apis = []
+    for module in pkgutil.iter_modules(__path__):
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        if hasattr(loaded, "recorded_api"):
+            apis.append(loaded.recorded_api())
+    return apis
+
+
+def load_recording(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    apis: dict[str, RecordedApi]
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        host, _, path = parts.path.lstrip("/").partition("/")
+        api = self.apis.get(host)
+        if api is None:
+            self._reply(404, {"title": "Not Found", "host": host})
+            return
+        status, body = api.handle("/" + path, parse_qs(parts.query))
+        self._reply(status, body)
+
+    def _reply(self, status: int, body: Any) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+        return
+
+
+@contextmanager
+def replay_server() -> Iterator[tuple[dict[str, str], date | None]]:
+    """Serve the recordings on 127.0.0.1.
+
+    Yields the UPSTREAM_OVERRIDES mapping that points the fetcher at them, and the date of the oldest recording.
+    """
+    apis = {api.host: api for api in recorded_apis()}
+    handler = type("Handler", (_Handler,), {"apis": apis})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    earliest = [day for api in apis.values() if (day := api.earliest())]
+    try:
+        yield {f"https://{host}": f"{base}/{host}" for host in apis}, min(earliest, default=None)
+    finally:
+        server.shutdown()
+        server.server_close()
