@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo "$$p"; break; }; done)
 ARGS ?=
 
-.PHONY: help install run demo test lint format typecheck requirements template build deploy bench clean
+.PHONY: help install run demo test lint format typecheck requirements template schema build deploy bench clean
 
 help:
 	@echo "make run | demo | test | lint | build | deploy | bench"
@@ -50,6 +50,9 @@ requirements: $(BIN)/.installed
 
 template: $(BIN)/.installed
 	$(BIN)/python -m infra.template_topics --write
+
+schema: $(BIN)/.installed
+	$(BIN)/python -m infra.schema --write
 
 # aws-sam-cli pins its own boto3/pydantic, so it lives in its own virtualenv.
 SAM_VENV := .venv-sam

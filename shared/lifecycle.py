@@ -1,9 +1,13 @@
-"""What happened between two versions of an item: the `event` of a notification."""
+"""What happened between two versions of an item: the `event` of a notification, and what changed."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from typing import Any
+
 from shared.models.item import Item
-from shared.models.notification import Event
+from shared.models.notification import Changes, Event
 
 _STATE_EVENTS: dict[str, Event] = {
     "answered": "answered",
@@ -12,6 +16,10 @@ _STATE_EVENTS: dict[str, Event] = {
     "withdrawn": "withdrawn",
     "cancelled": "cancelled",
 }
+TEXT_FIELDS = ("title", "summary", "body")
+"""Compared word by word; their old values are too long to repeat in a notification."""
+TEXT_LABELS = {"title": "Title", "summary": "Summary", "body": "Text"}
+WORDS_SHOWN = 12
 
 
 def classify(old: Item | None, new: Item) -> Event:
@@ -28,3 +36,60 @@ def classify(old: Item | None, new: Item) -> Event:
     if new.details.get("starts_at") != old.details.get("starts_at"):
         return "rescheduled"
     return "updated"
+
+
+def describe_changes(old: Item, new: Item) -> Changes:
+    """The fields that changed, the previous values of the short ones, and a short word-level summary of the texts."""
+    before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
+    fields: list[str] = []
+    previous: dict[str, Any] = {}
+    for name in after:
+        if name == "details":
+            for key in sorted(set(before["details"]) | set(after["details"])):
+                if before["details"].get(key) != after["details"].get(key):
+                    fields.append(f"details.{key}")
+                    previous[f"details.{key}"] = before["details"].get(key)
+        elif before.get(name) != after[name]:
+            fields.append(name)
+            if name not in TEXT_FIELDS and name not in ("people", "attachments"):
+                previous[name] = before.get(name)
+    lines = [
+        line
+        for name in TEXT_FIELDS
+        if name in fields and (line := word_diff_summary(TEXT_LABELS[name], before.get(name), after[name]))
+    ]
+    return Changes(fields=tuple(fields), previous=previous, summary=tuple(lines))
+
+
+def word_diff_summary(label: str, old: str | None, new: str | None) -> str:
+    """ "Text: 12 words added, 3 removed; "old words" became "new words" """
+    old_words, new_words = _words(old), _words(new)
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    added = removed = 0
+    first: str | None = None
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        removed += a_end - a_start
+        added += b_end - b_start
+        if first is None:
+            gone, came = _excerpt(old_words[a_start:a_end]), _excerpt(new_words[b_start:b_end])
+            if tag == "replace":
+                first = f'"{gone}" became "{came}"'
+            elif tag == "delete":
+                first = f'removed "{gone}"'
+            else:
+                first = f'added "{came}"'
+    if not added and not removed:
+        return ""
+    counts = f"{added} word{'s' if added != 1 else ''} added, {removed} removed"
+    return f"{label}: {counts}; {first}" if first else f"{label}: {counts}"
+
+
+def _words(text: str | None) -> list[str]:
+    return re.findall(r"\S+", text or "")
+
+
+def _excerpt(words: list[str]) -> str:
+    shown = " ".join(words[:WORDS_SHOWN])
+    return shown + " …" if len(words) > WORDS_SHOWN else shown

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
-from shared.lifecycle import classify
+from shared.lifecycle import classify, describe_changes
 from shared.models.item import Item
 from shared.models.notification import Notification
 from shared.observability import logger
@@ -58,8 +58,10 @@ def notifications_for(change: VersionChange) -> list[Notification]:
     if not change.is_new_version() or change.new is None:
         return []
     item, version = change.new
-    event = classify(change.old[0] if change.old else None, item)
-    return [Notification.for_department(item, version, event, department) for department in item.departments]
+    old = change.old[0] if change.old else None
+    event = classify(old, item)
+    changes = describe_changes(old, item) if old else None
+    return [Notification.for_department(item, version, event, d, changes) for d in item.departments]
 
 
 class Notifier:

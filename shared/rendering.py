@@ -51,6 +51,28 @@ def subject(notification: Notification) -> str:
     return one_line(f"{event} {kind_label(notification.item.kind).lower()}: {notification.item.title}", SUBJECT_LIMIT)
 
 
+def change_lines(notification: Notification) -> list[str]:
+    changes = notification.changes
+    if changes is None:
+        return []
+    lines = []
+    starts = changes.previous.get("details.starts_at")
+    if "details.starts_at" in changes.fields and starts and notification.item.details.get("starts_at"):
+        was, now = (datetime.fromisoformat(str(v)) for v in (starts, notification.item.details["starts_at"]))
+        lines.append(f"- Was {short_datetime(was)}, now {short_datetime(now)}")
+    if "title" in changes.fields and changes.summary == ():
+        lines.append("- Title changed")
+    lines += [f"- {line}" for line in changes.summary]
+    return lines
+
+
+def short_datetime(value: datetime) -> str:
+    """ "29 Apr 2024, 2:30 p.m.", as the department page shows scheduled events."""
+    local = value.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    return f"{local.day} {local:%b %Y}, {hour}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
+
+
 def people_with_role(notification: Notification, role: str) -> list[str]:
     return [person.display() for person in notification.item.people if person.role == role]
 
@@ -69,6 +91,7 @@ def email_text(notification: Notification) -> str:
     lines = [source.headline(notification), item.title, f"Department: {item.department.name}", source.date_line(item)]
     if notification.event != "new":
         lines.append(f"What changed: {EVENT_LABELS[notification.event].lower()} (version {item.version})")
+        lines += change_lines(notification)
     lines.append("")
     lines += source.email_section(notification)
     if item.attachments:

@@ -42,17 +42,34 @@ class NotificationItem(BaseModel):
     """Source-specific facts (UIN, dates of answer or correction, start time of an event, …)."""
 
 
+class Changes(BaseModel):
+    """What changed since the previous version (absent for a new item)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    fields: tuple[str, ...]
+    """Names of the item fields that changed ("body", "state", "details.starts_at", …)."""
+    previous: dict[str, Any] = Field(default_factory=dict)
+    """Previous values of the short fields that changed (long texts are summarised instead)."""
+    summary: tuple[str, ...] = ()
+    """A short word-level summary per changed text, e.g. 'Text: 12 words added, 3 removed; "a" became "b"'."""
+
+
 class Notification(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     schema_: Literal["deptwatch.notification/1"] = Field(default=NOTIFICATION_SCHEMA, alias="schema")
     event: Event
     item: NotificationItem
+    changes: Changes | None = None
 
     @classmethod
-    def for_department(cls, item: Item, version: int, event: Event, department: DepartmentRef) -> Notification:
+    def for_department(
+        cls, item: Item, version: int, event: Event, department: DepartmentRef, changes: Changes | None = None
+    ) -> Notification:
         return cls(
             event=event,
+            changes=changes,
             item=NotificationItem(
                 id=item.id,
                 source=item.source,
