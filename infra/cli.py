@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from infra.local_stack import Delivery, LocalStack, local_stack, use_local_environment
-
-# infra.local_stack imported moto first; every boto3 client is created after this point.
-use_local_environment()
+from infra.operations import OperationError
 
 OUT: TextIO = sys.stdout
 """The real standard output: the functions' own output goes to stderr while a command runs."""
@@ -45,6 +43,7 @@ def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def command_run(args: argparse.Namespace) -> int:
+    use_local_environment()
     environment: dict[str, str] = {}
     parameters = {"Departments": args.departments} if args.departments else {}
     replay = None
@@ -79,7 +78,11 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace) -
         "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
     )
     failures = _source_failures(result)
-    if failures and len(failures) == len(result.get("sources", [])) and all(f.get("unreachable_host") for f in failures):
+    if (
+        failures
+        and len(failures) == len(result.get("sources", []))
+        and all(f.get("unreachable_host") for f in failures)
+    ):
         hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
         sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
         return 2
@@ -103,6 +106,7 @@ def command_ingest(args: argparse.Namespace) -> int:
     from shared.sources.base import ResponseShapeError
     from shared.timeutil import utc_now
 
+    use_local_environment()
     source = get_source(args.source)
     if args.department:
         try:
@@ -177,6 +181,78 @@ def _describe_origin(body: str) -> str:
     return f"{where} (id {record_id})" if record_id is not None else where
 
 
+def _stack_name(args: argparse.Namespace) -> str:
+    return str(args.stack or os.environ.get("DEPTWATCH_STACK") or "deptwatch")
+
+
+def command_topics(args: argparse.Namespace) -> int:
+    import boto3
+
+    from infra.operations import department_topics
+
+    for slug, arn in sorted(department_topics(boto3.client("sns"), _stack_name(args)).items()):
+        OUT.write(f"{slug}\t{arn}\n")
+    return 0
+
+
+def command_subscribe(args: argparse.Namespace) -> int:
+    import boto3
+
+    from infra.operations import filter_policy, subscribe
+
+    policy = filter_policy(kind=args.kind, event=args.event, house=args.house, category=args.category)
+    subscription = subscribe(
+        boto3.client("sns"), _stack_name(args), args.department, args.protocol, args.endpoint, policy
+    )
+    OUT.write(
+        json.dumps(
+            {
+                "subscription_arn": subscription.arn,
+                "topic_arn": subscription.topic_arn,
+                "filter_policy": subscription.policy,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    if subscription.arn == "pending confirmation":
+        OUT.write(
+            "SNS has sent a confirmation request to the endpoint: the subscription starts once it is confirmed.\n"
+        )
+    return 0
+
+
+def command_dlq(args: argparse.Namespace) -> int:
+    import boto3
+
+    from infra.operations import DEAD_LETTER_QUEUES, peek_dead_letters, redrive, stack_outputs
+
+    outputs = stack_outputs(boto3.client("cloudformation"), _stack_name(args))
+    sqs = boto3.client("sqs")
+    queue_url = outputs[DEAD_LETTER_QUEUES[args.queue]]
+    if args.action == "list":
+        for letter in peek_dead_letters(sqs, queue_url):
+            OUT.write(json.dumps(letter.summary(), ensure_ascii=False) + "\n")
+    elif args.action == "show":
+        letters = {letter.message_id: letter for letter in peek_dead_letters(sqs, queue_url, limit=10_000)}
+        for message_id in args.ids:
+            letter = letters.get(message_id)
+            if letter is None:
+                sys.stderr.write(f"deptwatch: {message_id} is not on the dead-letter queue\n")
+                return 1
+            OUT.write(json.dumps({**letter.summary(), "body": letter.body}, indent=2, ensure_ascii=False) + "\n")
+    else:
+        if args.queue != "records":
+            sys.stderr.write(
+                "deptwatch: only the records queue can be redriven; the notifier's failures name stream "
+                "batches, which the stream no longer holds after 24 hours\n"
+            )
+            return 2
+        moved = redrive(sqs, queue_url, outputs["RawRecordsQueueUrl"], args.ids or None)
+        OUT.write(f"{len(moved)} message(s) sent back to the records queue\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from shared.sources import SOURCES
 
@@ -199,6 +275,34 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.set_defaults(handler=command_ingest)
+
+    from infra.operations import DEAD_LETTER_QUEUES, PROTOCOLS
+
+    stack_help = "the deployed stack's name (default: $DEPTWATCH_STACK or deptwatch)"
+    topics = commands.add_parser("topics", help="list the department topics of a deployed stack")
+    topics.add_argument("--stack", help=stack_help)
+    topics.set_defaults(handler=command_topics)
+
+    subscribe = commands.add_parser("subscribe", help="subscribe an endpoint to a department, with a filter policy")
+    subscribe.add_argument("--stack", help=stack_help)
+    subscribe.add_argument("--department", required=True, help="department slug (see `deptwatch topics`)")
+    subscribe.add_argument("--protocol", required=True, choices=PROTOCOLS)
+    subscribe.add_argument("--endpoint", required=True, help="e-mail address, queue/function ARN or URL")
+    for name, example in (
+        ("kind", "written-question"),
+        ("event", "answered"),
+        ("house", "lords"),
+        ("category", "statistics"),
+    ):
+        subscribe.add_argument(f"--{name}", action="append", help=f"only this {name} (repeatable), e.g. {example}")
+    subscribe.set_defaults(handler=command_subscribe)
+
+    dlq = commands.add_parser("dlq", help="look at the dead-letter queues of a deployed stack and redrive them")
+    dlq.add_argument("action", choices=("list", "show", "redrive"))
+    dlq.add_argument("ids", nargs="*", metavar="MESSAGE_ID", help="for show (required) and redrive (default: all)")
+    dlq.add_argument("--queue", choices=sorted(DEAD_LETTER_QUEUES), default="records")
+    dlq.add_argument("--stack", help=stack_help)
+    dlq.set_defaults(handler=command_dlq)
     return parser
 
 
@@ -215,6 +319,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.handler(args))
+    except OperationError as error:
+        sys.stderr.write(f"deptwatch: {error}\n")
+        return 2
     finally:
         sys.stdout = OUT
 

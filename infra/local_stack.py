@@ -190,7 +190,11 @@ class LocalStack:
         if "StreamSpecification" in properties:
             arguments["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
         table = self.dynamodb.create_table(**arguments)["TableDescription"]
-        self.physical[logical_id] = {"Ref": name, "Arn": table["TableArn"], "StreamArn": table.get("LatestStreamArn", "")}
+        self.physical[logical_id] = {
+            "Ref": name,
+            "Arn": table["TableArn"],
+            "StreamArn": table.get("LatestStreamArn", ""),
+        }
 
     def _create_topic(self, logical_id: str, properties: dict[str, Any]) -> None:
         name = self._resolve(properties.get("TopicName")) or f"{STACK_NAME}-{logical_id}"
@@ -418,7 +422,10 @@ class LocalStack:
             QueueUrl=mapping.on_failure_queue_url,
             MessageBody=json.dumps(
                 {
-                    "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": mapping.function.logical_id},
+                    "requestContext": {
+                        "condition": "RetryAttemptsExhausted",
+                        "functionArn": mapping.function.logical_id,
+                    },
                     "DDBStreamBatchInfo": {
                         "streamArn": mapping.stream_arn,
                         "startSequenceNumber": first["SequenceNumber"],
@@ -477,7 +484,9 @@ class LocalStack:
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
         ).get("Messages", [])
         for message in messages:
-            self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+            self.sqs.change_message_visibility(
+                QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
         return messages
 
 
@@ -547,7 +556,9 @@ def _forget_cached_configuration() -> None:
 
 
 @contextmanager
-def local_stack(parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None) -> Iterator[LocalStack]:
+def local_stack(
+    parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None
+) -> Iterator[LocalStack]:
     """A fresh moto world with the stack deployed in it."""
     use_local_environment()
     with mock_aws():

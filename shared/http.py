@@ -70,7 +70,7 @@ class _WaitRetryAfterOrBackoff:
     """Wait what the server asked for (Retry-After), else exponential backoff with jitter."""
 
     def __init__(self) -> None:
-        self._backoff = wait_exponential_jitter(initial=0.5, max=8.0, jitter=0.5)
+        self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
     def __call__(self, state: RetryCallState) -> float:
         outcome = state.outcome

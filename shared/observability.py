@@ -16,8 +16,6 @@ def emit_counts(metric: str, counts: dict[tuple[str, str], int]) -> None:
     if is_metrics_disabled():  # single_metric prints even then
         return
     for (source, outcome), value in counts.items():
-        with single_metric(
-            name=metric, unit=MetricUnit.Count, value=value, namespace="Deptwatch"
-        ) as single:
+        with single_metric(name=metric, unit=MetricUnit.Count, value=value, namespace="Deptwatch") as single:
             single.add_dimension(name="source", value=source)
             single.add_dimension(name="outcome", value=outcome)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+
 from pydantic import ValidationError
 
 from shared.models.queue import RawRecordMessage
@@ -59,4 +60,3 @@ def _parse_message(body: str) -> RawRecordMessage:
         return RawRecordMessage.model_validate_json(body)
     except ValidationError as error:
         raise PoisonRecordError(f"not a deptwatch raw-record message: {validation_reason(error)}") from None
-

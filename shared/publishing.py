@@ -61,9 +61,7 @@ def build_entry(entry_id: str, notification: Notification) -> dict[str, Any]:
             break
         cut = min(len(text), excess // 3 + 1)
         shortened = text[: len(text) - cut].rstrip() + SHORTENED_MARKER if cut else text
-        notification = notification.model_copy(
-            update={"item": notification.item.model_copy(update={field: shortened})}
-        )
+        notification = notification.model_copy(update={"item": notification.item.model_copy(update={field: shortened})})
         entry = _render(entry_id, notification)
         excess = _entry_size(entry) - SNS_MESSAGE_BYTES
     if _entry_size(entry) > SNS_MESSAGE_BYTES:

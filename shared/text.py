@@ -35,9 +35,7 @@ def safe_url(url: str | None) -> str | None:
 def clean_text(text: str) -> str:
     """Text without control, format (bidi overrides, zero-width) or unassigned characters; newlines and tabs kept."""
     return "".join(
-        char
-        for char in text
-        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
 
 

@@ -22,7 +22,7 @@ class RecordedQuestions:
         self.records: dict[int, dict[str, Any]] = {}
         for path in sorted((RECORDED / "written-questions").glob("*.json")):
             body = load_recording(path)
-            for entry in body["results"] if "results" in body else [body]:
+            for entry in body.get("results", [body]):
                 record = entry["value"]
                 current = self.records.get(record["id"])
                 if current is None or _text_length(record) > _text_length(current):

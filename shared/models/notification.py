@@ -10,9 +10,7 @@ from shared.models.item import Attachment, DepartmentRef, House, Item, Person, T
 
 NOTIFICATION_SCHEMA = "deptwatch.notification/1"
 
-Event = Literal[
-    "new", "answered", "holding-answer", "corrected", "withdrawn", "updated", "rescheduled", "cancelled"
-]
+Event = Literal["new", "answered", "holding-answer", "corrected", "withdrawn", "updated", "rescheduled", "cancelled"]
 
 
 class NotificationItem(BaseModel):

@@ -114,8 +114,7 @@ class WrittenQuestionsSource(Source):
             entries = [body]
         else:
             raise ResponseShapeError(
-                "not a written-questions response: expected {totalResults, results: [{value, links}]} "
-                "or {value, links}"
+                "not a written-questions response: expected {totalResults, results: [{value, links}]} or {value, links}"
             )
         records = []
         for position, entry in enumerate(entries):
@@ -211,8 +210,11 @@ class WrittenQuestionsSource(Source):
             if (url := safe_url(a.url))
         ]
         published = in_london(question.date_tabled)
-        changed = [in_london(d) for d in (question.date_answered, question.date_holding_answer,
-                                           question.date_answer_corrected) if d]
+        changed = [
+            in_london(d)
+            for d in (question.date_answered, question.date_holding_answer, question.date_answer_corrected)
+            if d
+        ]
         return Item(
             id=f"{self.name}:{question.id}",
             source=self.name,

@@ -1,0 +1,158 @@
+"""Operating a deployed stack: its topics, subscriptions with filter policies, and the dead-letter queues.
+
+Everything here uses plain SNS, SQS and CloudFormation calls, so it works on AWS and on moto alike. DLQ redrive is
+receive → send → delete (not StartMessageMoveTask, which moto lacks), and keeps each message's attributes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+FILTER_ATTRIBUTES = ("kind", "event", "house", "category", "source")
+PROTOCOLS = ("email", "email-json", "sqs", "lambda", "https", "http", "sms")
+DEAD_LETTER_QUEUES = {"records": "DeadLetterQueueUrl", "notifier": "NotifierFailureQueueUrl"}
+"""Which dead-letter queue, by the stack output naming it: poison records, or stream batches the notifier gave up."""
+
+
+class OperationError(RuntimeError):
+    """A clear, user-facing reason why an operation cannot be done."""
+
+
+def filter_policy(**values: Sequence[str] | None) -> dict[str, list[str]]:
+    """An SNS filter policy on our message attributes: each flag's values are alternatives, flags combine with AND.
+
+    Values are lower-cased, as the notifier publishes them (SNS matching is case-sensitive).
+    """
+    unknown = set(values) - set(FILTER_ATTRIBUTES)
+    if unknown:
+        raise OperationError(f"cannot filter on {', '.join(sorted(unknown))}")
+    return {
+        name: sorted({value.strip().lower() for value in chosen if value.strip()})
+        for name, chosen in values.items()
+        if chosen
+    }
+
+
+def department_topics(sns: Any, stack_name: str) -> dict[str, str]:
+    """Department slug → topic ARN, for the topics the stack created (named `<stack>-<department-slug>`)."""
+    prefix = f"{stack_name}-"
+    topics = {}
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page["Topics"]:
+            name = topic["TopicArn"].rsplit(":", 1)[-1]
+            if name.startswith(prefix):
+                topics[name.removeprefix(prefix)] = topic["TopicArn"]
+    if not topics:
+        raise OperationError(f"no deptwatch topics found for stack {stack_name!r} (is it deployed in this region?)")
+    return topics
+
+
+@dataclass(frozen=True)
+class Subscription:
+    arn: str
+    topic_arn: str
+    policy: dict[str, list[str]]
+
+
+def subscribe(
+    sns: Any, stack_name: str, department: str, protocol: str, endpoint: str, policy: dict[str, list[str]]
+) -> Subscription:
+    if protocol not in PROTOCOLS:
+        raise OperationError(f"protocol must be one of {', '.join(PROTOCOLS)}")
+    topics = department_topics(sns, stack_name)
+    if department not in topics:
+        raise OperationError(f"stack {stack_name!r} has no topic for department {department!r}")
+    attributes = {"FilterPolicyScope": "MessageAttributes", "FilterPolicy": json.dumps(policy)} if policy else {}
+    response = sns.subscribe(
+        TopicArn=topics[department],
+        Protocol=protocol,
+        Endpoint=endpoint,
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )
+    return Subscription(response["SubscriptionArn"], topics[department], policy)
+
+
+def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except Exception as error:  # botocore's ClientError: the stack does not exist, or no credentials
+        raise OperationError(f"cannot read stack {stack_name!r}: {error}") from error
+    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    receipt_handle: str
+    body: str
+    reason: str | None
+    source: str | None
+    receive_count: int
+
+    def summary(self) -> dict[str, Any]:
+        origin = None
+        try:
+            parsed = json.loads(self.body)
+            origin = parsed.get("origin") if isinstance(parsed, dict) else None
+        except ValueError:
+            pass
+        return {
+            "message_id": self.message_id,
+            "source": self.source,
+            "reason": self.reason,
+            "origin": origin,
+            "receive_count": self.receive_count,
+        }
+
+
+def peek_dead_letters(sqs: Any, queue_url: str, limit: int = 100) -> list[DeadLetter]:
+    """Up to `limit` messages, left on the queue: each is made visible again right away."""
+    seen: dict[str, DeadLetter] = {}
+    while len(seen) < limit:
+        messages = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=30,
+            AttributeNames=["ApproximateReceiveCount"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        fresh = [m for m in messages if m["MessageId"] not in seen]
+        if not fresh:
+            break
+        for message in fresh:
+            attributes = message.get("MessageAttributes", {})
+            seen[message["MessageId"]] = DeadLetter(
+                message_id=message["MessageId"],
+                receipt_handle=message["ReceiptHandle"],
+                body=message["Body"],
+                reason=attributes.get("reason", {}).get("StringValue"),
+                source=attributes.get("source", {}).get("StringValue"),
+                receive_count=int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1")),
+            )
+    for letter in seen.values():
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=letter.receipt_handle, VisibilityTimeout=0)
+    return list(seen.values())[:limit]
+
+
+def redrive(sqs: Any, dead_letter_url: str, target_url: str, message_ids: Iterable[str] | None = None) -> list[str]:
+    """Send dead letters back to the queue they came from (all, or those named); returns the ids moved.
+
+    The copy is sent before the original is deleted: a crash in between leaves a duplicate, which the processor's
+    conditional write makes harmless, never a loss.
+    """
+    wanted = set(message_ids) if message_ids is not None else None
+    moved: list[str] = []
+    for letter in peek_dead_letters(sqs, dead_letter_url, limit=10_000):
+        if wanted is not None and letter.message_id not in wanted:
+            continue
+        sqs.send_message(QueueUrl=target_url, MessageBody=letter.body)
+        sqs.delete_message(QueueUrl=dead_letter_url, ReceiptHandle=letter.receipt_handle)
+        moved.append(letter.message_id)
+    if wanted is not None and (missing := wanted - set(moved)):
+        raise OperationError(f"not on the dead-letter queue: {', '.join(sorted(missing))}")
+    return moved
