@@ -36,10 +36,28 @@ class SourceReport:
     queued: int = 0
     error: str | None = None
     unreachable_host: str | None = None
+    last_success: datetime | None = None
+    """The source's watermark after this poll: when it last completed a poll."""
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "since": self.since.isoformat(),
+            "queued": self.queued,
+            "error": self.error,
+            "unreachable_host": self.unreachable_host,
+            "last_success": self.last_success.isoformat() if self.last_success else None,
+        }
+
+
+def oldest_success_age(reports: Sequence[SourceReport], now: datetime) -> float | None:
+    """Seconds since the source that has gone longest without a complete poll last completed one (staleness)."""
+    ages = [(now - r.last_success).total_seconds() for r in reports if r.last_success]
+    return max(ages, default=None)
 
 
 @dataclass(frozen=True)
@@ -70,7 +88,8 @@ class Poller:
     def _poll_source(
         self, source: Source, departments: Sequence[Department], window: PollWindow, now: datetime
     ) -> SourceReport:
-        since = window.start(self._watermarks.get(source.name), now)
+        watermark = self._watermarks.get(source.name)
+        since = window.start(watermark, now)
         queued = 0
         try:
             chunk: list[RawRecordMessage] = []
@@ -91,12 +110,12 @@ class Poller:
             self._watermarks.put(source.name, now)
         except UpstreamUnreachableError as error:
             logger.error("source unreachable", extra={"source": source.name, "host": error.host, "error": str(error)})
-            return SourceReport(source.name, since, queued, str(error), unreachable_host=error.host)
+            return SourceReport(source.name, since, queued, str(error), error.host, watermark)
         except UpstreamError as error:
             logger.error("source failed", extra={"source": source.name, "url": error.url, "error": str(error)})
-            return SourceReport(source.name, since, queued, str(error))
+            return SourceReport(source.name, since, queued, str(error), last_success=watermark)
         except Exception as error:  # one broken source must never stop the others
             logger.exception("source failed unexpectedly", extra={"source": source.name})
-            return SourceReport(source.name, since, queued, f"{error.__class__.__name__}: {error}")
+            return SourceReport(source.name, since, queued, f"{error.__class__.__name__}: {error}", None, watermark)
         logger.info("source polled", extra={"source": source.name, "queued": queued, "since": since.isoformat()})
-        return SourceReport(source.name, since, queued)
+        return SourceReport(source.name, since, queued, last_success=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -39,6 +40,47 @@ def batches_within_limits(bodies: Sequence[str]) -> Iterator[list[int]]:
         yield batch
 
 
+SHORTENED_MARKER = " [… shortened by deptwatch to fit a queue message]"
+
+
+def fit_message(message: RawRecordMessage, limit: int = SQS_BATCH_BYTES) -> RawRecordMessage:
+    """The message, with the record's longest texts cut until it fits one SQS message (a record is never dropped).
+
+    Only a record far beyond anything seen upstream (1 MiB) is touched; the item keeps its link to the full text.
+    """
+    size = len(message.to_body().encode())
+    if size <= limit:
+        return message
+    record = json.loads(json.dumps(message.record))
+    while size > limit:
+        path, text = max(_string_leaves(record), key=lambda leaf: len(leaf[1]), default=(None, ""))
+        if path is None or len(text) <= len(SHORTENED_MARKER):
+            raise MessageTooLargeError(f"record of {message.source} is {size} bytes and cannot be shortened to fit")
+        encoded = text.encode()
+        keep = max(len(encoded) - (size - limit) - len(SHORTENED_MARKER.encode()) - 16, 0)
+        _set_leaf(record, path, encoded[:keep].decode(errors="ignore") + SHORTENED_MARKER)
+        message = message.model_copy(update={"record": record})
+        size = len(message.to_body().encode())
+    return message
+
+
+def _string_leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            yield from _string_leaves(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _string_leaves(child, (*path, index))
+
+
+def _set_leaf(container: Any, path: tuple[Any, ...], value: str) -> None:
+    for step in path[:-1]:
+        container = container[step]
+    container[path[-1]] = value
+
+
 class RawRecordQueue:
     def __init__(self, client: Any, queue_url: str, sleep: Any = time.sleep) -> None:
         self._client = client
@@ -47,7 +89,7 @@ class RawRecordQueue:
 
     def send(self, messages: Iterable[RawRecordMessage]) -> int:
         """Send every message; retry the entries SQS failed; raise QueueSendError if any still failed."""
-        bodies = [message.to_body() for message in messages]
+        bodies = [fit_message(message).to_body() for message in messages]
         for batch in batches_within_limits(bodies):
             self._send_batch({str(i): bodies[i] for i in batch})
         return len(bodies)

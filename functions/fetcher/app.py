@@ -7,11 +7,12 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws import aws_client
 from shared.departments import select
-from shared.fetching import Poller, PollRequest, PollWindow
+from shared.fetching import Poller, PollRequest, PollWindow, oldest_success_age
 from shared.http import UpstreamClient
 from shared.observability import emit_counts, logger, metrics
 from shared.queueing import RawRecordQueue
@@ -49,18 +50,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         backfill=timedelta(days=settings.BACKFILL_DAYS),
         since=in_london(request.since) if request.since else None,
     )
-    reports = _poller().poll(select_sources(settings.SOURCES), select(settings.DEPARTMENTS), window, utc_now())
+    now = utc_now()
+    reports = _poller().poll(select_sources(settings.SOURCES), select(settings.DEPARTMENTS), window, now)
     emit_counts("RecordsQueued", {(r.source, "queued"): r.queued for r in reports})
     emit_counts("SourcePolls", {(r.source, "ok" if r.ok else "failed"): 1 for r in reports})
-    return {
-        "sources": [
-            {
-                "source": r.source,
-                "since": r.since.isoformat(),
-                "queued": r.queued,
-                "error": r.error,
-                "unreachable_host": r.unreachable_host,
-            }
-            for r in reports
-        ]
-    }
+    # Unsplit by source, so that one alarm each covers every source (see the template's alarms).
+    metrics.add_metric(name="SourcesFailed", unit=MetricUnit.Count, value=sum(not r.ok for r in reports))
+    if (age := oldest_success_age(reports, now)) is not None:
+        metrics.add_metric(name="OldestSuccessAgeSeconds", unit=MetricUnit.Seconds, value=age)
+    return {"sources": [report.as_dict() for report in reports]}

@@ -41,6 +41,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     # records whose notifications failed, and the stream retries from the first of them.
     result = _notifier().notify([change_from_stream_record(r) for r in DynamoDBStreamEvent(event).records])
     metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
+    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=len(result.failed))
     failed = result.failed
 
     def settle(record: DynamoDBRecord) -> None:
