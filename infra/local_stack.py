@@ -165,7 +165,8 @@ class LocalStack:
         for logical_id, resource in self.template["Resources"].items():
             if resource["Type"] == "AWS::SNS::Topic":
                 tags = {t["Key"]: t["Value"] for t in resource["Properties"].get("Tags", [])}
-                arns[tags["department"]] = self.physical[logical_id]["Ref"]
+                if "department" in tags:  # not the operators' alarm topic
+                    arns[tags["department"]] = self.physical[logical_id]["Ref"]
         return arns
 
     def _create_queue(self, logical_id: str, properties: dict[str, Any]) -> None:

@@ -26,8 +26,8 @@ class RecordedApi(Protocol):
     host: str
     """The upstream host it stands in for, e.g. "questions-statements-api.parliament.uk"."""
 
-    def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-        """Status and JSON body for a GET of `path` (without the host) with `query`."""
+    def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any] | None:
+        """Status and JSON body for a GET of `path` (without the host), or None for a path of another API."""
         ...
 
     def earliest(self) -> date | None:
@@ -48,18 +48,28 @@ def load_recording(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def answer(apis: dict[str, list[RecordedApi]], host: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+    """What the recorded APIs of `host` answer (several APIs can share a host, each with its own paths)."""
+    for api in apis.get(host, []):
+        if (response := api.handle(path, query)) is not None:
+            return response
+    return 404, {"title": "Not Found", "host": host, "path": path}
+
+
+def apis_by_host() -> dict[str, list[RecordedApi]]:
+    grouped: dict[str, list[RecordedApi]] = {}
+    for api in recorded_apis():
+        grouped.setdefault(api.host, []).append(api)
+    return grouped
+
+
 class _Handler(BaseHTTPRequestHandler):
-    apis: dict[str, RecordedApi]
+    apis: dict[str, list[RecordedApi]]
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         host, _, path = parts.path.lstrip("/").partition("/")
-        api = self.apis.get(host)
-        if api is None:
-            self._reply(404, {"title": "Not Found", "host": host})
-            return
-        status, body = api.handle("/" + path, parse_qs(parts.query))
-        self._reply(status, body)
+        self._reply(*answer(self.apis, host, "/" + path, parse_qs(parts.query)))
 
     def _reply(self, status: int, body: Any) -> None:
         data = json.dumps(body).encode()
@@ -79,15 +89,29 @@ def replay_server() -> Iterator[tuple[dict[str, str], date | None]]:
 
     Yields the UPSTREAM_OVERRIDES mapping that points the fetcher at them, and the date of the oldest recording.
     """
-    apis = {api.host: api for api in recorded_apis()}
+    apis = apis_by_host()
     handler = type("Handler", (_Handler,), {"apis": apis})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    earliest = [day for api in apis.values() if (day := api.earliest())]
+    earliest = [day for group in apis.values() for api in group if (day := api.earliest())]
     try:
         yield {f"https://{host}": f"{base}/{host}" for host in apis}, min(earliest, default=None)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def replay_transport() -> Any:
+    """An httpx transport that answers from the recordings in-process (for tests, where sockets are off)."""
+    import httpx
+
+    apis = apis_by_host()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        query = parse_qs(request.url.query.decode(), keep_blank_values=True)
+        status, body = answer(apis, request.url.host, request.url.path, query)
+        return httpx.Response(status, json=body)
+
+    return httpx.MockTransport(handle)

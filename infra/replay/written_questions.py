@@ -31,7 +31,9 @@ class RecordedQuestions:
     def earliest(self) -> date | None:
         return min((date.fromisoformat(r["dateTabled"][:10]) for r in self.records.values()), default=None)
 
-    def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
+    def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any] | None:
+        if path != PATH and not path.startswith(PATH + "/"):
+            return None
         if path == PATH:
             return 200, self.search(query)
         tail = path.removeprefix(PATH + "/")

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from shared.sources.base import Source
+from shared.sources.deposited_papers import DepositedPapersSource
+from shared.sources.govuk_publications import GovukPublicationsSource
+from shared.sources.whatson_events import WhatsOnEventsSource
 from shared.sources.written_questions import WrittenQuestionsSource
+from shared.sources.written_statements import WrittenStatementsSource
 
-SOURCES: dict[str, Source] = {source.name: source for source in (WrittenQuestionsSource(),)}
+SOURCES: dict[str, Source] = {
+    source.name: source
+    for source in (
+        WrittenQuestionsSource(),
+        WrittenStatementsSource(),
+        GovukPublicationsSource(),
+        DepositedPapersSource(),
+        WhatsOnEventsSource(),
+    )
+}
 
 
 class UnknownSourceError(KeyError):

@@ -1,0 +1,353 @@
+"""Departmental publications on GOV.UK (news, statistics, guidance, …): the search API, www.gov.uk/api/search.json.
+
+One query covers every configured department (its current and former GOV.UK organisation slugs), newest first, from the
+first day of the poll window. The API answers any unknown parameter or field with HTTP 422, so everything sent here is
+checked against alphagov/search-api (lib/parameter_parser/search_parameter_parser.rb, config/schema/
+field_definitions.json).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from shared.departments import Department, by_govuk_slug
+from shared.http import UpstreamClient, UpstreamResponseError
+from shared.models.item import DepartmentRef, Item
+from shared.models.notification import Notification
+from shared.models.queue import RawRecordMessage
+from shared.observability import logger
+from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.text import plain_text, safe_url
+from shared.timeutil import LONDON, in_london
+
+API = "https://www.gov.uk/api/search.json"
+PUBLIC_ORIGIN = "https://www.gov.uk"
+PAGE_SIZE = 1500
+"""search-api's maximum `count` (MAX_RESULTS; more is a 422). We page by what comes back, so a smaller page is fine."""
+FIELDS = (
+    "title",
+    "link",
+    "description",
+    "public_timestamp",
+    "first_published_at",
+    "content_id",
+    "content_store_document_type",
+    "content_purpose_supergroup",
+    "display_type",
+    "organisations",
+    "is_withdrawn",
+)
+"""Each is in search-api's field_definitions.json (the allowed return fields); the defaults lack most of them."""
+INCLUDE_WITHDRAWN = "include_withdrawn"
+"""A `debug` option of the public API: without it withdrawn pages are left out, so is_withdrawn would never be true."""
+
+STATISTICS_DOCUMENT_TYPES = frozenset(
+    {
+        "statistics",
+        "official_statistics",
+        "national_statistics",
+        "statistical_data_set",
+        # Announcements of a coming release: GOV.UK's "statistics" subgroup, so they read as Statistics too.
+        "statistics_announcement",
+        "official_statistics_announcement",
+        "national_statistics_announcement",
+    }
+)
+SUPERGROUP_LABELS = {
+    "news_and_communications": "News and Communications",
+    "guidance_and_regulation": "Guidance and Regulation",
+    "policy_and_engagement": "Policy and Engagement",
+    "transparency": "Transparency",
+    "services": "Services",
+}
+"""research_and_statistics is "Statistics" or "Research", by document type."""
+RESEARCH_AND_STATISTICS = "research_and_statistics"
+_SUPERGROUP_DOCUMENT_TYPES = {
+    "news_and_communications": (
+        "press_release", "news_story", "news_article", "world_news_story", "speech", "oral_statement",
+        "written_statement", "authored_article", "correspondence", "government_response", "fatality_notice",
+        "decision",
+    ),
+    "guidance_and_regulation": (
+        "guidance", "detailed_guide", "statutory_guidance", "regulation", "manual", "manual_section", "notice",
+        "map", "calendar", "promotional", "international_treaty", "statutory_instrument",
+        "detailed_guidance",  # the legacy `format` of a detailed guide (2016-era results have no document type)
+    ),
+    "policy_and_engagement": (
+        "policy_paper", "impact_assessment", "case_study", "open_consultation", "closed_consultation",
+        "consultation_outcome",
+    ),
+    RESEARCH_AND_STATISTICS: ("research", "independent_report", "dfid_research_output", *STATISTICS_DOCUMENT_TYPES),
+    "transparency": ("transparency", "corporate_report", "foi_release"),
+    "services": (
+        "answer", "guide", "transaction", "form", "calculator", "licence", "place", "local_transaction",
+        "smart_answer", "simple_smart_answer", "step_by_step_nav", "completed_transaction",
+    ),
+}  # fmt: skip
+DOCUMENT_TYPE_SUPERGROUPS = {kind: group for group, kinds in _SUPERGROUP_DOCUMENT_TYPES.items() for kind in kinds}
+"""For a result without a usable content_purpose_supergroup ("other", or none in old results): GOV.UK's own grouping
+(alphagov/govuk_document_types data/supertypes.yml), from content_store_document_type or else the legacy `format`."""
+
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+_NOT_ID_CHARACTERS = re.compile(r"[^A-Za-z0-9._:/-]+")
+LINK_ID_LIMIT = 200
+"""An id made from a link is cut here (with a digest of the whole link), well inside the Item id's 300 characters."""
+SHORT_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "Jun.", "Jul.", "Aug.", "Sep.", "Oct.", "Nov.", "Dec.")
+
+
+def _aware(value: datetime) -> datetime:
+    """GOV.UK's times carry an offset; one without is UTC, as the API's own date filters assume."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+GovukTime = Annotated[datetime, AfterValidator(_aware)]
+"""Tolerant ISO 8601: "+00:00", "+01:00", ".000+00:00", "Z" (pydantic's parser)."""
+_GOVUK_TIME: TypeAdapter[GovukTime] = TypeAdapter(GovukTime)
+
+
+class _Upstream(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Organisation(_Upstream):
+    """An organisation as the API expands it ({title, slug, content_id, …}); one it does not know has only a slug."""
+
+    slug: str = Field(min_length=1)
+
+
+class Publication(_Upstream):
+    """One search result. The debug keys the API always adds (es_score, _id, index, …) are ignored: they change."""
+
+    title: str = Field(min_length=1)
+    link: str = Field(min_length=1)
+    description: str | None = None
+    public_timestamp: GovukTime | None = None
+    first_published_at: GovukTime | None = None
+    content_id: str | None = Field(default=None, pattern=UUID_PATTERN)
+    content_store_document_type: str | None = None
+    content_purpose_supergroup: str | None = None
+    display_type: str | None = None
+    format: str | None = None
+    """Legacy document format: present in old results (which have no content_store_document_type), never requested."""
+    organisations: list[Organisation] = Field(default_factory=list)
+    is_withdrawn: bool = False
+
+    def departments(self) -> list[Department]:
+        """Every registry department among its organisations, once each, in the order GOV.UK lists them."""
+        found = (by_govuk_slug(organisation.slug) for organisation in self.organisations)
+        return list({department.slug: department for department in found if department is not None}.values())
+
+    def upstream_id(self) -> str:
+        """The content_id; results from before content_id was indexed fall back to their link."""
+        return self.content_id.lower() if self.content_id else _link_id(self.link)
+
+    def public_url(self) -> str | None:
+        link = self.link.strip()
+        if link.lower().startswith(("http://", "https://")):
+            return safe_url(link)
+        return safe_url(PUBLIC_ORIGIN + ("" if link.startswith("/") else "/") + link)
+
+    def document_type(self) -> str | None:
+        return self.content_store_document_type or self.format
+
+    def category(self) -> str | None:
+        """The label a person sees: GOV.UK's content purpose supergroup, Statistics or Research within research."""
+        document_type = self.document_type()
+        group = self.content_purpose_supergroup
+        if group != RESEARCH_AND_STATISTICS and group not in SUPERGROUP_LABELS:
+            group = DOCUMENT_TYPE_SUPERGROUPS.get(document_type or "")
+        if group == RESEARCH_AND_STATISTICS:
+            return "Statistics" if document_type in STATISTICS_DOCUMENT_TYPES else "Research"
+        return SUPERGROUP_LABELS.get(group or "")
+
+
+def _link_id(link: str) -> str:
+    """The link as an id: characters an Item id may not hold become "-", and a digest of the link keeps it unique."""
+    safe = _NOT_ID_CHARACTERS.sub("-", link)
+    if safe == link and len(link) <= LINK_ID_LIMIT:
+        return link
+    return f"{safe[:LINK_ID_LIMIT]}-{hashlib.sha256(link.encode()).hexdigest()[:12]}"
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        return _GOVUK_TIME.validate_python(value) if value else None
+    except ValidationError:
+        return None
+
+
+def short_date(value: datetime) -> str:
+    """ "Apr. 19 2024", as the department page dates publications."""
+    local = value.astimezone(LONDON)
+    return f"{SHORT_MONTHS[local.month - 1]} {local.day} {local.year}"
+
+
+@dataclass
+class _ResponseCheck:
+    """What one poll saw of the results' dates, to notice an `order` or date filter that the API did not apply."""
+
+    window_start: datetime
+    previous: datetime | None = None
+    newest_first: bool = True
+    date_filter_applied: bool = True
+
+    def before_window(self, record: dict[str, Any]) -> bool:
+        timestamp = _timestamp(record.get("public_timestamp"))
+        if timestamp is None:
+            return False
+        if self.newest_first and self.previous is not None and timestamp > self.previous:
+            self.newest_first = False
+            logger.warning(
+                "results are not newest first: the order parameter was not applied",
+                extra={"source": GovukPublicationsSource.name, "link": record.get("link")},
+            )
+        self.previous = timestamp
+        if timestamp >= self.window_start:
+            return False
+        if self.date_filter_applied:
+            self.date_filter_applied = False
+            logger.warning(
+                "results older than the window: the date filter was not applied",
+                extra={"source": GovukPublicationsSource.name, "window_start": self.window_start.isoformat()},
+            )
+        return True
+
+    def past_window(self) -> bool:
+        """Newest first and already older than the window: every later page is older still."""
+        return self.newest_first and not self.date_filter_applied
+
+
+class GovukPublicationsSource(Source):
+    name = "govuk-publications"
+    kind = "publication"
+
+    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
+        """A search response `{results: [...], total, start, aggregates, …}`: its results, as they are."""
+        if not (
+            isinstance(body, dict)
+            and isinstance(body.get("results"), list)
+            and isinstance(body.get("total"), int)
+            and not isinstance(body.get("total"), bool)
+        ):
+            raise ResponseShapeError("not a GOV.UK search response: expected {results: [...], total, start, ...}")
+        for position, result in enumerate(body["results"]):
+            if not isinstance(result, dict):
+                raise ResponseShapeError(f"results[{position}] is not an object")
+        return list(body["results"])
+
+    def fetch(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[FetchedRecord]:
+        slugs = list(dict.fromkeys(slug for department in departments for slug in department.govuk_slugs))
+        if not slugs:
+            return  # no GOV.UK organisation to ask for (a query without the filter would return all of GOV.UK)
+        asked = set(slugs)
+        # The API's dates are UTC days; the first one of the window covers `since`, whatever its time of day.
+        check = _ResponseCheck(datetime.combine(in_london(since).astimezone(UTC).date(), time(), UTC))
+        params: dict[str, Any] = {
+            "filter_organisations": slugs,
+            "filter_public_timestamp": f"from:{check.window_start.date().isoformat()}",
+            "order": "-public_timestamp",
+            "fields": list(FIELDS),
+            "debug": INCLUDE_WITHDRAWN,
+            "count": PAGE_SIZE,
+        }
+        seen: set[str] = set()
+        for records, origin in self._pages(http, params):
+            for record in records:
+                if check.before_window(record):
+                    continue
+                named = {o.get("slug") for o in record.get("organisations") or () if isinstance(o, dict)}
+                if not named & asked:
+                    # A filter the API ignored must not flood another department's topic.
+                    logger.warning(
+                        "record of an organisation we did not ask for dropped",
+                        extra={
+                            "source": self.name,
+                            "link": record.get("link"),
+                            "organisations": sorted(map(str, named)),
+                        },
+                    )
+                    continue
+                key = str(record.get("content_id") or record.get("link"))
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield FetchedRecord(record=record, origin=origin)
+            if check.past_window():
+                return
+
+    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        start = 0
+        while True:
+            body = http.get_json(API, {**params, "start": start})
+            try:
+                records = self.records_from_response(body)
+            except ResponseShapeError as error:
+                raise UpstreamResponseError(str(error), API) from error
+            if body.get("start", start) != start:
+                raise UpstreamResponseError(f"asked for results from {start}, got results from {body['start']}", API)
+            yield records, f"{API}?start={start}"
+            start += len(records)
+            if not records or start >= body["total"]:
+                return
+
+    def parse(self, message: RawRecordMessage) -> Item:
+        publication = validate_record(Publication, message.record, "GOV.UK search result")
+        departments = publication.departments()
+        if not departments:
+            named = ", ".join(o.slug for o in publication.organisations[:5]) or "none"
+            raise PoisonRecordError(f"none of its GOV.UK organisations ({named}) is a department in the registry")
+        title = plain_text(publication.title)
+        if not title:
+            raise PoisonRecordError("invalid GOV.UK search result: title: empty once markup is removed")
+        url = publication.public_url()
+        if url is None:
+            raise PoisonRecordError("invalid GOV.UK search result: link: not a usable URL")
+        published = publication.first_published_at or publication.public_timestamp
+        updated = publication.public_timestamp or publication.first_published_at
+        if published is None or updated is None:
+            raise PoisonRecordError("invalid GOV.UK search result: no public_timestamp nor first_published_at")
+        return Item(
+            id=f"{self.name}:{publication.upstream_id()}",
+            source=self.name,
+            kind=self.kind,
+            category=publication.category(),
+            departments=tuple(DepartmentRef(slug=d.slug, name=d.name) for d in departments),
+            title=title,
+            url=url,
+            published_at=published,
+            updated_at=updated,
+            state="withdrawn" if publication.is_withdrawn else "published",
+            summary=plain_text(publication.description) or None,
+            details={
+                "content_store_document_type": publication.content_store_document_type,
+                "display_type": publication.display_type,
+            },
+        )
+
+    def headline(self, notification: Notification) -> str:
+        """ "Departmental Publication (News and Communications)", as the department page heads a publication."""
+        label = super().headline(notification)
+        category = notification.item.category
+        return f"{label} ({category})" if category else label
+
+    def date_line(self, item: Item) -> str:
+        return short_date(item.updated_at)
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """As the department page shows a publication: its page and document, then GOV.UK's summary."""
+        item = notification.item
+        lines = [f"Source Page: {item.title}", f"Document: {item.title} (webpage)", ""]
+        if item.state == "withdrawn":
+            lines += ["Withdrawn: GOV.UK marks this publication as no longer current.", ""]
+        if item.summary:
+            lines += [item.summary, ""]
+        return lines

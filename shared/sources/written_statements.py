@@ -1,0 +1,277 @@
+"""UK Parliament written ministerial statements (Commons and Lords): questions-statements-api.parliament.uk.
+
+What is known about the API (see tests/fixtures/upstream/written-statements/README.md):
+- the list and detail endpoints, their parameters and the StatementsViewModel fields are from the API's OpenAPI
+  document; no real response has been found, so the recorded responses are constructed from it;
+- the list endpoint has been seen capping pages at 20 whatever `take` asks (House of Commons Library client): we page
+  by what comes back;
+- the list endpoint cuts `text` short like the questions list ("about 255 characters", "..." at the end, seen by a
+  public client that re-reads every statement by id): a cut text is completed from the detail endpoint;
+- the spec says the detail endpoint answers with the list envelope, the client above reads `{value, links}`: both are
+  accepted.
+
+Linked statements: a `linkType` names what the LINKED record is to this one. "CorrectedAnswer" can only be read that
+way (a statement is not an answer: it corrects one), so "CorrectedStatement" is read the same way: the record that
+carries it is the correction, and `linkedStatementId` the statement it corrects. Such a record is in state
+"corrected". Should the API put the link on the corrected statement too, that one also reads "corrected" (and gets a
+"corrected" event when the link appears), which is what a reader of it would want to know.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from shared.departments import Department, by_answering_body
+from shared.http import UpstreamClient, UpstreamResponseError
+from shared.models.item import Attachment, DepartmentRef, Item, Person
+from shared.models.notification import Notification
+from shared.models.queue import RawRecordMessage
+from shared.observability import logger
+from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.text import html_to_text, plain_text, safe_url
+from shared.timeutil import in_london, london_date
+
+API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
+PUBLIC_URL = "https://questions-statements.parliament.uk/written-statements/detail/{date}/{uin}"
+PAGE_SIZE = 100
+"""What UK Parliament's own poller asks for; the endpoint has been seen returning 20 at most, so we page by results."""
+LIST_TEXT_LIMIT = 255
+"""The list endpoint cuts `text` at about 255 characters."""
+CORRECTION_LINKS = frozenset({"CorrectedStatement", "CorrectedAnswer"})
+JOINT_LINK = "JointStatement"
+
+
+class _Upstream(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class StatementMember(_Upstream):
+    """MemberViewModel: every field is nullable in the spec, so a member without a name is simply not shown."""
+
+    name: str | None = None
+    party: str | None = None
+    member_from: str | None = None
+
+    def person(self) -> Person | None:
+        name = plain_text(self.name)
+        if not name:
+            return None
+        return Person(role="made-by", name=name, party=self.party or None, constituency=self.member_from or None)
+
+
+class StatementAttachment(_Upstream):
+    url: str | None = None
+    title: str | None = None
+    file_type: str | None = None
+    file_size_bytes: int | None = None
+
+
+class LinkedStatement(_Upstream):
+    linked_statement_id: int
+    link_type: str
+    link_date: datetime | None = None
+
+    def label(self) -> str:
+        return f"{self.linked_statement_id} ({self.link_type})"
+
+
+class WrittenStatement(_Upstream):
+    id: int = Field(gt=0)
+    uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
+    house: str
+    title: str = Field(min_length=1)
+    text: str | None = None
+    answering_body_id: int
+    answering_body_name: str | None = None
+    date_made: datetime
+    member_id: int | None = None
+    member: StatementMember | None = None
+    member_role: str | None = None
+    notice_number: int | None = None
+    linked_statements: list[LinkedStatement] | None = None
+    attachments: list[StatementAttachment] | None = None
+
+    def links(self) -> list[LinkedStatement]:
+        return self.linked_statements or []
+
+    def text_truncated(self) -> bool:
+        """True when the list endpoint cut the text: it ends with an ellipsis, or is flat text of the cut's length."""
+        text = (self.text or "").rstrip()
+        return text.endswith(("...", "…")) or ("<" not in text and len(text) >= LIST_TEXT_LIMIT)
+
+    def state(self) -> str:
+        return "corrected" if any(link.link_type in CORRECTION_LINKS for link in self.links()) else "published"
+
+
+class WrittenStatementsSource(Source):
+    name = "written-statements"
+    kind = "written-statement"
+
+    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
+        """A list page `{totalResults, results: [{value, links}]}` (also what the spec says the detail endpoint
+        returns) or one item `{value, links}`."""
+        if isinstance(body, dict) and isinstance(body.get("results"), list) and "totalResults" in body:
+            entries = body["results"]
+        elif isinstance(body, dict) and isinstance(body.get("value"), dict):
+            entries = [body]
+        else:
+            raise ResponseShapeError(
+                "not a written-statements response: expected {totalResults, results: [{value, links}]} "
+                "or {value, links}"
+            )
+        records = []
+        for position, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
+                raise ResponseShapeError(f"results[{position}] has no 'value' object")
+            records.append(entry["value"])
+        return records
+
+    def fetch(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[FetchedRecord]:
+        body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
+        asked = set(body_ids)
+        seen: set[int] = set()
+        params: dict[str, Any] = {
+            "answeringBodies": body_ids,
+            "madeWhenFrom": london_date(since).isoformat(),
+            "madeWhenTo": london_date(until).isoformat(),
+            "expandMember": "true",
+            "take": PAGE_SIZE,
+        }
+        for record, origin in self._pages(http, params):
+            record_id = record.get("id")
+            if record.get("answeringBodyId") not in asked:
+                # A filter the API ignored must not flood another department's topic.
+                logger.warning(
+                    "record of a department we did not ask for dropped",
+                    extra={"source": self.name, "record_id": record_id, "body": record.get("answeringBodyId")},
+                )
+                continue
+            if record_id in seen:
+                continue
+            seen.add(record_id)  # type: ignore[arg-type]
+            yield self._complete(http, record, origin)
+
+    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+        skip = 0
+        while True:
+            body = http.get_json(API, {**params, "skip": skip})
+            try:
+                records = self.records_from_response(body)
+            except ResponseShapeError as error:
+                raise UpstreamResponseError(str(error), API) from error
+            if "results" not in body:
+                raise UpstreamResponseError("a list request answered with a single item", API)
+            for record in records:
+                yield record, f"{API}?skip={skip}"
+            skip += len(records)
+            total = body.get("totalResults")
+            if not records or not isinstance(total, int) or skip >= total:
+                return
+
+    def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
+        """The record with its full text: the list endpoint cuts it, the detail endpoint does not."""
+        try:
+            statement = WrittenStatement.model_validate(record)
+        except ValueError:
+            return FetchedRecord(record=record, origin=origin)  # the processor reports why
+        if not statement.text_truncated():
+            return FetchedRecord(record=record, origin=origin)
+        url = f"{API}/{statement.id}"
+        body = http.get_json(url, {"expandMember": "true"})
+        try:
+            details = [r for r in self.records_from_response(body) if r.get("id") == statement.id]
+        except ResponseShapeError as error:
+            raise UpstreamResponseError(str(error), url) from error
+        if len(details) != 1:
+            raise UpstreamResponseError(f"detail of statement {statement.id} is not that statement", url)
+        # The detail wins wherever it has a value; the list's expanded member stays if the detail has none.
+        merged = {**record, **{name: value for name, value in details[0].items() if value is not None}}
+        return FetchedRecord(record=merged, origin=url)
+
+    def parse(self, message: RawRecordMessage) -> Item:
+        statement = validate_record(WrittenStatement, message.record, "written statement")
+        department = by_answering_body(statement.answering_body_id)
+        if department is None:
+            raise PoisonRecordError(
+                f"answering body {statement.answering_body_id} ({statement.answering_body_name or 'no name'}) "
+                "is not in the department registry"
+            )
+        house = statement.house.lower()
+        if house not in ("commons", "lords"):
+            raise PoisonRecordError(f"invalid written statement: house {statement.house!r} is not Commons or Lords")
+        title = plain_text(statement.title)
+        if not title:
+            raise PoisonRecordError("invalid written statement: title is empty once markup is removed")
+        person = statement.member.person() if statement.member else None
+        attachments = [
+            Attachment(title=plain_text(a.title) or url, url=url, file_type=a.file_type, size_bytes=a.file_size_bytes)
+            for a in statement.attachments or []
+            if (url := safe_url(a.url))
+        ]
+        published = in_london(statement.date_made)
+        linked = [in_london(link.link_date) for link in statement.links() if link.link_date]
+        return Item(
+            id=f"{self.name}:{statement.id}",
+            source=self.name,
+            kind=self.kind,
+            category=None,
+            departments=(DepartmentRef(slug=department.slug, name=department.name),),
+            title=title,
+            url=PUBLIC_URL.format(date=london_date(statement.date_made).isoformat(), uin=statement.uin),
+            published_at=published,
+            updated_at=max([published, *linked]),
+            house=house,  # type: ignore[arg-type]
+            state=statement.state(),
+            body=html_to_text(statement.text) or None,
+            people=(person,) if person else (),
+            attachments=tuple(attachments),
+            details={
+                "uin": statement.uin,
+                "date_made": london_date(statement.date_made).isoformat(),
+                "notice_number": statement.notice_number,
+                "member_role": plain_text(statement.member_role) or None,
+                "linked_statements": ", ".join(link.label() for link in statement.links()) or None,
+            },
+        )
+
+    def date_line(self, item: Item) -> str:
+        """The day the statement was made (a later link to a correction does not move it)."""
+        from shared.rendering import long_date
+
+        return long_date(item.published_at)
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """As the statement page reads: who made it and in what role, the statement, then what it is linked to."""
+        from shared.rendering import people_with_role
+
+        item = notification.item
+        role = item.details.get("member_role")
+        makers = people_with_role(notification, "made-by")
+        made_by = ", ".join(part for part in (makers[0] if makers else None, role) if part)
+        lines = [f"Made by: {made_by}", ""] if made_by else []
+        lines += [item.body or "No text published.", ""]
+        links = _links_by_type(item.details.get("linked_statements"))
+        if links.get(JOINT_LINK):
+            lines += [f"Joint statement, linked with statement {', '.join(links[JOINT_LINK])}.", ""]
+        if links.get("CorrectedStatement"):
+            lines += [f"This statement corrects statement {', '.join(links['CorrectedStatement'])}.", ""]
+        if links.get("CorrectedAnswer"):
+            lines += [f"This statement corrects the answer {', '.join(links['CorrectedAnswer'])}.", ""]
+        return lines
+
+
+def _links_by_type(labels: Any) -> dict[str, list[str]]:
+    """{"JointStatement": ["123"], …} from the details' "123 (JointStatement), 456 (CorrectedStatement)"."""
+    links: dict[str, list[str]] = {}
+    for label in str(labels or "").split(", "):
+        linked_id, _, link_type = label.partition(" (")
+        if linked_id and link_type:
+            links.setdefault(link_type.rstrip(")"), []).append(linked_id)
+    return links
