@@ -1,7 +1,8 @@
-"""Generate the per-department SNS topics (and their outputs) in template.yaml from the department registry.
+"""Generate the per-department SNS topics, their access policy and their outputs in template.yaml from the registry.
 
 `shared.departments.DEPARTMENTS` is the one source of truth; the template holds one `AWS::SNS::Topic` per department
-between marker comments, and one `<LogicalId>Arn` output per topic. Only the text between the markers is replaced, so
+between marker comments, one `AWS::SNS::TopicPolicy` covering every one of them (publishing only by the notifier's
+role, only over TLS), and one `<LogicalId>Arn` output per topic. Only the text between the markers is replaced, so
 the rest of the hand-written template (comments, order, formatting) stays as it is. Usage:
 
     python -m infra.template_topics          # exit 1 when template.yaml is stale
@@ -25,7 +26,22 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
 TOPICS_BLOCK = "department topics"
+POLICY_BLOCK = "department topic policy"
 OUTPUTS_BLOCK = "department topic outputs"
+
+TOPIC_POLICY_ID = "DepartmentTopicsPolicy"
+NOTIFIER_ROLE_ID = "NotifierRole"
+"""The only principal that may publish to a department topic (the notifier's execution role, in the template)."""
+ACCOUNT_TOPIC_ACTIONS = (
+    "sns:GetTopicAttributes",
+    "sns:SetTopicAttributes",
+    "sns:AddPermission",
+    "sns:RemovePermission",
+    "sns:DeleteTopic",
+    "sns:Subscribe",
+    "sns:ListSubscriptionsByTopic",
+)
+"""What SNS's default topic policy lets the owning account do, except publishing: manage and subscribe."""
 
 DISPLAY_NAME_MAX = 100  # SNS DisplayName limit; it is the "From" name of email notifications
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -98,6 +114,55 @@ def render_topics(departments: Iterable[Department], indent: str = "  ") -> str:
     return "".join(f"{indent}{line}\n" for line in lines)
 
 
+def render_topic_policy(departments: Iterable[Department], indent: str = "  ") -> str:
+    """The `Resources` block: one `AWS::SNS::TopicPolicy` attached to every department topic.
+
+    It replaces SNS's default policy: the account may still manage the topics and subscribe to them, but nobody may
+    publish without TLS, and nobody but the notifier's role may publish at all (a Deny, so that no identity policy in
+    the account, nor another stack's notifier matching `<stack>-*`, can grant it).
+    """
+    logical_ids = [topic_logical_id(department.slug) for department in _validated(departments)]
+    topics = [f"      - !Ref {logical_id}" for logical_id in logical_ids]
+    resources = [f"            - !Ref {logical_id}" for logical_id in logical_ids]
+    lines = [
+        f"{TOPIC_POLICY_ID}:",
+        "  Type: AWS::SNS::TopicPolicy",
+        "  Properties:",
+        "    Topics:",
+        *topics,
+        "    PolicyDocument:",
+        '      Version: "2012-10-17"',
+        "      Statement:",
+        "        - Sid: AccountManagesAndSubscribes",
+        "          Effect: Allow",
+        "          Principal:",
+        '            AWS: !Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"',
+        "          Action:",
+        *(f"            - {action}" for action in ACCOUNT_TOPIC_ACTIONS),
+        "          Resource:",
+        *resources,
+        "        - Sid: DenyPublishWithoutTls",
+        "          Effect: Deny",
+        '          Principal: "*"',
+        "          Action: sns:Publish",
+        "          Resource:",
+        *resources,
+        "          Condition:",
+        "            Bool:",
+        '              aws:SecureTransport: "false"',
+        "        - Sid: OnlyTheNotifierPublishes",
+        "          Effect: Deny",
+        '          Principal: "*"',
+        "          Action: sns:Publish",
+        "          Resource:",
+        *resources,
+        "          Condition:",
+        "            ArnNotEquals:",
+        f"              aws:PrincipalArn: !GetAtt {NOTIFIER_ROLE_ID}.Arn",
+    ]
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
 def render_outputs(departments: Iterable[Department], indent: str = "  ") -> str:
     """The `Outputs` block: `<LogicalId>Arn` per topic, described by the department's name."""
     lines: list[str] = []
@@ -116,7 +181,11 @@ class _Block:
     render: Callable[[Iterable[Department], str], str]
 
 
-BLOCKS = (_Block(TOPICS_BLOCK, render_topics), _Block(OUTPUTS_BLOCK, render_outputs))
+BLOCKS = (
+    _Block(TOPICS_BLOCK, render_topics),
+    _Block(POLICY_BLOCK, render_topic_policy),
+    _Block(OUTPUTS_BLOCK, render_outputs),
+)
 
 
 def _marker(kind: str, label: str) -> re.Pattern[str]:
@@ -164,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.write:
         args.template.write_text(expected, encoding="utf-8")
-        print(f"{args.template.name}: regenerated {len(DEPARTMENTS)} department topics and outputs")
+        print(f"{args.template.name}: regenerated {len(DEPARTMENTS)} department topics, their policy and outputs")
         return 0
     print(
         f"{args.template.name} is stale: its department topics differ from shared/departments.py; "

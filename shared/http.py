@@ -26,9 +26,10 @@ QueryParams = Mapping[str, str | int | bool | Sequence[str | int]]
 class UpstreamError(Exception):
     """An upstream request that failed for good (after retries)."""
 
-    def __init__(self, message: str, url: str) -> None:
+    def __init__(self, message: str, url: str, status: int | None = None) -> None:
         super().__init__(message)
         self.url = url
+        self.status = status
 
     @property
     def host(self) -> str:
@@ -145,7 +146,9 @@ class UpstreamClient:
                 f"HTTP {response.status_code}", where, retry_after=_retry_after_seconds(response)
             )
         if response.status_code >= 400:
-            raise UpstreamResponseError(f"HTTP {response.status_code}: {response.text[:300]}", where)
+            raise UpstreamResponseError(
+                f"HTTP {response.status_code}: {response.text[:300]}", where, status=response.status_code
+            )
         try:
             return response.json()
         except ValueError as error:

@@ -11,7 +11,7 @@ from shared.observability import logger
 from shared.queueing import DeadLetterQueue
 from shared.sources import UnknownSourceError, get_source
 from shared.sources.base import PoisonRecordError, validation_reason
-from shared.storage import ItemStore, WriteOutcome, WriteResult, fit_item
+from shared.storage import ItemStore, ItemTooLargeError, WriteOutcome, WriteResult, fit_item
 
 
 class RecordProcessor:
@@ -34,7 +34,12 @@ class RecordProcessor:
                 source = get_source(message.source)
             except UnknownSourceError as error:
                 raise PoisonRecordError(str(error.args[0])) from None
-            item = fit_item(source.parse(message))
+            try:
+                item = fit_item(source.parse(message))
+            except ValidationError as error:  # the normalised item breaks the model's rules (e.g. an empty title)
+                raise PoisonRecordError(f"invalid {message.source} item: {validation_reason(error)}") from None
+            except ItemTooLargeError as error:
+                raise PoisonRecordError(str(error)) from None
         except PoisonRecordError as error:
             self._reject(body, str(error), message)
             return None

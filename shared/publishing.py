@@ -47,26 +47,33 @@ def _entry_size(entry: dict[str, Any]) -> int:
 def build_entry(entry_id: str, notification: Notification) -> dict[str, Any]:
     """One PublishBatch entry (MessageStructure=json: default JSON, email and sms texts), within 256 KiB.
 
-    An oversized message is shortened (body cut with a marker, link kept), never dropped.
+    An oversized message is shortened (body, then summary, cut with a marker; the link kept), never dropped. The
+    longest text that fits is found by bisection: a text appears in both the JSON and the email, and JSON escaping
+    changes its size, so the cut cannot be computed in one step.
     """
     entry = _render(entry_id, notification)
-    if _entry_size(entry) <= SNS_MESSAGE_BYTES:
-        return entry
-    body = notification.item.body or ""
-    summary = notification.item.summary or ""
-    # Each text appears twice (JSON and email) and JSON escaping can double a character's bytes.
-    excess = _entry_size(entry) - SNS_MESSAGE_BYTES + 2 * len(SHORTENED_MARKER.encode()) + 1024
-    for field, text in (("body", body), ("summary", summary)):
-        if excess <= 0:
-            break
-        cut = min(len(text), excess // 3 + 1)
-        shortened = text[: len(text) - cut].rstrip() + SHORTENED_MARKER if cut else text
-        notification = notification.model_copy(update={"item": notification.item.model_copy(update={field: shortened})})
+    for field in ("body", "summary"):
+        text = getattr(notification.item, field) or ""
+        if _entry_size(entry) <= SNS_MESSAGE_BYTES or not text:
+            continue
+        fitting = _with_text(notification, field, SHORTENED_MARKER.strip())
+        low, high = 1, len(text)
+        while low <= high:
+            middle = (low + high) // 2
+            candidate = _with_text(notification, field, text[:middle].rstrip() + SHORTENED_MARKER)
+            if _entry_size(_render(entry_id, candidate)) <= SNS_MESSAGE_BYTES:
+                fitting, low = candidate, middle + 1
+            else:
+                high = middle - 1
+        notification = fitting
         entry = _render(entry_id, notification)
-        excess = _entry_size(entry) - SNS_MESSAGE_BYTES
     if _entry_size(entry) > SNS_MESSAGE_BYTES:
         raise ValueError(f"notification {notification.item.id} does not fit in an SNS message")
     return entry
+
+
+def _with_text(notification: Notification, field: str, text: str) -> Notification:
+    return notification.model_copy(update={"item": notification.item.model_copy(update={field: text})})
 
 
 def _render(entry_id: str, notification: Notification) -> dict[str, Any]:

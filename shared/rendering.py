@@ -11,7 +11,8 @@ from shared.models.notification import Notification
 from shared.text import one_line
 from shared.timeutil import LONDON
 
-SUBJECT_LIMIT = 100
+SUBJECT_LIMIT = 99
+"""SNS: "less than 100 characters"."""
 SMS_LIMIT = 140
 
 KIND_LABELS = {
@@ -46,7 +47,7 @@ def kind_label(kind: str) -> str:
 
 
 def subject(notification: Notification) -> str:
-    """At most 100 characters and one line, as SNS requires."""
+    """Fewer than 100 characters and one line, as SNS requires."""
     event = EVENT_LABELS[notification.event]
     return one_line(f"{event} {kind_label(notification.item.kind).lower()}: {notification.item.title}", SUBJECT_LIMIT)
 

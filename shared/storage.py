@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -20,6 +20,10 @@ ITEM_JSON_BUDGET = DYNAMODB_ITEM_LIMIT - 9_600
 """Bytes left for the item's JSON once the key and bookkeeping attributes are stored."""
 BATCH_WRITE_LIMIT = 25
 SHORTENED_MARKER = "\n\n[… shortened by deptwatch: the full text is on the page linked below]"
+
+
+class ItemTooLargeError(ValueError):
+    """An item that does not fit in one DynamoDB item even with its texts shortened."""
 
 
 class WriteOutcome(StrEnum):
@@ -54,7 +58,7 @@ def fit_item(item: Item, budget: int = ITEM_JSON_BUDGET) -> Item:
         item = item.model_copy(update={field: keep + SHORTENED_MARKER})
         size = len(item.model_dump_json().encode())
     if size > budget:
-        raise ValueError(f"item {item.id} is {size} bytes even with its texts shortened")
+        raise ItemTooLargeError(f"item {item.id} is {size} bytes even with its texts shortened")
     return item
 
 
@@ -71,7 +75,8 @@ class ItemStore:
     def save_if_changed(self, item: Item, fetched_at: datetime) -> WriteResult:
         """One conditional write: nothing is written when the content is unchanged or older than what is stored."""
         content_hash = item.content_hash()
-        fetched = fetched_at.isoformat()
+        # Compared as strings in the condition: one offset (UTC) and one precision make string order time order.
+        fetched = fetched_at.astimezone(UTC).isoformat(timespec="microseconds")
         try:
             response = self._client.update_item(
                 TableName=self._table,

@@ -178,7 +178,14 @@ class WrittenQuestionsSource(Source):
         if not question.text_truncated():
             return FetchedRecord(record=record, origin=origin)
         url = f"{API}/{question.id}"
-        body = http.get_json(url, {"expandMember": "true"})
+        try:
+            body = http.get_json(url, {"expandMember": "true"})
+        except UpstreamResponseError as error:
+            if error.status != 404:
+                raise
+            # Gone between the list and the detail request (deleted, or not yet published): keep what the list gave.
+            logger.warning("question detail not found, list text kept", extra={"record_id": question.id})
+            return FetchedRecord(record=record, origin=origin)
         detail = body.get("value") if isinstance(body, dict) else None
         if not isinstance(detail, dict) or detail.get("id") != question.id:
             raise UpstreamResponseError(f"detail of question {question.id} is not that question", url)
@@ -192,6 +199,9 @@ class WrittenQuestionsSource(Source):
                 f"answering body {question.answering_body_id} ({question.answering_body_name or 'no name'}) "
                 "is not in the department registry"
             )
+        title = plain_text(question.heading)
+        if not title:
+            raise PoisonRecordError("invalid written question: heading is empty once markup and control characters go")
         house = question.house.lower()
         if house not in ("commons", "lords"):
             raise PoisonRecordError(f"invalid written question: house {question.house!r} is not Commons or Lords")
@@ -221,7 +231,7 @@ class WrittenQuestionsSource(Source):
             kind=self.kind,
             category=None,
             departments=(DepartmentRef(slug=department.slug, name=department.name),),
-            title=plain_text(question.heading),
+            title=title,
             url=PUBLIC_URL.format(date=london_date(question.date_tabled).isoformat(), uin=question.uin),
             published_at=published,
             updated_at=max([published, *changed]),

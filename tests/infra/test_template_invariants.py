@@ -1,8 +1,8 @@
 """Invariants of template.yaml, checked on its SAM translation (where Globals are merged and SAM's resources exist).
 
 Every queue consumer has a dead-letter queue and enough visibility timeout, every consumer reports partial batch
-failures, the stream consumer gives up into a destination, everything is encrypted, IAM is scoped, and each function
-gets exactly the settings it reads.
+failures, the stream consumer gives up into a destination, everything is encrypted, and each function gets exactly the
+settings it reads. IAM, resource policies and alarms are checked in test_security.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from pydantic import BaseModel
 
 from shared.settings import FetcherSettings, NotifierSettings, ProcessorSettings
-from tests.infra.helpers import resources_of_type
+from tests.infra.helpers import as_list, get_att_target, resources_of_type, statements
 
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
 EXPECTED_ENVIRONMENT = {
@@ -26,22 +26,7 @@ SETTINGS_MODELS: dict[str, type[BaseModel]] = {
     "ProcessorFunction": ProcessorSettings,
     "NotifierFunction": NotifierSettings,
 }
-# AWS managed policies SAM attaches by itself: logging, and the pollers of SQS and stream event sources. The last two
-# grant receive/delete (SQS) and stream reads on Resource "*"; scoping them means giving up SAM's generated roles.
-SAM_EVENT_SOURCE_POLICIES = {
-    "service-role/AWSLambdaBasicExecutionRole",
-    "service-role/AWSLambdaSQSQueueExecutionRole",
-    "service-role/AWSLambdaDynamoDBExecutionRole",
-}
 LAMBDA_DEFAULT_TIMEOUT = 3
-
-
-def _get_att_target(value: Any) -> tuple[str, str] | None:
-    """("Queue", "Arn") for {"Fn::GetAtt": ["Queue", "Arn"]}, else None."""
-    if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list) and len(value["Fn::GetAtt"]) == 2:
-        resource, attribute = value["Fn::GetAtt"]
-        return resource, attribute
-    return None
 
 
 def _mappings(translation: dict[str, Any], source_type: str) -> dict[str, tuple[dict[str, Any], str]]:
@@ -49,7 +34,7 @@ def _mappings(translation: dict[str, Any], source_type: str) -> dict[str, tuple[
     sources = resources_of_type(translation, source_type)
     found = {}
     for logical_id, mapping in resources_of_type(translation, "AWS::Lambda::EventSourceMapping").items():
-        target = _get_att_target(mapping["Properties"].get("EventSourceArn"))
+        target = get_att_target(mapping["Properties"].get("EventSourceArn"))
         if target and target[0] in sources:
             found[logical_id] = (mapping["Properties"], target[0])
     return found
@@ -57,37 +42,6 @@ def _mappings(translation: dict[str, Any], source_type: str) -> dict[str, tuple[
 
 def _function_of(translation: dict[str, Any], mapping: dict[str, Any]) -> dict[str, Any]:
     return translation["Resources"][mapping["FunctionName"]["Ref"]]
-
-
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    return statements if isinstance(statements, list) else [statements]
-
-
-def _iam_statements(translation: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Every inline IAM statement: roles' Policies, AWS::IAM::Policy and AWS::IAM::ManagedPolicy documents."""
-    found = []
-    for logical_id, role in resources_of_type(translation, "AWS::IAM::Role").items():
-        for policy in role["Properties"].get("Policies", []):
-            found += [(logical_id, statement) for statement in _statements(policy["PolicyDocument"])]
-    for resource_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        for logical_id, policy in resources_of_type(translation, resource_type).items():
-            found += [(logical_id, statement) for statement in _statements(policy["Properties"]["PolicyDocument"])]
-    return found
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _resource_text(resource: Any) -> str | None:
-    """The ARN pattern of a Resource entry as text, when it has one (plain string or Fn::Sub)."""
-    if isinstance(resource, str):
-        return resource
-    if isinstance(resource, dict) and "Fn::Sub" in resource:
-        sub = resource["Fn::Sub"]
-        return sub if isinstance(sub, str) else sub[0]
-    return None  # Ref / GetAtt of one of our resources: scoped by construction
 
 
 def test_the_template_has_queue_and_stream_consumers(translation: dict[str, Any]) -> None:
@@ -104,7 +58,7 @@ def test_every_consumed_queue_has_a_dead_letter_queue(translation: dict[str, Any
         redrive = translation["Resources"][queue_id]["Properties"].get("RedrivePolicy")
         # THEN it sends poison messages to an existing queue after a bounded number of receives
         assert redrive, f"{queue_id} has no RedrivePolicy"
-        target = _get_att_target(redrive["deadLetterTargetArn"])
+        target = get_att_target(redrive["deadLetterTargetArn"])
         assert target and target[1] == "Arn", f"{queue_id}: dead-letter target must be !GetAtt <Queue>.Arn"
         assert translation["Resources"][target[0]]["Type"] == "AWS::SQS::Queue"
         assert 1 <= int(redrive["maxReceiveCount"]) <= 10
@@ -138,41 +92,6 @@ def test_queue_visibility_is_at_least_six_times_the_consumer_timeout(translation
         visibility = translation["Resources"][queue_id]["Properties"].get("VisibilityTimeout", 30)
         # THEN a message cannot reappear while a (retried) invocation still works on it
         assert int(visibility) >= 6 * int(timeout), f"{logical_id}: {queue_id} {visibility}s < 6 x {timeout}s"
-
-
-def test_every_queue_table_and_topic_is_encrypted(translation: dict[str, Any]) -> None:
-    # GIVEN every queue, table and topic / WHEN their encryption settings are read / THEN each is encrypted at rest
-    for logical_id, queue in resources_of_type(translation, "AWS::SQS::Queue").items():
-        properties = queue["Properties"]
-        assert properties.get("SqsManagedSseEnabled") is True or properties.get("KmsMasterKeyId"), logical_id
-    for logical_id, table in resources_of_type(translation, "AWS::DynamoDB::Table").items():
-        assert table["Properties"].get("SSESpecification", {}).get("SSEEnabled") is True, logical_id
-    topics = resources_of_type(translation, "AWS::SNS::Topic")
-    assert topics
-    for logical_id, topic in topics.items():
-        assert topic["Properties"].get("KmsMasterKeyId"), logical_id
-
-
-def test_no_iam_statement_grants_every_action_or_every_resource(translation: dict[str, Any]) -> None:
-    # GIVEN every inline IAM statement of the translation (ours and the ones SAM generates)
-    statements = _iam_statements(translation)
-    assert statements
-    for owner, statement in statements:
-        # WHEN its actions and resources are read
-        assert statement.get("Effect") == "Allow" or statement.get("Effect") == "Deny", owner
-        assert "NotAction" not in statement and "NotResource" not in statement, f"{owner}: {statement}"
-        actions = [action for action in _as_list(statement.get("Action", [])) if isinstance(action, str)]
-        resources = [_resource_text(resource) for resource in _as_list(statement.get("Resource", []))]
-        # THEN no action is a wildcard over a service, and no resource is "*" or every resource of a kind
-        assert not any(action == "*" or action.endswith(":*") for action in actions), f"{owner}: {statement}"
-        assert not any(r is not None and (r == "*" or r.endswith(":*")) for r in resources), f"{owner}: {statement}"
-
-
-def test_roles_attach_only_the_managed_policies_sam_needs(translation: dict[str, Any]) -> None:
-    # GIVEN every role / WHEN its managed policies are read / THEN they are SAM's logging and poller policies only
-    for logical_id, role in resources_of_type(translation, "AWS::IAM::Role").items():
-        for arn in role["Properties"].get("ManagedPolicyArns", []):
-            assert isinstance(arn, str) and arn.split(":policy/", 1)[-1] in SAM_EVENT_SOURCE_POLICIES, (logical_id, arn)
 
 
 def test_each_function_gets_exactly_its_settings(translation: dict[str, Any]) -> None:
@@ -246,7 +165,7 @@ def test_the_processor_dead_letters_into_its_queues_redrive_target(translation: 
     # GIVEN the processor's consumed queue and the dead-letter queue it writes poison records to
     resources = translation["Resources"]
     ((mapping, queue_id),) = _mappings(translation, "AWS::SQS::Queue").values()
-    redrive_target = _get_att_target(resources[queue_id]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+    redrive_target = get_att_target(resources[queue_id]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
     # WHEN compared / THEN they are the same queue: one place to look for records that could not be processed
     variables = _function_of(translation, mapping)["Properties"]["Environment"]["Variables"]
     assert redrive_target is not None
@@ -258,12 +177,21 @@ def test_the_notifier_may_publish_to_exactly_the_topics_its_prefix_names(transla
     notifier = translation["Resources"]["NotifierFunction"]["Properties"]
     prefix = notifier["Environment"]["Variables"]["TOPIC_ARN_PREFIX"]["Fn::Sub"]
     role = translation["Resources"][notifier["Role"]["Fn::GetAtt"][0]]
-    statements = [s for p in role["Properties"]["Policies"] for s in _statements(p["PolicyDocument"])]
-    publish = [s["Resource"] for s in statements if "sns:Publish" in _as_list(s["Action"])]
+    granted = [s for p in role["Properties"]["Policies"] for s in statements(p["PolicyDocument"])]
+    publish = [s["Resource"] for s in granted if "sns:Publish" in as_list(s["Action"])]
     topics = resources_of_type(translation, "AWS::SNS::Topic")
+    departments = {
+        logical_id
+        for logical_id, topic in topics.items()
+        if any(tag["Key"] == "department" for tag in topic["Properties"].get("Tags", []))
+    }
     # WHEN compared / THEN they describe the same ARNs: "<prefix><slug>", granted as "<prefix>*"
     assert prefix.endswith(":${AWS::StackName}-")
     assert publish == [{"Fn::Sub": prefix + "*"}]
     assert translation["Outputs"]["TopicArnPrefix"]["Value"] == {"Fn::Sub": prefix}
+    assert departments
+    name_prefix = "${AWS::StackName}-"
     for logical_id, topic in topics.items():
-        assert topic["Properties"]["TopicName"]["Fn::Sub"].startswith("${AWS::StackName}-"), logical_id
+        # AND every other topic (the alarm topic) is named so that the notifier's "<prefix>*" cannot reach it
+        name = topic["Properties"]["TopicName"]["Fn::Sub"]
+        assert name.startswith(name_prefix) == (logical_id in departments), (logical_id, name)

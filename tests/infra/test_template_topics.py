@@ -10,6 +10,7 @@ from infra.cfn_yaml import loads_template
 from infra.template_check import TEMPLATE
 from infra.template_topics import (
     DISPLAY_NAME_MAX,
+    TOPIC_POLICY_ID,
     TemplateMarkerError,
     display_name,
     output_name,
@@ -20,6 +21,9 @@ from infra.template_topics import (
 from shared.departments import DEPARTMENTS, Department
 from tests.infra.helpers import resources_of_type
 
+ALARM_TOPIC = "AlarmTopic"
+"""The one topic that is not a department's: the alarms' (conditional, hand-written; see test_security.py)."""
+
 SKELETON = """\
 Resources:
   Queue:
@@ -27,6 +31,8 @@ Resources:
   # BEGIN generated: department topics (python -m infra.template_topics --write)
   Stale: {}
   # END generated: department topics
+  # BEGIN generated: department topic policy
+  # END generated: department topic policy
 Outputs:
   QueueUrl:
     Value: !Ref Queue
@@ -36,7 +42,7 @@ Outputs:
 
 
 def _topic_outputs(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    topics = resources_of_type(template, "AWS::SNS::Topic")
+    topics = set(resources_of_type(template, "AWS::SNS::Topic")) - {ALARM_TOPIC}
     return {
         name: output
         for name, output in template["Outputs"].items()
@@ -59,7 +65,7 @@ def test_one_topic_per_department_and_nothing_else(template: dict[str, Any]) -> 
     # WHEN they are matched to the registry by logical id
     expected = {topic_logical_id(department.slug): department for department in DEPARTMENTS}
     # THEN every department has exactly its topic, named, labelled, tagged and encrypted as the notifier expects
-    assert set(topics) == set(expected)
+    assert set(topics) == set(expected) | {ALARM_TOPIC}
     for logical_id, department in expected.items():
         properties = topics[logical_id]["Properties"]
         assert properties["TopicName"] == {"Fn::Sub": f"${{AWS::StackName}}-{department.slug}"}
@@ -91,6 +97,21 @@ def test_a_department_added_without_regenerating_is_detected() -> None:
         "Fn::Sub": "${AWS::StackName}-department-for-testing-2"
     }
     assert rendered["Outputs"]["TopicDepartmentForTesting2Arn"]["Value"] == {"Ref": "TopicDepartmentForTesting2"}
+    policy = rendered["Resources"][TOPIC_POLICY_ID]["Properties"]
+    assert {"Ref": "TopicDepartmentForTesting2"} in policy["Topics"]
+    for statement in policy["PolicyDocument"]["Statement"]:
+        assert {"Ref": "TopicDepartmentForTesting2"} in statement["Resource"], statement["Sid"]
+
+
+def test_the_topic_policy_covers_exactly_the_department_topics(template: dict[str, Any]) -> None:
+    # GIVEN the generated topic policy and the registry
+    policy = template["Resources"][TOPIC_POLICY_ID]["Properties"]
+    expected = [{"Ref": topic_logical_id(d.slug)} for d in sorted(DEPARTMENTS, key=lambda d: d.slug)]
+    # WHEN its topics and each statement's resources are read
+    # THEN they are every department topic, and nothing else (the alarm topic keeps SNS's default policy)
+    assert policy["Topics"] == expected
+    for statement in policy["PolicyDocument"]["Statement"]:
+        assert statement["Resource"] == expected, statement["Sid"]
 
 
 @pytest.mark.parametrize(
@@ -147,7 +168,7 @@ def test_regeneration_replaces_only_the_marked_blocks() -> None:
     assert "Stale" not in once
     assert twice == once
     parsed = loads_template(once)
-    assert set(parsed["Resources"]) == {"Queue", "TopicCabinetOffice"}
+    assert set(parsed["Resources"]) == {"Queue", "TopicCabinetOffice", TOPIC_POLICY_ID}
     assert set(parsed["Outputs"]) == {"QueueUrl", "TopicCabinetOfficeArn"}
 
 

@@ -1,0 +1,238 @@
+"""The fetcher end to end: the schedule fires, the real handler reads a local HTTP server replaying the recorded
+Parliament responses (UPSTREAM_OVERRIDES), and the records flow through the pipeline to the department topics."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+API_ORIGIN = "https://questions-statements-api.parliament.uk"
+LIST_PATH = "/api/writtenquestions/questions"
+WATERMARK = "watermark#written-questions"
+
+BODY_TO_DEPARTMENT = {
+    60: "department-for-education",
+    13: "department-for-environment-food-rural-affairs",
+    17: "department-of-health-and-social-care",
+    54: "ministry-of-justice",
+    1: "home-office",
+    211: "ministry-of-housing-communities-local-government",
+    208: "foreign-commonwealth-development-office",
+}
+
+
+class RecordedParliament:
+    """Replays the recorded responses: the real list page (plus question 1679416 as the list endpoint shows it) in
+    pages of at most 10, the real detail record of 1679416, and for the other truncated list records their full text.
+
+    The API ignores `take` above its cap, as the real one may; `fail` makes it answer 500 to every request.
+    """
+
+    PAGE_CAP = 10
+
+    def __init__(self, list_records: list[dict[str, Any]], detail: dict[str, Any]) -> None:
+        listed_detail = {**detail, "answerText": re.sub(r"<[^>]+>", "", detail["answerText"])[:255] + "..."}
+        self.records = [*list_records, listed_detail]
+        self.details = {r["id"]: self._full(r) for r in list_records} | {detail["id"]: detail}
+        self.fail = False
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _full(record: dict[str, Any]) -> dict[str, Any]:
+        answer = (record["answerText"] or "").removesuffix("...")
+        return {**record, "answerText": f"<p>{answer} [full answer from the detail endpoint]</p>"}
+
+    def respond(self, url: str) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        with self._lock:
+            self.requests.append((parts.path, query))
+        if self.fail:
+            return 500, {"title": "Internal Server Error"}
+        if parts.path == LIST_PATH:
+            skip = int(query.get("skip", ["0"])[0])
+            take = min(int(query.get("take", ["20"])[0]), self.PAGE_CAP)
+            page = self.records[skip : skip + take]
+            return 200, {"totalResults": len(self.records), "results": [{"value": r, "links": []} for r in page]}
+        match = re.fullmatch(rf"{LIST_PATH}/(\d+)", parts.path)
+        if match and int(match.group(1)) in self.details:
+            return 200, {"value": self.details[int(match.group(1))], "links": []}
+        return 404, {"title": "Not Found"}
+
+    def list_queries(self) -> list[dict[str, list[str]]]:
+        return [query for path, query in self.requests if path == LIST_PATH]
+
+    def detail_ids(self) -> list[int]:
+        return [int(path.rsplit("/", 1)[1]) for path, _ in self.requests if path != LIST_PATH]
+
+
+@pytest.fixture
+def parliament(list_records, detail_record, monkeypatch) -> Iterator[tuple[RecordedParliament, str]]:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    api = RecordedParliament(list_records, detail_record)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, body = api.respond(self.path)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            if status >= 500:
+                self.send_header("Retry-After", "0")  # keeps the client's retries instant
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield api, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def stack_parameters() -> dict[str, str]:
+    """Only the source this replay serves: the others' hosts are not replayed, and tests have no network."""
+    return {"Sources": "written-questions"}
+
+
+@pytest.fixture
+def stack_environment(parliament) -> dict[str, str]:
+    _, base_url = parliament
+    return {"UPSTREAM_OVERRIDES": json.dumps({API_ORIGIN: base_url})}
+
+
+def watermark(stack) -> str | None:
+    row = stack.dynamodb.get_item(
+        TableName=stack.output("StateTableName"), Key={"id": {"S": WATERMARK}}, ConsistentRead=True
+    ).get("Item")
+    return row["value"]["S"] if row else None
+
+
+def delivered_by_department(stack, deliveries) -> dict[str, list[int]]:
+    slug_of = {arn: slug for slug, arn in stack.topic_arns().items()}
+    routing: dict[str, list[int]] = defaultdict(list)
+    for delivery in deliveries:
+        routing[slug_of[delivery.topic_arn]].append(int(delivery.message["item"]["id"].split(":")[1]))
+    return {slug: sorted(ids) for slug, ids in routing.items()}
+
+
+def test_the_scheduled_fetch_reaches_every_department_topic(stack, parliament, list_records, detail_record):
+    # GIVEN the stack reading Parliament from the local replay of the recorded responses
+    api, _ = parliament
+    before = datetime.now(UTC)
+
+    # WHEN the schedule fires and the pipeline runs
+    result = stack.run_schedule()
+    stack.drain()
+
+    # THEN the fetcher queued the 21 questions once each, without error
+    [report] = result["sources"]
+    assert report["source"] == "written-questions"
+    assert report["error"] is None
+    assert report["queued"] == 21
+    # AND one request a page covered every department, in the three date windows, paged by what came back
+    queries = api.list_queries()
+    assert len(queries) == 3 * 3
+    assert all({"13", "60", "211"} <= set(q["answeringBodies"]) for q in queries)
+    assert [q["skip"] for q in queries[:3]] == [["0"], ["10"], ["20"]]
+    assert {next(name for name in q if name.endswith("From")) for q in queries} == {
+        "tabledWhenFrom",
+        "answeredWhenFrom",
+        "correctedWhenFrom",
+    }
+    # AND the details were read only for the truncated records, once each
+    assert sorted(api.detail_ids()) == sorted(
+        r["id"] for r in api.records if len(r["questionText"]) >= 255 or (r["answerText"] or "").endswith("...")
+    )
+    assert len(api.detail_ids()) == len(set(api.detail_ids()))
+
+    # AND each department's topic got exactly its questions
+    deliveries = stack.collect_deliveries()
+    expected: dict[str, list[int]] = defaultdict(list)
+    for record in [*list_records, detail_record]:
+        expected[BODY_TO_DEPARTMENT[record["answeringBodyId"]]].append(record["id"])
+    assert delivered_by_department(stack, deliveries) == {slug: sorted(ids) for slug, ids in expected.items()}
+    # AND the messages carry the full text from the detail endpoint, not the list's cut
+    dfe = next(d for d in deliveries if d.message["item"]["id"] == "written-questions:1679416")
+    assert "explore-education-statistics.service.gov.uk" in dfe.message["item"]["body"]
+    assert "explore-education-statistics.service.gov.uk" in dfe.email
+    defra = next(d for d in deliveries if d.message["item"]["id"] == "written-questions:1679703")
+    assert defra.message["item"]["body"].endswith("[full answer from the detail endpoint]")
+    assert stack.dead_letters() == []
+
+    # AND the watermark is the time of this poll
+    mark = watermark(stack)
+    assert mark is not None
+    assert before <= datetime.fromisoformat(mark) <= datetime.now(UTC)
+
+
+def test_a_failing_upstream_keeps_the_watermark_and_the_stack_running(stack, parliament):
+    # GIVEN a first poll that succeeded
+    api, _ = parliament
+    stack.run_schedule()
+    stack.drain()
+    assert len(stack.collect_deliveries()) == 21
+    first_mark = watermark(stack)
+    assert first_mark is not None
+
+    # WHEN the upstream answers 500 to every request at the next poll
+    api.fail = True
+    failed_at = len(api.requests)
+    result = stack.run_schedule()
+    stack.drain()
+
+    # THEN the fetcher reports the error for that source (after retrying), and does not crash
+    [report] = result["sources"]
+    assert report["source"] == "written-questions"
+    assert report["error"] is not None and "500" in report["error"]
+    assert report["queued"] == 0
+    assert len(api.requests) - failed_at > 1
+    # AND the watermark did not move, so the next poll reads that window again; nothing was published
+    assert watermark(stack) == first_mark
+    assert stack.collect_deliveries() == []
+
+    # WHEN the upstream recovers
+    api.fail = False
+    result = stack.run_schedule()
+    stack.drain()
+
+    # THEN the watermark moves on, and the questions seen before are not notified again
+    assert result["sources"][0]["error"] is None
+    assert result["sources"][0]["queued"] == 21
+    assert watermark(stack) > first_mark
+    assert stack.collect_deliveries() == []
+
+
+def test_a_first_poll_that_fails_sets_no_watermark(stack, parliament):
+    # GIVEN an upstream that is down from the start
+    api, _ = parliament
+    api.fail = True
+
+    # WHEN the schedule fires
+    result = stack.run_schedule()
+    stack.drain()
+
+    # THEN the source reports an error, no watermark is set and nothing is queued or published
+    assert result["sources"][0]["error"] is not None
+    assert watermark(stack) is None
+    assert stack.collect_deliveries() == []
+    assert stack.dead_letters() == []

@@ -1,0 +1,230 @@
+"""SQS batching within AWS's limits (shared/queueing.py): moto does not enforce them, so these guards are ours."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from shared.queueing import (
+    SEND_ATTEMPTS,
+    SQS_BATCH_BYTES,
+    SQS_BATCH_ENTRIES,
+    MessageTooLargeError,
+    QueueSendError,
+    RawRecordQueue,
+    batches_within_limits,
+    fit_message,
+)
+from shared.queueing import (
+    SHORTENED_MARKER as QUEUE_SHORTENED_MARKER,
+)
+
+MIB = 1_048_576
+
+
+def check_limits(bodies: list[str], batches: list[list[int]]) -> None:
+    assert [i for batch in batches for i in batch] == list(range(len(bodies))), "every message once, in order"
+    for batch in batches:
+        assert 1 <= len(batch) <= 10
+        assert sum(len(bodies[i].encode()) for i in batch) <= MIB
+
+
+def test_the_limits_are_aws_limits():
+    assert SQS_BATCH_ENTRIES == 10
+    assert SQS_BATCH_BYTES == MIB
+
+
+def test_small_messages_go_ten_to_a_batch():
+    # GIVEN 25 small messages
+    bodies = ["{}"] * 25
+
+    # WHEN they are batched
+    batches = list(batches_within_limits(bodies))
+
+    # THEN they go 10, 10, 5
+    assert [len(b) for b in batches] == [10, 10, 5]
+    check_limits(bodies, batches)
+
+
+def test_large_messages_are_batched_within_one_mib():
+    # GIVEN messages of 400 KiB each
+    bodies = ["x" * 400 * 1024] * 5
+
+    # WHEN they are batched
+    batches = list(batches_within_limits(bodies))
+
+    # THEN no batch is over 1 MiB (two fit, three do not)
+    assert [len(b) for b in batches] == [2, 2, 1]
+    check_limits(bodies, batches)
+
+
+def test_a_mix_of_sizes_never_exceeds_either_limit():
+    # GIVEN messages of many sizes
+    sizes = [1, 900_000, 10, 148_565, 1, MIB, 5, 600_000, 500_000, *([100] * 23)]
+    bodies = ["y" * size for size in sizes]
+
+    # WHEN they are batched
+    batches = list(batches_within_limits(bodies))
+
+    # THEN each batch is within 10 entries and 1 MiB
+    check_limits(bodies, batches)
+    # AND a batch is filled exactly to the limit when it can be
+    assert [0, 1, 2, 3] in batches
+
+
+def test_a_message_of_exactly_one_mib_is_sent_alone():
+    bodies = ["a", "z" * MIB, "b"]
+
+    assert list(batches_within_limits(bodies)) == [[0], [1], [2]]
+
+
+def test_sizes_are_counted_in_bytes_not_characters():
+    # GIVEN two messages of 300,000 three-byte characters (900,000 bytes each)
+    bodies = ["€" * 300_000] * 2
+
+    # WHEN they are batched
+    # THEN they do not share a batch
+    assert list(batches_within_limits(bodies)) == [[0], [1]]
+
+
+@pytest.mark.parametrize("body", ["z" * (MIB + 1), "é" * (MIB // 2 + 1)])
+def test_an_oversize_message_raises(body):
+    # GIVEN a message over 1 MiB (in bytes)
+    # WHEN it is batched
+    # THEN MessageTooLargeError (a QueueSendError: the fetcher keeps its watermark), naming the message
+    with pytest.raises(MessageTooLargeError, match="message 1 is"):
+        list(batches_within_limits(["ok", body]))
+    assert issubclass(MessageTooLargeError, QueueSendError)
+
+
+def test_no_messages_no_batches():
+    assert list(batches_within_limits([])) == []
+
+
+# --- RawRecordQueue with a fake SQS ---
+
+
+class FakeSqs:
+    def __init__(self, failures: list[list[dict[str, Any]]] | None = None) -> None:
+        self.calls: list[list[dict[str, str]]] = []
+        self._failures = failures or []
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
+        assert len(Entries) <= 10
+        assert sum(len(e["MessageBody"].encode()) for e in Entries) <= MIB
+        self.calls.append(Entries)
+        failed = self._failures[len(self.calls) - 1] if len(self.calls) <= len(self._failures) else []
+        failed_ids = {f["Id"] for f in failed}
+        return {
+            "Successful": [{"Id": e["Id"], "MessageId": e["Id"]} for e in Entries if e["Id"] not in failed_ids],
+            "Failed": failed,
+        }
+
+
+def messages(raw_message, count: int, record: dict[str, Any]):
+    return [raw_message({**record, "id": n + 1}) for n in range(count)]
+
+
+def test_queue_sends_every_message_in_batches(raw_message, detail_record):
+    # GIVEN 23 records
+    sqs = FakeSqs()
+
+    # WHEN they are sent
+    sent = RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 23, detail_record))
+
+    # THEN all are sent, 10 at most at a time
+    assert sent == 23
+    assert [len(c) for c in sqs.calls] == [10, 10, 3]
+
+
+def test_queue_retries_only_the_entries_sqs_failed(raw_message, detail_record):
+    # GIVEN SQS failing one entry once for a reason on its side
+    sqs = FakeSqs([[{"Id": "3", "Code": "InternalError", "SenderFault": False}]])
+
+    # WHEN five records are sent
+    RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 5, detail_record))
+
+    # THEN that entry alone is sent again
+    assert [[e["Id"] for e in call] for call in sqs.calls] == [["0", "1", "2", "3", "4"], ["3"]]
+    assert sqs.calls[1][0]["MessageBody"] == sqs.calls[0][3]["MessageBody"]
+
+
+def test_queue_raises_when_sqs_rejects_an_entry(raw_message, detail_record):
+    # GIVEN SQS rejecting an entry as the sender's fault
+    sqs = FakeSqs([[{"Id": "0", "Code": "InvalidMessageContents", "Message": "bad", "SenderFault": True}]])
+
+    # WHEN it is sent
+    # THEN QueueSendError with SQS's reason, at once
+    with pytest.raises(QueueSendError, match="InvalidMessageContents"):
+        RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 2, detail_record))
+    assert len(sqs.calls) == 1
+
+
+def test_queue_gives_up_when_an_entry_keeps_failing(raw_message, detail_record):
+    sqs = FakeSqs([[{"Id": "0", "Code": "InternalError", "SenderFault": False}]] * 10)
+
+    with pytest.raises(QueueSendError, match="after"):
+        RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 1, detail_record))
+    assert len(sqs.calls) == SEND_ATTEMPTS
+
+
+# --- A record over 1 MiB is shortened to fit, never dropped ---
+
+
+def body_size(message) -> int:
+    return len(message.to_body().encode())
+
+
+@pytest.mark.parametrize("char", ["x", "é", '"', "\n"], ids=["ascii", "two-byte", "escaped-quote", "newline"])
+def test_an_oversize_record_is_shortened_to_fit_one_message(raw_message, detail_record, char):
+    # GIVEN a record whose answer alone is about 1.5 MiB once in JSON
+    encoded_size = len(json.dumps(char, ensure_ascii=False).encode()) - 2  # as it is in the message body
+    answer = "<p>Start of the answer.</p>" + char * (1_600_000 // encoded_size)
+    message = raw_message({**detail_record, "answerText": answer})
+    assert body_size(message) > MIB
+
+    # WHEN it is fitted to a queue message
+    fitted = fit_message(message)
+
+    # THEN it fits, the answer is cut with a marker, and everything else is as it was
+    assert body_size(fitted) <= MIB
+    assert fitted.record["answerText"].startswith("<p>Start of the answer.</p>")
+    assert fitted.record["answerText"].endswith(QUEUE_SHORTENED_MARKER)
+    assert {k: v for k, v in fitted.record.items() if k != "answerText"} == {
+        k: v for k, v in detail_record.items() if k != "answerText"
+    }
+    assert fitted.fetched_at == message.fetched_at
+    # AND not much more was cut than needed (text that JSON escapes is cut by its raw bytes, so up to twice as much)
+    assert body_size(fitted) > (MIB - 64 * 1024 if encoded_size == len(char.encode()) else MIB // 3)
+
+
+def test_a_record_within_the_limit_is_left_alone(raw_message, detail_record):
+    message = raw_message(detail_record)
+
+    assert fit_message(message) is message
+
+
+def test_the_queue_sends_an_oversize_record_shortened(raw_message, detail_record):
+    # GIVEN a record of about 2 MiB
+    sqs = FakeSqs()
+    big = raw_message({**detail_record, "answerText": "y" * (2 * MIB)})
+
+    # WHEN it is sent with a normal one
+    RawRecordQueue(sqs, "url", sleep=lambda _: None).send([big, raw_message(detail_record)])
+
+    # THEN both are sent, the big one within the limit
+    bodies = [e["MessageBody"] for call in sqs.calls for e in call]
+    assert len(bodies) == 2
+    assert all(len(b.encode()) <= MIB for b in bodies)
+
+
+def test_a_record_that_cannot_be_shortened_raises(raw_message, detail_record):
+    # GIVEN a record over 1 MiB made of many short strings (nothing long enough to cut)
+    message = raw_message({**detail_record, "groupedQuestions": ["ab"] * 300_000})
+
+    # WHEN it is fitted
+    # THEN MessageTooLargeError (the fetcher keeps its watermark and reports it)
+    with pytest.raises(MessageTooLargeError):
+        fit_message(message)
