@@ -19,6 +19,7 @@ DYNAMODB_ITEM_LIMIT = 409_600
 ITEM_JSON_BUDGET = DYNAMODB_ITEM_LIMIT - 9_600
 """Bytes left for the item's JSON once the key and bookkeeping attributes are stored."""
 BATCH_WRITE_LIMIT = 25
+BATCH_GET_LIMIT = 100
 SHORTENED_MARKER = "\n\n[… shortened by deptwatch: the full text is on the page linked below]"
 
 
@@ -72,9 +73,31 @@ class ItemStore:
         self._client = client
         self._table = table_name
 
-    def save_if_changed(self, item: Item, fetched_at: datetime) -> WriteResult:
+    def stored_hashes(self, item_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """Item id → (content hash, version) of the stored items among `item_ids`, read in batches of 100."""
+        found: dict[str, tuple[str, int]] = {}
+        unique = list(dict.fromkeys(item_ids))
+        for start in range(0, len(unique), BATCH_GET_LIMIT):
+            pending: dict[str, Any] = {
+                self._table: {
+                    "Keys": [{"item_id": {"S": i}} for i in unique[start : start + BATCH_GET_LIMIT]],
+                    "ProjectionExpression": "item_id, content_hash, #version",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                }
+            }
+            for attempt in range(5):
+                response = self._client.batch_get_item(RequestItems=pending)
+                for row in response.get("Responses", {}).get(self._table, []):
+                    found[row["item_id"]["S"]] = (row["content_hash"]["S"], int(row["version"]["N"]))
+                pending = response.get("UnprocessedKeys") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+        return found
+
+    def save_if_changed(self, item: Item, fetched_at: datetime, content_hash: str | None = None) -> WriteResult:
         """One conditional write: nothing is written when the content is unchanged or older than what is stored."""
-        content_hash = item.content_hash()
+        content_hash = content_hash or item.content_hash()
         # Compared as strings in the condition: one offset (UTC) and one precision make string order time order.
         fetched = fetched_at.astimezone(UTC).isoformat(timespec="microseconds")
         try:

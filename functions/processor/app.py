@@ -36,7 +36,7 @@ def _process(record: SQSRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     processor = _processor()
-    processor.counts.clear()
+    processor.start_batch([record["body"] for record in event.get("Records", [])])
     try:
         return process_partial_response(event=event, record_handler=_process, processor=batch, context=context)
     finally:
