@@ -319,14 +319,22 @@ class LocalStack:
         raise RuntimeError(f"the local pipeline was still busy after {max_rounds} rounds")
 
     def pump_queue(self, mapping: QueueMapping) -> bool:
-        """One batch from the queue through its function; False when the queue had nothing to give."""
-        messages = self.sqs.receive_message(
-            QueueUrl=mapping.queue_url,
-            MaxNumberOfMessages=min(mapping.batch_size, 10),
-            WaitTimeSeconds=0,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        """One batch from the queue through its function; False when the queue had nothing to give.
+
+        Like Lambda's poller, a batch gathers up to BatchSize messages from several receives (10 at most each).
+        """
+        messages: list[dict[str, Any]] = []
+        while len(messages) < mapping.batch_size:
+            received = self.sqs.receive_message(
+                QueueUrl=mapping.queue_url,
+                MaxNumberOfMessages=min(mapping.batch_size - len(messages), 10),
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+            messages += received
+            if len(received) < 10:
+                break
         if not messages:
             return False
         event = {"Records": [self._sqs_record(m, mapping.queue_arn) for m in messages]}

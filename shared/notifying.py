@@ -73,8 +73,8 @@ class Notifier:
     def notify(self, changes: Sequence[VersionChange]) -> NotifyResult:
         """Publish every new version once; report the record ids that failed, with why (they are retried)."""
         failed: dict[str, str] = {}
-        outgoing: list[tuple[str, Outgoing]] = []
-        skipped = 0
+        candidates: dict[str, tuple[str, Notification]] = {}
+        """Ledger key → (stream record id, notification); a key met twice in one batch is published once."""
         for change in changes:
             if change.error:
                 failed[change.record_id] = change.error
@@ -83,15 +83,19 @@ class Notifier:
             for notification in notifications_for(change):
                 item = notification.item
                 key = f"published#{item.id}#v{item.version}#{item.department.slug}"
-                claim = self._ledger.claim(key)
-                if claim is ClaimOutcome.DONE:
-                    skipped += 1
-                    logger.info("already published, skipped", extra={"key": key})
-                elif claim is ClaimOutcome.BUSY:
-                    failed[change.record_id] = f"{key} is being published by another invocation"
-                else:
-                    arn = topic_arn(self._prefix, item.department.slug)
-                    outgoing.append((change.record_id, Outgoing(key=key, topic_arn=arn, notification=notification)))
+                candidates.setdefault(key, (change.record_id, notification))
+        claims = self._ledger.claim(list(candidates))
+        outgoing: list[tuple[str, Outgoing]] = []
+        skipped = 0
+        for key, (record_id, notification) in candidates.items():
+            if claims[key] is ClaimOutcome.DONE:
+                skipped += 1
+                logger.info("already published, skipped", extra={"key": key})
+            elif claims[key] is ClaimOutcome.BUSY:
+                failed[record_id] = f"{key} is being published by another invocation"
+            else:
+                arn = topic_arn(self._prefix, notification.item.department.slug)
+                outgoing.append((record_id, Outgoing(key=key, topic_arn=arn, notification=notification)))
         failures = self._publisher.publish([message for _, message in outgoing])
         self._ledger.complete([m.key for _, m in outgoing if m.key not in failures])
         self._ledger.release(failures)

@@ -18,8 +18,9 @@ DYNAMODB_ITEM_LIMIT = 409_600
 """DynamoDB's item size limit in bytes, attribute names included (moto enforces 405,000, AWS 409,600)."""
 ITEM_JSON_BUDGET = DYNAMODB_ITEM_LIMIT - 9_600
 """Bytes left for the item's JSON once the key and bookkeeping attributes are stored."""
-BATCH_WRITE_LIMIT = 25
 BATCH_GET_LIMIT = 100
+TRANSACTION_LIMIT = 100
+TRANSACTION_ATTEMPTS = 5
 SHORTENED_MARKER = "\n\n[… shortened by deptwatch: the full text is on the page linked below]"
 
 
@@ -180,8 +181,8 @@ class ClaimOutcome(StrEnum):
 class PublishLedger:
     """One row per published message, so a replayed stream record or a retried batch never publishes twice.
 
-    A claim is taken before publishing (conditional put), marked completed right after, and released when the publish
-    failed. A claim left behind by a crash expires after the lease, and the message is then published by the retry.
+    Claims are taken before publishing (conditional puts, batched in transactions), marked completed right after, and
+    released when the publish failed. A claim left behind by a crash expires after the lease, and the message is then published by the retry.
     """
 
     IN_PROGRESS = "IN_PROGRESS"
@@ -195,39 +196,91 @@ class PublishLedger:
         self._lease = lease_seconds
         self._clock = clock
 
-    def claim(self, key: str) -> ClaimOutcome:
+    def claim(self, keys: Sequence[str]) -> dict[str, ClaimOutcome]:
+        """Claim every key, in transactions of up to 100 conditional puts (one request for a typical batch).
+
+        A transaction fails whole when one of its claims does; its cancellation reasons say which, and the rest are
+        claimed again without them.
+        """
         now = int(self._clock())
+        outcomes: dict[str, ClaimOutcome] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), TRANSACTION_LIMIT):
+            pending = unique[start : start + TRANSACTION_LIMIT]
+            for _ in range(TRANSACTION_ATTEMPTS):
+                if not pending:
+                    break
+                refused = self._claim_transaction(pending, now)
+                outcomes.update(refused)
+                if not refused:
+                    outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+                    pending = []
+                pending = [key for key in pending if key not in refused]
+            else:
+                if pending:
+                    raise RuntimeError(f"{len(pending)} publish claims kept conflicting")
+        return outcomes
+
+    def _claim_transaction(self, keys: Sequence[str], now: int) -> dict[str, ClaimOutcome]:
+        """Put the claims; on cancellation, the outcome of each key that was refused (an empty dict: all claimed)."""
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item={
-                    "id": {"S": key},
-                    "status": {"S": self.IN_PROGRESS},
-                    "lease_until": {"N": str(now + self._lease)},
-                    "expiration": {"N": str(now + self.RETENTION_SECONDS)},
-                },
-                ConditionExpression="attribute_not_exists(id) OR (#status = :in_progress AND lease_until < :now)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":in_progress": {"S": self.IN_PROGRESS}, ":now": {"N": str(now)}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                "id": {"S": key},
+                                "status": {"S": self.IN_PROGRESS},
+                                "lease_until": {"N": str(now + self._lease)},
+                                "expiration": {"N": str(now + self.RETENTION_SECONDS)},
+                            },
+                            "ConditionExpression": (
+                                "attribute_not_exists(id) OR (#status = :in_progress AND lease_until < :now)"
+                            ),
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":in_progress": {"S": self.IN_PROGRESS},
+                                ":now": {"N": str(now)},
+                            },
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    }
+                    for key in keys
+                ]
             )
         except ClientError as error:
-            if not _conditional_failure(error):
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
-            status = error.response.get("Item", {}).get("status", {}).get("S")
-            return ClaimOutcome.DONE if status == self.COMPLETED else ClaimOutcome.BUSY
-        return ClaimOutcome.CLAIMED
+            refused = {}
+            for key, reason in zip(keys, error.response.get("CancellationReasons", []), strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    status = reason.get("Item", {}).get("status", {}).get("S")
+                    refused[key] = ClaimOutcome.DONE if status == self.COMPLETED else ClaimOutcome.BUSY
+            if not refused:  # cancelled for another reason (a conflicting transaction): try again
+                time.sleep(0.05)
+                return self._claim_transaction(keys, now)
+            return refused
+        return {}
 
     def complete(self, keys: Sequence[str]) -> None:
+        """Mark the keys published, in transactions of up to 100 puts."""
         expiration = str(int(self._clock()) + self.RETENTION_SECONDS)
-        requests = [
-            {"PutRequest": {"Item": {"id": {"S": k}, "status": {"S": self.COMPLETED}, "expiration": {"N": expiration}}}}
-            for k in keys
-        ]
-        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-            self._write_all(requests[start : start + BATCH_WRITE_LIMIT])
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), TRANSACTION_LIMIT):
+            items = [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {"id": {"S": k}, "status": {"S": self.COMPLETED}, "expiration": {"N": expiration}},
+                    }
+                }
+                for k in unique[start : start + TRANSACTION_LIMIT]
+            ]
+            self._client.transact_write_items(TransactItems=items)
 
     def release(self, keys: Iterable[str]) -> None:
+        """Give up claims whose publish failed, so that the retry publishes (rare: one conditional delete each)."""
         for key in keys:
             try:
                 self._client.delete_item(
@@ -240,17 +293,3 @@ class PublishLedger:
             except ClientError as error:
                 if not _conditional_failure(error):
                     raise
-
-    def _write_all(self, requests: list[dict[str, Any]], attempts: int = 5) -> None:
-        pending = {self._table: requests}
-        for attempt in range(attempts):
-            response = self._client.batch_write_item(RequestItems=pending)
-            pending = response.get("UnprocessedItems") or {}
-            if not pending:
-                return
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        raise RuntimeError(f"{len(pending[self._table])} ledger writes stayed unprocessed after {attempts} attempts")
-
-
-def dump_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
