@@ -73,8 +73,8 @@ class Notifier:
     def notify(self, changes: Sequence[VersionChange]) -> NotifyResult:
         """Publish every new version once; report the record ids that failed, with why (they are retried)."""
         failed: dict[str, str] = {}
+        # Ledger key → (stream record id, notification): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Notification]] = {}
-        """Ledger key → (stream record id, notification); a key met twice in one batch is published once."""
         for change in changes:
             if change.error:
                 failed[change.record_id] = change.error

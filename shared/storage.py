@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -182,7 +181,8 @@ class PublishLedger:
     """One row per published message, so a replayed stream record or a retried batch never publishes twice.
 
     Claims are taken before publishing (conditional puts, batched in transactions), marked completed right after, and
-    released when the publish failed. A claim left behind by a crash expires after the lease, and the message is then published by the retry.
+    released when the publish failed. A claim left behind by a crash expires after the lease, and the message is then
+    published by the retry.
     """
 
     IN_PROGRESS = "IN_PROGRESS"
