@@ -14,10 +14,12 @@ from shared.models.queue import RawRecordMessage
 from shared.observability import logger
 from shared.queueing import RawRecordQueue
 from shared.sources.base import Source
-from shared.storage import WatermarkStore
+from shared.storage import SourceState, WatermarkStore
 
 SEND_CHUNK = 100
 """Records are queued as they are fetched, in chunks, rather than all held until the end."""
+WATERMARK_REFRESH = timedelta(hours=1)
+"""An idle poll leaves the stored watermark alone until it is this old (the window start moves at least hourly)."""
 
 
 class PollRequest(BaseModel):
@@ -34,6 +36,8 @@ class SourceReport:
     source: str
     since: datetime
     queued: int = 0
+    unchanged: int = 0
+    """Records fetched again exactly as they were last queued: not queued again."""
     error: str | None = None
     unreachable_host: str | None = None
     last_success: datetime | None = None
@@ -48,6 +52,7 @@ class SourceReport:
             "source": self.source,
             "since": self.since.isoformat(),
             "queued": self.queued,
+            "unchanged": self.unchanged,
             "error": self.error,
             "unreachable_host": self.unreachable_host,
             "last_success": self.last_success.isoformat() if self.last_success else None,
@@ -74,6 +79,13 @@ class PollWindow:
 
 
 class Poller:
+    """Polls sources; queues only the records that are new or changed since they were last queued.
+
+    Each source's state keeps a digest of every record queued within the poll window, so the overlap that every poll
+    re-reads (for the APIs' lag) costs nothing downstream: an idle poll queues nothing and, most of the time, writes
+    nothing. A backfill asked for explicitly (`since`) re-queues everything; the processor still writes only changes.
+    """
+
     def __init__(self, http: UpstreamClient, queue: RawRecordQueue, watermarks: WatermarkStore) -> None:
         self._http = http
         self._queue = queue
@@ -88,12 +100,23 @@ class Poller:
     def _poll_source(
         self, source: Source, departments: Sequence[Department], window: PollWindow, now: datetime
     ) -> SourceReport:
-        watermark = self._watermarks.get(source.name)
-        since = window.start(watermark, now)
-        queued = 0
+        state = self._watermarks.get(source.name)
+        since = window.start(state.watermark, now)
+        today = now.date().isoformat()
+        seen_now: dict[str, str] = {}
+        queued = skipped = 0
         try:
             chunk: list[RawRecordMessage] = []
-            for fetched in source.fetch(self._http, departments, since, now):
+            # A backfill asked for explicitly re-queues everything; otherwise records queued before as they are now
+            # are recognised from their digests (by the source, before any detail request, or here).
+            known = None if window.since is not None else (lambda record: source.digest(record) in state.seen)
+            for fetched in source.fetch(self._http, departments, since, now, known):
+                digest = source.digest(fetched.listed or fetched.record)
+                already_queued = fetched.known or digest in state.seen or digest in seen_now
+                seen_now[digest] = today
+                if already_queued and window.since is None:
+                    skipped += 1
+                    continue
                 chunk.append(
                     RawRecordMessage(
                         source=source.name,
@@ -107,15 +130,34 @@ class Poller:
                     queued += self._queue.send(chunk)
                     chunk = []
             queued += self._queue.send(chunk)
-            self._watermarks.put(source.name, now)
+            self._save_state(source.name, state, seen_now, since, now)
         except UpstreamUnreachableError as error:
             logger.error("source unreachable", extra={"source": source.name, "host": error.host, "error": str(error)})
-            return SourceReport(source.name, since, queued, str(error), error.host, watermark)
+            return SourceReport(source.name, since, queued, skipped, str(error), error.host, state.watermark)
         except UpstreamError as error:
             logger.error("source failed", extra={"source": source.name, "url": error.url, "error": str(error)})
-            return SourceReport(source.name, since, queued, str(error), last_success=watermark)
+            return SourceReport(source.name, since, queued, skipped, str(error), last_success=state.watermark)
         except Exception as error:  # one broken source must never stop the others
             logger.exception("source failed unexpectedly", extra={"source": source.name})
-            return SourceReport(source.name, since, queued, f"{error.__class__.__name__}: {error}", None, watermark)
-        logger.info("source polled", extra={"source": source.name, "queued": queued, "since": since.isoformat()})
-        return SourceReport(source.name, since, queued, last_success=now)
+            return SourceReport(
+                source.name, since, queued, skipped, f"{error.__class__.__name__}: {error}", None, state.watermark
+            )
+        logger.info(
+            "source polled",
+            extra={"source": source.name, "queued": queued, "unchanged": skipped, "since": since.isoformat()},
+        )
+        return SourceReport(source.name, since, queued, skipped, last_success=now)
+
+    def _save_state(
+        self, source: str, state: SourceState, seen_now: dict[str, str], since: datetime, now: datetime
+    ) -> None:
+        """Advance the watermark (every record is on the queue by now) and keep the digests still in the window.
+
+        Nothing is written when no digest changed and the stored watermark is recent: idle polls cost no write.
+        """
+        oldest_kept = since.date().isoformat()
+        seen = {digest: day for digest, day in {**state.seen, **seen_now}.items() if day >= oldest_kept}
+        fresh = state.watermark is not None and now - state.watermark < WATERMARK_REFRESH
+        if seen == state.seen and fresh:
+            return
+        self._watermarks.put(source, SourceState(watermark=now, seen=seen))

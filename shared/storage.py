@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -48,15 +49,15 @@ def _conditional_failure(error: ClientError) -> bool:
 def fit_item(item: Item, budget: int = ITEM_JSON_BUDGET) -> Item:
     """The item, with its body (then summary) shortened when its JSON would not fit in one DynamoDB item."""
     size = len(item.model_dump_json().encode())
-    for field in ("body", "summary"):
+    for text_field in ("body", "summary"):
         if size <= budget:
             break
-        text: str | None = getattr(item, field)
+        text: str | None = getattr(item, text_field)
         if not text:
             continue
         excess = size - budget + len(SHORTENED_MARKER.encode()) + 64
         keep = text.encode()[: max(len(text.encode()) - excess, 0)].decode(errors="ignore").rstrip()
-        item = item.model_copy(update={field: keep + SHORTENED_MARKER})
+        item = item.model_copy(update={text_field: keep + SHORTENED_MARKER})
         size = len(item.model_dump_json().encode())
     if size > budget:
         raise ItemTooLargeError(f"item {item.id} is {size} bytes even with its texts shortened")
@@ -148,24 +149,46 @@ def item_from_image(image: dict[str, Any] | None) -> tuple[Item, int] | None:
     return Item.model_validate_json(image["item"]), int(image["version"])
 
 
+@dataclass(frozen=True)
+class SourceState:
+    watermark: datetime | None = None
+    """When the source last completed a poll: the next one starts here, less the overlap."""
+    seen: dict[str, str] = field(default_factory=dict)
+    """Digest of each raw record queued within the poll window → the day it was last seen (ISO date)."""
+
+
 class WatermarkStore:
-    """Per-source high-water marks: where the next poll starts (less the overlap)."""
+    """Per-source state in one item each (`watermark#<source>`): the watermark and the digests of recent records."""
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def get(self, source: str) -> datetime | None:
+    def get(self, source: str) -> SourceState:
         response = self._client.get_item(
             TableName=self._table, Key={"id": {"S": f"watermark#{source}"}}, ConsistentRead=True
         )
-        value = response.get("Item", {}).get("value", {}).get("S")
-        return datetime.fromisoformat(value) if value else None
+        row = response.get("Item", {})
+        value = row.get("value", {}).get("S")
+        seen = row.get("seen", {}).get("S")
+        return SourceState(
+            watermark=datetime.fromisoformat(value) if value else None, seen=json.loads(seen) if seen else {}
+        )
 
-    def put(self, source: str, value: datetime) -> None:
+    def put(self, source: str, state: SourceState) -> None:
+        seen = json.dumps(state.seen, separators=(",", ":"), sort_keys=True)
+        if len(seen) > ITEM_JSON_BUDGET:  # an extreme backfill: forget the oldest days rather than fail the poll
+            kept = sorted(state.seen.items(), key=lambda entry: entry[1], reverse=True)[: ITEM_JSON_BUDGET // 40]
+            seen = json.dumps(dict(kept), separators=(",", ":"), sort_keys=True)
+        if state.watermark is None:
+            raise ValueError("a source state is saved with a watermark")
         self._client.put_item(
             TableName=self._table,
-            Item={"id": {"S": f"watermark#{source}"}, "value": {"S": value.isoformat()}},
+            Item={
+                "id": {"S": f"watermark#{source}"},
+                "value": {"S": state.watermark.isoformat()},
+                "seen": {"S": seen},
+            },
         )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -34,6 +36,14 @@ class FetchedRecord:
     department: str | None = None
     """The department the query was for, for records that do not name their department."""
     origin: str | None = None
+    listed: dict[str, Any] | None = None
+    """The record as the list endpoint gave it, when `record` was completed from a detail endpoint."""
+    known: bool = False
+    """Listed exactly as when it was last queued: not completed, and not to be queued again."""
+
+
+KnownRecord = Callable[[dict[str, Any]], bool]
+"""Whether a listed record was queued before exactly as it is now (the fetcher's digests of recent records)."""
 
 
 def validation_reason(error: ValidationError) -> str:
@@ -60,6 +70,14 @@ class Source(ABC):
 
     name: ClassVar[str]
     kind: ClassVar[str]
+    volatile_fields: ClassVar[frozenset[str]] = frozenset()
+    """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
+
+    def digest(self, record: dict[str, Any]) -> str:
+        """A short digest of a raw record's content: equal when the same record is fetched again unchanged."""
+        content = {key: value for key, value in record.items() if key not in self.volatile_fields}
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.blake2b(canonical.encode(), digest_size=10).hexdigest()
 
     @abstractmethod
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
@@ -67,9 +85,26 @@ class Source(ABC):
 
     @abstractmethod
     def fetch(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
-        """Every record of the given departments that changed in [since, until], paged to exhaustion."""
+        """Every record of the given departments that changed in [since, until], paged to exhaustion.
+
+        Records that `known` recognises need no detail request: they are yielded as listed, marked known.
+        """
+
+    @staticmethod
+    def with_detail(
+        record: dict[str, Any], origin: str, known: KnownRecord | None, complete: Callable[[], FetchedRecord]
+    ) -> FetchedRecord:
+        """The listed record completed by `complete` (a detail request), unless it was queued before as it is."""
+        if known is not None and known(record):
+            return FetchedRecord(record=record, origin=origin, listed=record, known=True)
+        return replace(complete(), listed=record)
 
     @abstractmethod
     def parse(self, message: RawRecordMessage) -> Item:

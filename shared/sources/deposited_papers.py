@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -29,7 +30,14 @@ from shared.models.item import Attachment, DepartmentRef, Item
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
-from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.sources.base import (
+    FetchedRecord,
+    KnownRecord,
+    PoisonRecordError,
+    ResponseShapeError,
+    Source,
+    validate_record,
+)
 from shared.text import one_line, plain_text, safe_url
 from shared.timeutil import in_london, london_date
 
@@ -172,7 +180,12 @@ class DepositedPapersSource(Source):
         return records
 
     def fetch(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         asked = set(departments)
         seen: set[int] = set()
@@ -195,7 +208,7 @@ class DepositedPapersSource(Source):
             if paper_id in seen:
                 continue
             seen.add(paper_id)  # type: ignore[arg-type]
-            yield self._complete(http, record, origin)
+            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
 
     def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
         skip = 0

@@ -23,7 +23,14 @@ from shared.models.item import DepartmentRef, Item
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
-from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.sources.base import (
+    FetchedRecord,
+    KnownRecord,
+    PoisonRecordError,
+    ResponseShapeError,
+    Source,
+    validate_record,
+)
 from shared.text import plain_text, safe_url
 from shared.timeutil import LONDON, in_london
 
@@ -227,6 +234,7 @@ class _ResponseCheck:
 class GovukPublicationsSource(Source):
     name = "govuk-publications"
     kind = "publication"
+    volatile_fields = frozenset({"es_score", "index", "_id", "elasticsearch_type", "document_type"})
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A search response `{results: [...], total, start, aggregates, …}`: its results, as they are."""
@@ -243,7 +251,12 @@ class GovukPublicationsSource(Source):
         return list(body["results"])
 
     def fetch(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         slugs = list(dict.fromkeys(slug for department in departments for slug in department.govuk_slugs))
         if not slugs:

@@ -29,7 +29,14 @@ from shared.models.item import DepartmentRef, Item, Person
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
-from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.sources.base import (
+    FetchedRecord,
+    KnownRecord,
+    PoisonRecordError,
+    ResponseShapeError,
+    Source,
+    validate_record,
+)
 from shared.text import html_to_text, plain_text
 from shared.timeutil import LONDON, in_london, london_date
 
@@ -240,7 +247,12 @@ class WhatsOnEventsSource(Source):
         return body
 
     def fetch(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         watched = {department.slug for department in departments}
         seen: set[int | str] = set()

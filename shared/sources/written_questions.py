@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +16,14 @@ from shared.models.item import Attachment, DepartmentRef, Item, Person
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
-from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.sources.base import (
+    FetchedRecord,
+    KnownRecord,
+    PoisonRecordError,
+    ResponseShapeError,
+    Source,
+    validate_record,
+)
 from shared.text import html_to_text, plain_text, safe_url
 from shared.timeutil import in_london, london_date
 
@@ -124,7 +132,12 @@ class WrittenQuestionsSource(Source):
         return records
 
     def fetch(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
         asked = set(body_ids)
@@ -150,7 +163,7 @@ class WrittenQuestionsSource(Source):
                 if record_id in seen:
                     continue
                 seen.add(record_id)  # type: ignore[arg-type]
-                yield self._complete(http, record, origin)
+                yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
 
     def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
         skip = 0

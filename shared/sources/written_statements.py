@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,7 +33,14 @@ from shared.models.item import Attachment, DepartmentRef, Item, Person
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
-from shared.sources.base import FetchedRecord, PoisonRecordError, ResponseShapeError, Source, validate_record
+from shared.sources.base import (
+    FetchedRecord,
+    KnownRecord,
+    PoisonRecordError,
+    ResponseShapeError,
+    Source,
+    validate_record,
+)
 from shared.text import html_to_text, plain_text, safe_url
 from shared.timeutil import in_london, london_date
 
@@ -132,7 +140,12 @@ class WrittenStatementsSource(Source):
         return records
 
     def fetch(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
         asked = set(body_ids)
@@ -156,7 +169,7 @@ class WrittenStatementsSource(Source):
             if record_id in seen:
                 continue
             seen.add(record_id)  # type: ignore[arg-type]
-            yield self._complete(http, record, origin)
+            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
 
     def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
         skip = 0

@@ -215,10 +215,11 @@ def test_a_failing_upstream_keeps_the_watermark_and_the_stack_running(stack, par
     result = stack.run_schedule()
     stack.drain()
 
-    # THEN the watermark moves on, and the questions seen before are not notified again
+    # THEN the poll succeeds; the questions it reads again unchanged are not even queued, nothing is notified again,
+    # and with nothing new the stored watermark is left as it is (an idle poll writes nothing for an hour)
     assert result["sources"][0]["error"] is None
-    assert result["sources"][0]["queued"] == 21
-    assert watermark(stack) > first_mark
+    assert (result["sources"][0]["queued"], result["sources"][0]["unchanged"]) == (0, 21)
+    assert watermark(stack) == first_mark
     assert stack.collect_deliveries() == []
 
 
@@ -236,3 +237,43 @@ def test_a_first_poll_that_fails_sets_no_watermark(stack, parliament):
     assert watermark(stack) is None
     assert stack.collect_deliveries() == []
     assert stack.dead_letters() == []
+
+
+def test_an_idle_poll_queues_and_writes_nothing_but_a_changed_record_goes_through(stack, parliament):
+    # GIVEN a first poll that stored and notified everything
+    api, _ = parliament
+    stack.run_schedule()
+    stack.drain()
+    stack.collect_deliveries()
+    writes: list[str] = []
+    hook = lambda model, params, **kwargs: writes.append(model.name)  # noqa: E731
+    stack.dynamodb.meta.events.register("before-call.dynamodb.PutItem", hook)
+    stack.sqs.meta.events.register("before-call.sqs.SendMessageBatch", hook)
+
+    # WHEN the schedule fires again with nothing changed upstream
+    details_before = len(api.detail_ids())
+    try:
+        [idle] = stack.run_schedule()["sources"]
+    finally:
+        stack.dynamodb.meta.events.unregister("before-call.dynamodb.PutItem", hook)
+        stack.sqs.meta.events.unregister("before-call.sqs.SendMessageBatch", hook)
+
+    # THEN every record read again is recognised as already queued: no message, no write of the source's state,
+    # and no detail request (the list shows nothing new)
+    assert (idle["queued"], idle["unchanged"]) == (0, 21)
+    assert writes == []
+    assert api.detail_ids()[details_before:] == []
+
+    # WHEN one question's answer is corrected upstream (the list shows the correction's date, the detail its text)
+    changed_id = api.records[0]["id"]
+    correction = {"answerIsCorrection": True, "dateAnswerCorrected": "2024-03-20T00:00:00"}
+    api.records[0] = {**api.records[0], **correction}
+    api.details[changed_id] = {**api.details[changed_id], **correction, "answerText": "<p>A corrected answer.</p>"}
+    [report] = stack.run_schedule()["sources"]
+    stack.drain()
+
+    # THEN only that record is queued (and only its detail requested), and its new version is notified once
+    assert (report["queued"], report["unchanged"]) == (1, 20)
+    [delivery] = stack.collect_deliveries()
+    assert delivery.message["item"]["id"] == f"written-questions:{changed_id}"
+    assert (delivery.message["item"]["version"], delivery.message["event"]) == (2, "corrected")
