@@ -254,7 +254,7 @@ def command_dlq(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from shared.sources import SOURCES
+    from shared.sources import SOURCE_NAMES
 
     parser = argparse.ArgumentParser(prog="deptwatch", description=__doc__)
     parser.add_argument("--verbose", action="store_true", help="show the functions' own logs on stderr")
@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=command_run)
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
-    ingest.add_argument("--source", required=True, choices=sorted(SOURCES))
+    ingest.add_argument("--source", required=True, choices=sorted(SOURCE_NAMES))
     ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
     ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
     ingest.add_argument("files", nargs="+", metavar="FILE")

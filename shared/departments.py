@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict
 
-
-class Department(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Department:
     """A department (or other answering body) that deptwatch can watch."""
-
-    model_config = ConfigDict(frozen=True)
 
     slug: str
     """Our id: the GOV.UK organisation slug where there is one; also the suffix of the department's SNS topic name."""

@@ -9,14 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+if TYPE_CHECKING:  # httpx and tenacity are imported when a client is made: the processor and notifier never need them
+    import httpx
+    from tenacity import RetryCallState
 
 USER_AGENT = "deptwatch/0.1 (+https://github.com/deptwatch/deptwatch)"
-TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
+TIMEOUT_SECONDS = {"connect": 5.0, "read": 20.0, "write": 10.0, "pool": 5.0}
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER_SECONDS = 30.0
 
@@ -71,6 +72,8 @@ class _WaitRetryAfterOrBackoff:
     """Wait what the server asked for (Retry-After), else exponential backoff with jitter."""
 
     def __init__(self) -> None:
+        from tenacity import wait_exponential_jitter
+
         self._backoff = wait_exponential_jitter(multiplier=0.5, max=8.0, jitter=0.5)
 
     def __call__(self, state: RetryCallState) -> float:
@@ -92,9 +95,11 @@ class UpstreamClient:
         max_attempts: int = MAX_ATTEMPTS,
         origin_overrides: Mapping[str, str] | None = None,
     ) -> None:
+        import httpx
+
         self._client = httpx.Client(
             transport=transport,
-            timeout=TIMEOUT,
+            timeout=httpx.Timeout(**TIMEOUT_SECONDS),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=True,
         )
@@ -107,6 +112,8 @@ class UpstreamClient:
         self.requests = 0
 
     def get_json(self, url: str, params: QueryParams | None = None) -> Any:
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+
         url = self._redirected(url)
         retrying = Retrying(
             stop=stop_after_attempt(self._max_attempts) | self._past_deadline,
@@ -131,6 +138,8 @@ class UpstreamClient:
         return self.deadline is not None and time.monotonic() + 1.0 >= self.deadline
 
     def _get_once(self, url: str, params: QueryParams | None) -> Any:
+        import httpx
+
         self.requests += 1
         try:
             response = self._client.get(url, params=params)  # type: ignore[arg-type]

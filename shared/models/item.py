@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -82,8 +81,6 @@ class Item(BaseModel):
         same answer do not count as a change.
         """
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        canonical = _WHITESPACE.sub("", canonical)
+        # JSON escapes the whitespace inside strings: drop those escapes, then every other whitespace character.
+        canonical = "".join(canonical.replace("\\n", " ").replace("\\t", " ").replace("\\r", " ").split())
         return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-_WHITESPACE = re.compile(r"(?:\s|\\n|\\t|\\r)+")

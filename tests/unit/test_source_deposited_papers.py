@@ -572,9 +572,9 @@ def test_the_replay_serves_the_recordings_to_the_fetch(raw_message):
 
 
 @pytest.fixture
-def registered(monkeypatch):
-    """The source in the registry the renderer looks sources up in (the lead registers it for good)."""
-    monkeypatch.setitem(shared.sources.SOURCES, SOURCE.name, SOURCE)
+def registered():
+    """The source as the renderer finds it: registered by its name."""
+    assert type(shared.sources.get_source(SOURCE.name)) is type(SOURCE)
 
 
 def notify(item, department_slug: str) -> Notification:

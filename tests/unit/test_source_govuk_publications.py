@@ -794,9 +794,9 @@ def test_fetch_reports_a_422_for_what_the_api_does_not_accept():
 
 
 @pytest.fixture
-def registered(monkeypatch):
-    """The source registered by name, as the renderer finds it (the registry itself is the lead's to edit)."""
-    monkeypatch.setitem(shared.sources.SOURCES, SOURCE.name, SOURCE)
+def registered():
+    """The source as the renderer finds it: registered by its name."""
+    assert type(shared.sources.get_source(SOURCE.name)) is type(SOURCE)
 
 
 def notify(item: Item, department: int = 0, event: str = "new") -> Notification:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+import shared.sources
 from infra.replay import recorded_apis, replay_transport
 from infra.replay.whatson_events import recorded_api
 from shared.departments import DEPARTMENTS, by_slug
@@ -20,7 +21,6 @@ from shared.lifecycle import classify
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.rendering import email_text
-from shared.sources import SOURCES
 from shared.sources.base import PoisonRecordError, ResponseShapeError
 from shared.sources.whatson_events import WhatsOnEventsSource, clock, date_windows
 
@@ -677,9 +677,9 @@ TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 @pytest.fixture
-def registered(monkeypatch):
-    """The source in the registry for the renderer (the lead registers it in shared/sources/__init__.py)."""
-    monkeypatch.setitem(SOURCES, SOURCE.name, SOURCE)
+def registered():
+    """The source as the renderer finds it: registered by its name."""
+    assert type(shared.sources.get_source(SOURCE.name)) is type(SOURCE)
 
 
 def email(item, event="new") -> str:

@@ -1,0 +1,114 @@
+"""`python -m bench [requests] [idle] [unchanged] [imports] [throughput] [package]`: all of them by default.
+
+Each figure is printed beside its floor or reference, measured in the same run, as a ratio.
+"""
+
+from __future__ import annotations
+
+import sys
+
+BACKFILLS = (1_000, 10_000)
+FLOOR_PER_NEW_ITEM = 1 + 0.1 + 0.1
+"""One conditional write per item, plus a tenth of a request each for the queue send and the publish (batches of 10)."""
+TARGET_PER_NEW_ITEM = 1.3
+
+
+def _row(figure: str, measured: str, reference: str, ratio: float | None, target: str) -> None:
+    ratio_text = f"{ratio:.2f}x" if ratio is not None else "-"
+    print(f"| {figure} | {measured} | {reference} | {ratio_text} | {target} |", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    chosen = set(argv) or {"requests", "idle", "unchanged", "imports", "throughput", "package"}
+    print("| figure | measured | floor / reference | ratio | target |")
+    print("|---|---|---|---|---|")
+    if "requests" in chosen:
+        from bench.requests import backfill
+
+        for count in BACKFILLS:
+            result = backfill(count)
+            _row(
+                f"AWS requests per new item, backfill of {count:,}",
+                f"{result['per_item']:.3f} ({result['seconds']:.0f} s on moto)",
+                f"{FLOOR_PER_NEW_ITEM:.2f}",
+                result["per_item"] / FLOOR_PER_NEW_ITEM,
+                f"≤ {TARGET_PER_NEW_ITEM}",
+            )
+            detail = ", ".join(f"{k[3:]} {v:.3f}" for k, v in result.items() if k.startswith("op:"))
+            print(f"|  per item, by operation | {detail} | | | |")
+    if "idle" in chosen:
+        from bench.requests import idle_poll, overlap_poll
+
+        for source, result in idle_poll().items():
+            _row(
+                f"idle poll: {source}",
+                f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS, "
+                f"{result['writes']:.0f} writes, {result['queued']:.0f} queued",
+                "1 upstream, 0 writes, 0 queued",
+                result["upstream_calls"],
+                "1 upstream call",
+            )
+        result = overlap_poll(1_000)
+        _row(
+            f"poll with {result['records_in_window']:.0f} unchanged questions in its window",
+            f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS, "
+            f"{result['writes']:.0f} writes, {result['queued']:.0f} queued",
+            "list pages only, 0 writes, 0 queued",
+            None,
+            "0 writes, 0 queued",
+        )
+    if "unchanged" in chosen:
+        from bench.requests import unchanged
+
+        result = unchanged(1_000)
+        _row(
+            "requests per unchanged record reaching the processor",
+            f"{result['writes_per_record']:.3f} writes, {result['reads_per_record']:.3f} reads",
+            "0 writes, 0.01 reads (BatchGetItem of 100)",
+            None,
+            "≤ 0.1 writes",
+        )
+    if "imports" in chosen:
+        from bench.imports import cold_imports
+
+        timings = cold_imports()
+        baseline = timings.pop("boto3")
+        for module, seconds in timings.items():
+            _row(
+                f"cold import {module}",
+                f"{seconds * 1000:.0f} ms",
+                f"import boto3 {baseline * 1000:.0f} ms",
+                seconds / baseline,
+                "≤ 1.5x",
+            )
+    if "throughput" in chosen:
+        from bench.throughput import throughput
+
+        result = throughput()
+        _row(
+            "processor: parse + normalise + render (records/s, one core)",
+            f"{result['records_per_second']:.0f}/s",
+            f"bare model_validate {result['bare_validate_per_second']:.0f}/s",
+            result["bare_validate_per_second"] / result["records_per_second"],
+            "as close to 1x as the work allows",
+        )
+    if "package" in chosen:
+        from bench.package import zipped_sizes
+
+        sizes = zipped_sizes()
+        if sizes is None:
+            print("| deployment size | run `make build` first | | | |")
+        else:
+            for artifact, size in sizes.items():
+                _row(
+                    f"zipped {artifact}",
+                    f"{size / 1024:.0f} KiB",
+                    "Lambda limit 50 MiB zipped",
+                    size / 52_428_800,
+                    "small",
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

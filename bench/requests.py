@@ -1,0 +1,169 @@
+"""AWS requests and upstream calls per item: a backfill, an idle poll, and records seen again unchanged.
+
+Requests are counted with botocore's event hooks on the functions' own clients, on the local (moto) stack. The
+operations that Lambda's event-source mappings make (receive, delete, stream reads) are not the functions' and are
+left out, as are the local stack's own set-up calls.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import infra.local_stack as local
+
+local.use_local_environment()
+
+from moto import mock_aws  # noqa: E402
+
+import infra.replay.written_questions as replayed_questions  # noqa: E402
+from bench import synthetic  # noqa: E402
+from functions.fetcher import app as fetcher  # noqa: E402
+from infra.replay import replay_transport  # noqa: E402
+from shared.aws import aws_client  # noqa: E402
+from shared.http import UpstreamClient  # noqa: E402
+
+MAPPING_OPERATIONS = frozenset(
+    {
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+        "GetQueueAttributes",
+        "DescribeStream",
+        "GetShardIterator",
+        "GetRecords",
+    }
+)
+WRITES = frozenset({"UpdateItem", "PutItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+
+@contextmanager
+def counting() -> Iterator[Counter[str]]:
+    counts: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        if model.name not in MAPPING_OPERATIONS:
+            counts[model.name] += 1
+
+    clients = [aws_client(name) for name in ("sqs", "dynamodb", "sns")]
+    for client in clients:
+        client.meta.events.register("before-call", count)
+    try:
+        yield counts
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", count)
+
+
+@contextmanager
+def stack_with_upstream(http: UpstreamClient, sources: str) -> Iterator[local.LocalStack]:
+    with mock_aws():
+        stack = local.LocalStack({"Sources": sources}).deploy({"POWERTOOLS_METRICS_DISABLED": "true"})
+        original = fetcher._http
+        fetcher._http = functools.cache(lambda: http)  # the fetcher's client, pointed at the synthetic upstream
+        try:
+            yield stack
+        finally:
+            fetcher._http = original
+
+
+def poll(stack: local.LocalStack, since: str | None = None) -> dict[str, Any]:
+    return stack.invoke("FetcherFunction", {"since": since} if since else {})
+
+
+def backfill(count: int, step: int = 1_000) -> dict[str, float]:
+    """End to end: fetch → queue → store → publish for `count` new written questions of ten departments.
+
+    They appear upstream `step` at a time, one scheduled poll each (moto's SQS costs O(queue length) per call, so a
+    queue of 10,000 would measure moto rather than us; the requests per item do not depend on it).
+    """
+    replayed_questions.PAGE_CAP = 1000  # the API's page size, as production pollers use it
+    records = synthetic.written_questions(count, recent=True)
+    transport, requested, visible = synthetic.transport(records)
+    http = UpstreamClient(transport=transport, sleep=lambda _: None)
+    with stack_with_upstream(http, "written-questions") as stack, counting() as counts:
+        started = time.perf_counter()
+        for shown in range(step, count + step, step):
+            visible(min(shown, count))
+            poll(stack)
+            stack.drain()
+        elapsed = time.perf_counter() - started
+    total = sum(counts.values())
+    return {
+        "items": count,
+        "requests": total,
+        "per_item": total / count,
+        "writes_per_item": sum(counts[op] for op in WRITES) / count,
+        "upstream_calls": len(requested),
+        "seconds": elapsed,
+        **{f"op:{name}": value / count for name, value in sorted(counts.items())},
+    }
+
+
+def idle_poll() -> dict[str, dict[str, float]]:
+    """A scheduled poll of each source a few minutes after the previous one, with nothing changed upstream."""
+    from shared.sources import SOURCE_NAMES
+
+    http = UpstreamClient(transport=replay_transport(), sleep=lambda _: None)
+    results: dict[str, dict[str, float]] = {}
+    for name in SOURCE_NAMES:
+        with stack_with_upstream(http, name) as stack:
+            poll(stack)
+            stack.drain()
+            calls_before = http.requests
+            with counting() as counts:
+                report = poll(stack)["sources"][0]
+                stack.drain()
+            results[name] = {
+                "upstream_calls": http.requests - calls_before,
+                "aws_requests": sum(counts.values()),
+                "writes": sum(counts[op] for op in WRITES),
+                "queued": report["queued"],
+            }
+    return results
+
+
+def overlap_poll(count: int) -> dict[str, float]:
+    """A scheduled poll whose window still holds `count` questions already queued (the overlap every poll re-reads)."""
+    replayed_questions.PAGE_CAP = 1000
+    transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
+    http = UpstreamClient(transport=transport, sleep=lambda _: None)
+    with stack_with_upstream(http, "written-questions") as stack:
+        poll(stack)
+        stack.drain()
+        calls_before = len(requested)
+        with counting() as counts:
+            report = poll(stack)["sources"][0]
+            stack.drain()
+    return {
+        "records_in_window": report["queued"] + report["unchanged"],
+        "upstream_calls": len(requested) - calls_before,
+        "aws_requests": sum(counts.values()),
+        "writes": sum(counts[op] for op in WRITES),
+        "queued": report["queued"],
+    }
+
+
+def unchanged(count: int) -> dict[str, float]:
+    """Records the processor sees again unchanged (an explicit backfill re-queues them, past the fetcher's digests)."""
+    replayed_questions.PAGE_CAP = 1000
+    transport, _, _ = synthetic.transport(synthetic.written_questions(count))
+    http = UpstreamClient(transport=transport, sleep=lambda _: None)
+    with stack_with_upstream(http, "written-questions") as stack:
+        poll(stack, since=synthetic.FIRST_DAY.isoformat())
+        stack.drain()
+        with counting() as counts:
+            poll(stack, since=synthetic.FIRST_DAY.isoformat())
+            stack.drain()
+    processing = {op: counts[op] for op in ("BatchGetItem", "UpdateItem", "TransactWriteItems", "PublishBatch")}
+    return {
+        "records": count,
+        "writes_per_record": sum(counts[op] for op in WRITES - {"PutItem"}) / count,
+        "reads_per_record": counts["BatchGetItem"] / count,
+        **{f"op:{name}": value / count for name, value in processing.items()},
+    }
