@@ -8,6 +8,7 @@ left out, as are the local stack's own set-up calls.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import infra.local_stack as local
 
 local.use_local_environment()
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # logging each item would measure the logger, not us
 
 from moto import mock_aws  # noqa: E402
 

@@ -103,7 +103,6 @@ def command_ingest(args: argparse.Namespace) -> int:
     from shared.models.queue import RawRecordMessage
     from shared.queueing import QueueSendError, RawRecordQueue
     from shared.sources import get_source
-    from shared.sources.base import ResponseShapeError
     from shared.timeutil import utc_now
 
     use_local_environment()
@@ -121,13 +120,19 @@ def command_ingest(args: argparse.Namespace) -> int:
             try:
                 body = json.loads(Path(path).read_bytes().decode("utf-8"))
                 records = source.records_from_response(body)
-            except (OSError, UnicodeDecodeError, ValueError) as error:
-                reason = f"not JSON ({error})" if isinstance(error, json.JSONDecodeError) else str(error)
-                if isinstance(error, ResponseShapeError | OSError | UnicodeDecodeError):
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+                if isinstance(error, RecursionError):
+                    reason = "not JSON that can be read (nested too deeply)"
+                elif isinstance(error, json.JSONDecodeError):
+                    reason = f"not JSON ({error})"
+                else:
                     reason = str(error)
                 sys.stderr.write(f"deptwatch: {path}: {reason}\n")
                 failed = True
                 continue
+            skipped = sum(not source.notifiable(record) for record in records)
+            if skipped:
+                sys.stderr.write(f"deptwatch: {path}: {skipped} record(s) deptwatch does not notify (skipped)\n")
             fetched_at = utc_now()
             messages = [
                 RawRecordMessage(
@@ -138,6 +143,7 @@ def command_ingest(args: argparse.Namespace) -> int:
                     origin=f"{path}#{position}",
                 )
                 for position, record in enumerate(records)
+                if source.notifiable(record)
             ]
             try:
                 queue.send(messages)
@@ -215,7 +221,7 @@ def command_subscribe(args: argparse.Namespace) -> int:
         )
         + "\n"
     )
-    if subscription.arn == "pending confirmation":
+    if subscription.pending_confirmation:
         OUT.write(
             "SNS has sent a confirmation request to the endpoint: the subscription starts once it is confirmed.\n"
         )
@@ -234,6 +240,9 @@ def command_dlq(args: argparse.Namespace) -> int:
         for letter in peek_dead_letters(sqs, queue_url):
             OUT.write(json.dumps(letter.summary(), ensure_ascii=False) + "\n")
     elif args.action == "show":
+        if not args.ids:
+            sys.stderr.write("deptwatch: dlq show needs the MESSAGE_ID of each message to show (see dlq list)\n")
+            return 2
         letters = {letter.message_id: letter for letter in peek_dead_letters(sqs, queue_url, limit=10_000)}
         for message_id in args.ids:
             letter = letters.get(message_id)

@@ -1,7 +1,8 @@
 """Operating a deployed stack: its topics, subscriptions with filter policies, and the dead-letter queues.
 
 Everything here uses plain SNS, SQS and CloudFormation calls, so it works on AWS and on moto alike. DLQ redrive is
-receive → send → delete (not StartMessageMoveTask, which moto lacks), and keeps each message's attributes.
+receive → send → delete (not StartMessageMoveTask, which moto lacks); it sends the body only (the dead-letter reason
+stays behind: a record that fails again gets a fresh one).
 """
 
 from __future__ import annotations
@@ -37,17 +38,27 @@ def filter_policy(**values: Sequence[str] | None) -> dict[str, list[str]]:
 
 
 def department_topics(sns: Any, stack_name: str) -> dict[str, str]:
-    """Department slug → topic ARN, for the topics the stack created (named `<stack>-<department-slug>`)."""
+    """Department slug → topic ARN, for the topics the stack created (named `<stack>-<department-slug>`).
+
+    Only registry slugs count: another stack whose name starts with this one's (`deptwatch-local`) is not listed.
+    """
+    from shared.departments import DEPARTMENTS
+
+    slugs = {department.slug for department in DEPARTMENTS}
     prefix = f"{stack_name}-"
     topics = {}
     for page in sns.get_paginator("list_topics").paginate():
         for topic in page["Topics"]:
             name = topic["TopicArn"].rsplit(":", 1)[-1]
-            if name.startswith(prefix):
+            if name.startswith(prefix) and name.removeprefix(prefix) in slugs:
                 topics[name.removeprefix(prefix)] = topic["TopicArn"]
     if not topics:
         raise OperationError(f"no deptwatch topics found for stack {stack_name!r} (is it deployed in this region?)")
     return topics
+
+
+CONFIRMED_BY_ENDPOINT = frozenset({"email", "email-json", "http", "https"})
+"""Protocols whose endpoint must confirm the subscription (SNS sends it a confirmation request)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +66,7 @@ class Subscription:
     arn: str
     topic_arn: str
     policy: dict[str, list[str]]
+    pending_confirmation: bool
 
 
 def subscribe(
@@ -73,7 +85,9 @@ def subscribe(
         Attributes=attributes,
         ReturnSubscriptionArn=True,
     )
-    return Subscription(response["SubscriptionArn"], topics[department], policy)
+    arn = response["SubscriptionArn"]
+    pending = protocol in CONFIRMED_BY_ENDPOINT or arn == "pending confirmation"
+    return Subscription(arn, topics[department], policy, pending)
 
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
@@ -94,19 +108,22 @@ class DeadLetter:
     receive_count: int
 
     def summary(self) -> dict[str, Any]:
-        origin = None
         try:
             parsed = json.loads(self.body)
-            origin = parsed.get("origin") if isinstance(parsed, dict) else None
         except ValueError:
-            pass
-        return {
+            parsed = None
+        parsed = parsed if isinstance(parsed, dict) else {}
+        summary = {
             "message_id": self.message_id,
             "source": self.source,
             "reason": self.reason,
-            "origin": origin,
+            "origin": parsed.get("origin"),
             "receive_count": self.receive_count,
         }
+        if "DDBStreamBatchInfo" in parsed:  # a notifier failure: which stream records it gave up on, and why
+            summary["stream_batch"] = parsed["DDBStreamBatchInfo"]
+            summary["condition"] = parsed.get("requestContext", {}).get("condition")
+        return summary
 
 
 def peek_dead_letters(sqs: Any, queue_url: str, limit: int = 100) -> list[DeadLetter]:
@@ -146,13 +163,14 @@ def redrive(sqs: Any, dead_letter_url: str, target_url: str, message_ids: Iterab
     conditional write makes harmless, never a loss.
     """
     wanted = set(message_ids) if message_ids is not None else None
+    letters = peek_dead_letters(sqs, dead_letter_url, limit=10_000)
+    if wanted is not None and (missing := wanted - {letter.message_id for letter in letters}):
+        raise OperationError(f"not on the dead-letter queue (nothing was moved): {', '.join(sorted(missing))}")
     moved: list[str] = []
-    for letter in peek_dead_letters(sqs, dead_letter_url, limit=10_000):
+    for letter in letters:
         if wanted is not None and letter.message_id not in wanted:
             continue
         sqs.send_message(QueueUrl=target_url, MessageBody=letter.body)
         sqs.delete_message(QueueUrl=dead_letter_url, ReceiptHandle=letter.receipt_handle)
         moved.append(letter.message_id)
-    if wanted is not None and (missing := wanted - set(moved)):
-        raise OperationError(f"not on the dead-letter queue: {', '.join(sorted(missing))}")
     return moved

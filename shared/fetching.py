@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -14,11 +15,12 @@ from shared.models.queue import RawRecordMessage
 from shared.observability import logger
 from shared.queueing import RawRecordQueue
 from shared.sources.base import Source
-from shared.storage import SourceState, WatermarkStore
+from shared.storage import SeenRecord, SourceState, WatermarkStore
 
 SEND_CHUNK = 100
 """Records are queued as they are fetched, in chunks, rather than all held until the end."""
 WATERMARK_REFRESH = timedelta(hours=1)
+DETAIL_RECHECK = timedelta(hours=1)
 """An idle poll leaves the stored watermark alone until it is this old (the window start moves at least hourly)."""
 
 
@@ -81,15 +83,24 @@ class PollWindow:
 class Poller:
     """Polls sources; queues only the records that are new or changed since they were last queued.
 
-    Each source's state keeps a digest of every record queued within the poll window, so the overlap that every poll
-    re-reads (for the APIs' lag) costs nothing downstream: an idle poll queues nothing and, most of the time, writes
-    nothing. A backfill asked for explicitly (`since`) re-queues everything; the processor still writes only changes.
+    Each source's state keeps, per record seen within the poll window, the digest of what was last queued, so the
+    overlap that every poll re-reads (for the APIs' lag) costs nothing downstream: an idle poll queues nothing and,
+    most of the time, writes nothing. A record the list endpoint cuts is completed from its detail endpoint when its
+    listed form changed, and at least every `detail_recheck` otherwise (an edit beyond the cut changes no listed field).
+    A backfill asked for explicitly (`since`) re-queues everything; the processor still writes only changes.
     """
 
-    def __init__(self, http: UpstreamClient, queue: RawRecordQueue, watermarks: WatermarkStore) -> None:
+    def __init__(
+        self,
+        http: UpstreamClient,
+        queue: RawRecordQueue,
+        watermarks: WatermarkStore,
+        detail_recheck: timedelta = DETAIL_RECHECK,
+    ) -> None:
         self._http = http
         self._queue = queue
         self._watermarks = watermarks
+        self._detail_recheck = detail_recheck
 
     def poll(
         self, sources: Sequence[Source], departments: Sequence[Department], window: PollWindow, now: datetime
@@ -102,19 +113,36 @@ class Poller:
     ) -> SourceReport:
         state = self._watermarks.get(source.name)
         since = window.start(state.watermark, now)
-        today = now.date().isoformat()
-        seen_now: dict[str, str] = {}
+        today, stamp = now.date().isoformat(), int(now.timestamp())
+        seen_now: dict[str, SeenRecord] = {}
         queued = skipped = 0
+
+        def detail_known(listed: dict[str, Any]) -> bool:
+            """Listed as when last queued, and its detail read recently: no need to read the detail again."""
+            entry = state.seen.get(source.record_key(listed))
+            return (
+                entry is not None
+                and entry.listed == source.digest(listed)
+                and stamp - entry.checked < self._detail_recheck.total_seconds()
+            )
+
         try:
             chunk: list[RawRecordMessage] = []
-            # A backfill asked for explicitly re-queues everything; otherwise records queued before as they are now
-            # are recognised from their digests (by the source, before any detail request, or here).
-            known = None if window.since is not None else (lambda record: source.digest(record) in state.seen)
-            for fetched in source.fetch(self._http, departments, since, now, known):
-                digest = source.digest(fetched.listed or fetched.record)
-                already_queued = fetched.known or digest in state.seen or digest in seen_now
-                seen_now[digest] = today
-                if already_queued and window.since is None:
+            # A backfill asked for explicitly re-queues everything; otherwise a record is queued only when its
+            # content differs from what was last queued for it (by the source's record key).
+            explicit = window.since is not None
+            for fetched in source.fetch(self._http, departments, since, now, None if explicit else detail_known):
+                listed = fetched.listed or fetched.record
+                key = source.record_key(listed)
+                last = state.seen.get(key)
+                if fetched.known and last is not None:
+                    seen_now[key] = replace(last, day=today)
+                    skipped += 1
+                    continue
+                content = source.digest(fetched.record)
+                checked = stamp if fetched.listed is not None else (last.checked if last else stamp)
+                seen_now[key] = SeenRecord(source.digest(listed), content, today, checked)
+                if last is not None and last.content == content and not explicit:
                     skipped += 1
                     continue
                 chunk.append(
@@ -149,14 +177,14 @@ class Poller:
         return SourceReport(source.name, since, queued, skipped, last_success=now)
 
     def _save_state(
-        self, source: str, state: SourceState, seen_now: dict[str, str], since: datetime, now: datetime
+        self, source: str, state: SourceState, seen_now: dict[str, SeenRecord], since: datetime, now: datetime
     ) -> None:
-        """Advance the watermark (every record is on the queue by now) and keep the digests still in the window.
+        """Advance the watermark (every record is on the queue by now) and keep the records still in the window.
 
-        Nothing is written when no digest changed and the stored watermark is recent: idle polls cost no write.
+        Nothing is written when nothing seen changed and the stored watermark is recent: idle polls cost no write.
         """
         oldest_kept = since.date().isoformat()
-        seen = {digest: day for digest, day in {**state.seen, **seen_now}.items() if day >= oldest_kept}
+        seen = {key: entry for key, entry in {**state.seen, **seen_now}.items() if entry.day >= oldest_kept}
         fresh = state.watermark is not None and now - state.watermark < WATERMARK_REFRESH
         if seen == state.seen and fresh:
             return

@@ -96,8 +96,13 @@ class Notifier:
             else:
                 arn = topic_arn(self._prefix, notification.item.department.slug)
                 outgoing.append((record_id, Outgoing(key=key, topic_arn=arn, notification=notification)))
-        failures = self._publisher.publish([message for _, message in outgoing])
-        self._ledger.complete([m.key for _, m in outgoing if m.key not in failures])
+        claimed = [message.key for _, message in outgoing]
+        try:
+            failures = self._publisher.publish([message for _, message in outgoing])
+        except Exception:
+            self._ledger.release(claimed)  # nothing known to be published: let the retry publish it all
+            raise
+        self._ledger.complete([key for key in claimed if key not in failures])
         self._ledger.release(failures)
         for record_id, message in outgoing:
             if message.key in failures:

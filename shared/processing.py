@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from shared.models.item import Item
-from shared.models.queue import RawRecordMessage
+from shared.models.queue import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
 from shared.observability import logger
 from shared.queueing import DeadLetterQueue
 from shared.sources import UnknownSourceError, get_source
@@ -87,6 +87,8 @@ def _parse(body: str) -> _Parsed:
             message = RawRecordMessage.model_validate_json(body)
         except ValidationError as error:
             raise PoisonRecordError(f"not a deptwatch raw-record message: {validation_reason(error)}") from None
+        if TOO_DEEP in body:
+            raise PoisonRecordError(f"invalid {message.source} record: nested deeper than {MAX_RECORD_DEPTH} levels")
         try:
             source = get_source(message.source)
         except UnknownSourceError as error:

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from shared.models.notification import Notification
 from shared.rendering import email_text, sms_text, subject
 
@@ -122,9 +124,13 @@ class SnsPublisher:
         failures: dict[str, str] = {}
         last_reason: dict[str, str] = {}
         for attempt in range(PUBLISH_ATTEMPTS):
-            response = self._client.publish_batch(
-                TopicArn=arn, PublishBatchRequestEntries=[entry for _, entry in pending.values()]
-            )
+            try:
+                response = self._client.publish_batch(
+                    TopicArn=arn, PublishBatchRequestEntries=[entry for _, entry in pending.values()]
+                )
+            except ClientError as error:  # the whole call failed (throttled, 5xx past botocore's own retries)
+                code = error.response.get("Error", {}).get("Code", "ClientError")
+                response = {"Failed": [{"Id": i, "Code": code, "Message": str(error)} for i in pending]}
             self.published += len(response.get("Successful") or [])
             retry: dict[str, tuple[Outgoing, dict[str, Any]]] = {}
             for failed in response.get("Failed") or []:

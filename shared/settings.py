@@ -35,6 +35,8 @@ class FetcherSettings(_Settings):
     """How far back each poll re-reads before the watermark: the Parliament APIs lag the website by up to a day."""
     BACKFILL_DAYS: int = Field(default=3, ge=0, le=3650)
     """How far back the very first poll of a source reads."""
+    DETAIL_RECHECK_MINUTES: int = Field(default=60, ge=0)
+    """How often a record whose listed form has not changed has its detail (full text) read again anyway."""
     UPSTREAM_OVERRIDES: Json[dict[str, str]] = Field(default_factory=dict)
     """JSON {"https://host": "base URL"}: read an upstream from a mirror instead (the offline demo's local replay)."""
 

@@ -150,11 +150,25 @@ def item_from_image(image: dict[str, Any] | None) -> tuple[Item, int] | None:
 
 
 @dataclass(frozen=True)
+class SeenRecord:
+    """What the fetcher last queued of one upstream record."""
+
+    listed: str
+    """Digest of the record as the list endpoint gave it."""
+    content: str
+    """Digest of the record as queued (completed from its detail endpoint where the list cuts it)."""
+    day: str
+    """The day it was last seen (ISO date): records out of the poll window are forgotten."""
+    checked: int
+    """When its detail endpoint was last read (epoch seconds)."""
+
+
+@dataclass(frozen=True)
 class SourceState:
     watermark: datetime | None = None
     """When the source last completed a poll: the next one starts here, less the overlap."""
-    seen: dict[str, str] = field(default_factory=dict)
-    """Digest of each raw record queued within the poll window → the day it was last seen (ISO date)."""
+    seen: dict[str, SeenRecord] = field(default_factory=dict)
+    """Record key → what was last queued of it, for the records seen within the poll window."""
 
 
 class WatermarkStore:
@@ -170,16 +184,18 @@ class WatermarkStore:
         )
         row = response.get("Item", {})
         value = row.get("value", {}).get("S")
-        seen = row.get("seen", {}).get("S")
+        stored = json.loads(row.get("seen", {}).get("S") or "{}")
         return SourceState(
-            watermark=datetime.fromisoformat(value) if value else None, seen=json.loads(seen) if seen else {}
+            watermark=datetime.fromisoformat(value) if value else None,
+            seen={key: SeenRecord(*entry) for key, entry in stored.items()},
         )
 
     def put(self, source: str, state: SourceState) -> None:
-        seen = json.dumps(state.seen, separators=(",", ":"), sort_keys=True)
+        entries = {key: [e.listed, e.content, e.day, e.checked] for key, e in state.seen.items()}
+        seen = json.dumps(entries, separators=(",", ":"), sort_keys=True)
         if len(seen) > ITEM_JSON_BUDGET:  # an extreme backfill: forget the oldest days rather than fail the poll
-            kept = sorted(state.seen.items(), key=lambda entry: entry[1], reverse=True)[: ITEM_JSON_BUDGET // 40]
-            seen = json.dumps(dict(kept), separators=(",", ":"), sort_keys=True)
+            newest = sorted(entries.items(), key=lambda entry: entry[1][2], reverse=True)
+            seen = json.dumps(dict(newest[: ITEM_JSON_BUDGET // 90]), separators=(",", ":"), sort_keys=True)
         if state.watermark is None:
             raise ValueError("a source state is saved with a watermark")
         self._client.put_item(

@@ -42,6 +42,28 @@ def clean_text(text: str) -> str:
     )
 
 
+_MARKUP = re.compile(r"<(?=[A-Za-z/!?])")
+_SCRIPT_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|livescript|data)(\s*):")
+_EVENT_HANDLER = re.compile(r"(?i)\bon([a-z]{3,})(\s*=)")
+
+
+def neutralise(text: str) -> str:
+    """Plain text that cannot turn into markup or a script link if a subscriber's tool renders it as HTML.
+
+    Entities decode to characters (`&lt;script&gt;` becomes `<script>`), so what reads as a tag gets a look-alike
+    angle bracket, a script URL scheme a space before its colon, and an event-handler attribute a hyphen.
+    """
+    if "<" not in text and ":" not in text and "=" not in text:
+        return text
+    text = _SCRIPT_SCHEME.sub(r"\1 :", _MARKUP.sub("\u2039", text))
+    return _EVENT_HANDLER.sub(r"on-\1\2", text)
+
+
+def safe_text(text: str) -> str:
+    """Any upstream string that reaches a notification: no control or format characters, nothing markup-like."""
+    return neutralise(clean_text(text))
+
+
 def normalise_whitespace(text: str) -> str:
     """Paragraphs separated by one blank line, runs of spaces collapsed, no empty paragraphs."""
     paragraphs = (re.sub(r"[ \t\u00a0]+", " ", block).strip() for block in re.split(r"\n\s*\n", text))
@@ -56,12 +78,12 @@ def html_to_text(html: str | None) -> str:
     parser = _TextExtractor()
     parser.feed(html)
     parser.close()
-    return normalise_whitespace(clean_text(parser.text()))
+    return normalise_whitespace(safe_text(parser.text()))
 
 
 def plain_text(text: str | None) -> str:
     """Upstream text that should be plain (question text, titles): any markup in it is removed too."""
-    return html_to_text(text) if text and ("<" in text or "&" in text) else normalise_whitespace(clean_text(text or ""))
+    return html_to_text(text) if text and ("<" in text or "&" in text) else normalise_whitespace(safe_text(text or ""))
 
 
 def one_line(text: str | None, limit: int | None = None) -> str:

@@ -36,6 +36,7 @@ def _poller() -> Poller:
         http=_http(),
         queue=RawRecordQueue(aws_client("sqs"), settings.RAW_RECORDS_QUEUE_URL),
         watermarks=WatermarkStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME),
+        detail_recheck=timedelta(minutes=settings.DETAIL_RECHECK_MINUTES),
     )
 
 

@@ -7,9 +7,13 @@ import json
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+
+from shared.text import safe_text
 
 House = Literal["commons", "lords"]
+Text = Annotated[str, AfterValidator(safe_text)]
+"""Every upstream string in an item: whatever a source forgot to clean, the model cleans (see shared.text)."""
 Timestamp = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
 """ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z")."""
 
@@ -24,11 +28,11 @@ class DepartmentRef(BaseModel):
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    role: str
+    role: Text
     """What the person did: asked-by, answered-by, corrected-by, made-by, …"""
-    name: str
-    party: str | None = None
-    constituency: str | None = None
+    name: Text
+    party: Text | None = None
+    constituency: Text | None = None
     """For Lords members, the Parliament API puts their peerage type here ("Life peer")."""
 
     def display(self) -> str:
@@ -40,9 +44,9 @@ class Person(BaseModel):
 class Attachment(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    title: str
+    title: Text
     url: str
-    file_type: str | None = None
+    file_type: Text | None = None
     size_bytes: int | None = None
 
 
@@ -59,20 +63,25 @@ class Item(BaseModel):
     """Stable across versions: "<source>:<upstream id>"."""
     source: str
     kind: str
-    category: str | None = None
+    category: Text | None = None
     departments: tuple[DepartmentRef, ...] = Field(min_length=1)
-    title: str = Field(min_length=1)
+    title: Text = Field(min_length=1)
     url: str
     published_at: Timestamp
     updated_at: Timestamp
     house: House | None = None
     state: str
-    summary: str | None = None
-    body: str | None = None
+    summary: Text | None = None
+    body: Text | None = None
     people: tuple[Person, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
     """Source-specific facts worth keeping (UIN, dates of answer or correction, …)."""
+
+    @field_validator("details")
+    @classmethod
+    def _clean_details(cls, details: dict[str, str | int | float | bool | None]) -> dict[str, object]:
+        return {key: safe_text(value) if isinstance(value, str) else value for key, value in details.items()}
 
     def content_hash(self) -> str:
         """A digest of the material content: equal for the same record seen again, whatever the fetch path.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 RAW_RECORD_SCHEMA = "deptwatch.raw/1"
+MAX_RECORD_DEPTH = 64
+"""Deeper than any real upstream record: deeper subtrees are replaced (pydantic's serialiser stops at 255)."""
+TOO_DEEP = "[nested too deeply: removed by deptwatch]"
 
 
 class RawRecordMessage(BaseModel):
@@ -24,5 +27,28 @@ class RawRecordMessage(BaseModel):
     origin: str | None = Field(default=None, max_length=2048)
     """Where the record came from (request URL, or file and position), for error reports and the DLQ."""
 
+    @field_validator("record", mode="before")
+    @classmethod
+    def _limit_depth(cls, record: Any) -> Any:
+        return _limited(record, MAX_RECORD_DEPTH) if isinstance(record, dict) else record
+
     def to_body(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def _limited(value: Any, depth: int) -> Any:
+    """`value` with every container deeper than `depth` replaced by a marker (iterative: no recursion limit)."""
+    root: dict[str, Any] = {"value": value}
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        container, level = stack.pop()
+        keys = container.keys() if isinstance(container, dict) else range(len(container))
+        for key in list(keys):
+            child = container[key]
+            if isinstance(child, dict | list):
+                if level >= depth:
+                    container[key] = TOO_DEEP
+                else:
+                    container[key] = dict(child) if isinstance(child, dict) else list(child)
+                    stack.append((container[key], level + 1))
+    return root["value"]

@@ -43,7 +43,7 @@ class FetchedRecord:
 
 
 KnownRecord = Callable[[dict[str, Any]], bool]
-"""Whether a listed record was queued before exactly as it is now (the fetcher's digests of recent records)."""
+"""Whether a listed record is known well enough that its detail need not be read again (see the fetcher)."""
 
 
 def validation_reason(error: ValidationError) -> str:
@@ -73,6 +73,17 @@ class Source(ABC):
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
 
+    def notifiable(self, record: dict[str, Any]) -> bool:
+        """Whether deptwatch tells anyone about such a record at all (a private committee meeting: no)."""
+        return True
+
+    def record_key(self, record: dict[str, Any]) -> str:
+        """The record's stable upstream id (the fetcher remembers what it last queued of each record by it)."""
+        for name in ("id", "Id", "paperId", "content_id", "link"):
+            if record.get(name) not in (None, ""):
+                return str(record[name])
+        return self.digest(record)
+
     def digest(self, record: dict[str, Any]) -> str:
         """A short digest of a raw record's content: equal when the same record is fetched again unchanged."""
         content = {key: value for key, value in record.items() if key not in self.volatile_fields}
@@ -94,14 +105,14 @@ class Source(ABC):
     ) -> Iterator[FetchedRecord]:
         """Every record of the given departments that changed in [since, until], paged to exhaustion.
 
-        Records that `known` recognises need no detail request: they are yielded as listed, marked known.
+        A listed record that `known` recognises needs no detail request: it is yielded as listed, marked known.
         """
 
     @staticmethod
     def with_detail(
         record: dict[str, Any], origin: str, known: KnownRecord | None, complete: Callable[[], FetchedRecord]
     ) -> FetchedRecord:
-        """The listed record completed by `complete` (a detail request), unless it was queued before as it is."""
+        """The listed record completed by `complete` (a detail request), unless `known` says it need not be."""
         if known is not None and known(record):
             return FetchedRecord(record=record, origin=origin, listed=record, known=True)
         return replace(complete(), listed=record)

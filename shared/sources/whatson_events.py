@@ -235,6 +235,9 @@ class WhatsOnEventsSource(Source):
     name = "whatson-events"
     kind = "scheduled-event"
 
+    def notifiable(self, record: dict[str, Any]) -> bool:
+        return _category(record) != PRIVATE_MEETING
+
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A list answer (a bare array of events) or one event (`/calendar/events/cal{id}`)."""
         if isinstance(body, dict) and "Id" in body and "StartDate" in body:
@@ -262,7 +265,7 @@ class WhatsOnEventsSource(Source):
             events, origin = self._list(http, first, last)
             for record in events:
                 department = _committee_department(record)
-                if department is None or department.slug not in watched or _category(record) == PRIVATE_MEETING:
+                if department is None or department.slug not in watched or not self.notifiable(record):
                     continue
                 if _first_sight(record, seen):
                     yield FetchedRecord(record=record, origin=origin)

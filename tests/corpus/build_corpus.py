@@ -1,0 +1,385 @@
+"""The hostile and broken upstream corpus: how each file in tests/corpus/files/ is made, and what deptwatch must do
+with it. `python -m tests.corpus.build_corpus` writes the files again (they are committed; the tests read them).
+
+Every file is an upstream response body as the API would return it (a list page, or raw bytes), built from the real
+recorded records in tests/fixtures/upstream/ with only the hostile fields changed. Good records sit beside the bad
+ones so that a test can see that a bad record fails alone. The 2 MB answer is not committed: `huge_answer_response()`
+builds it at test time (it compresses to nothing, but a 2 MB file in the tree helps nobody).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "upstream"
+FILES = Path(__file__).resolve().parent / "files"
+
+WQ, WS = "written-questions", "written-statements"
+BIDI_AND_INVISIBLE = (
+    "\u202e\u202d\u202a\u202b\u202c\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff"
+)
+C0_CONTROLS = "".join(chr(code) for code in range(32) if chr(code) not in "\n\t")
+UNSAFE_MARKERS = ("<script", "</script", "javascript:", "vbscript:", "data:text/html", "onerror", "<iframe", "<img")
+"""Text that must never reach a notification (JSON message, email, subject), compared case-insensitively."""
+
+
+@dataclass
+class CorpusFile:
+    source: str
+    name: str
+    what: str
+    body: Any = None
+    """The response body (JSON-serialised into the file), or bytes written as they are."""
+    good: list[int] = field(default_factory=list)
+    """Upstream ids that must be delivered."""
+    bad: dict[int, str] = field(default_factory=dict)
+    """Position in the response → words the reason must contain."""
+    file_error: str | None = None
+    """Words the file-level error must contain (the file is not a response at all)."""
+    xfail: str | None = None
+    """Why this file cannot pass yet (a production bug), with the fix."""
+
+    @property
+    def path(self) -> Path:
+        return FILES / self.source / self.name
+
+    def content(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        return json.dumps(self.body, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _load(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def question(number: int, **changes: Any) -> dict[str, Any]:
+    """The real detail record of question 1679416 (DfE, full HTML answer) as question 1_990_000 + number."""
+    record = copy.deepcopy(_load("written-questions/detail_1679416.json")["value"])
+    record.update(id=1_990_000 + number, uin=str(79_000 + number), heading=f"{record['heading']} ({number})")
+    record.update(changes)
+    return record
+
+
+def without(record: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key not in names}
+
+
+def page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "totalResults": len(records),
+        "results": [{"value": r, "links": [{"rel": "self", "href": f"/Questions/{r.get('id')}"}]} for r in records],
+    }
+
+
+def statement(number: int, **changes: Any) -> dict[str, Any]:
+    """The real-shaped detail record of statement 1701201 (DfE, HTML text, a PDF) as statement 1_890_000 + number."""
+    record = copy.deepcopy(_load("written-statements/detail_1701201.json")["value"])
+    record.update(id=1_890_000 + number, uin=f"HCWS{7000 + number}", title=f"{record['title']} ({number})")
+    record.update(changes)
+    return record
+
+
+def nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def huge_answer_response(number: int = 99) -> dict[str, Any]:
+    """A 2 MB answer (over SQS's 1 MiB, SNS's 256 KiB and DynamoDB's 400 KB), with a link at its start."""
+    paragraph = "<p>The Department\u2019s figures for each local authority are as follows, in thousands of pounds. </p>"
+    html = '<p>See <a href="https://www.gov.uk/government/statistics/example">the statistics</a>.</p>'
+    html += paragraph * (2_100_000 // len(paragraph.encode()) + 1)
+    return page(question(number, answerText=html))
+
+
+MARKUP = (
+    "<script>alert('q')</script><iframe src=\"https://evil.example/\"></iframe>"
+    "<img src=x onerror=\"alert('img')\"><svg onload=alert(1)><style>body{display:none}</style>"
+)
+HOSTILE_LINKS = (
+    '<p>Read <a href="javascript:alert(document.cookie)">the guidance</a>, '
+    '<a href="JaVaScRiPt:alert(1)">this</a>, <a href=" jav&#x09;ascript:alert(2)">that</a>, '
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">the data</a>, '
+    '<a href="vbscript:msgbox(1)">the form</a> and '
+    '<a href="https://www.gov.uk/guidance/safe">the real guidance</a>.</p>'
+)
+
+
+def written_questions() -> list[CorpusFile]:
+    good = question(0)
+    return [
+        CorpusFile(
+            WQ,
+            "missing_fields.json",
+            "records without a heading, an id, a UIN, a tabled date, an answering body; an empty record",
+            page(
+                good,
+                without(question(1), "heading"),
+                without(question(2), "id"),
+                without(question(3), "uin"),
+                without(question(4), "dateTabled"),
+                without(question(5), "answeringBodyId"),
+                {},
+            ),
+            good=[good["id"]],
+            bad={
+                1: "heading: Field required",
+                2: "id: Field required",
+                3: "uin: Field required",
+                4: "dateTabled: Field required",
+                5: "answeringBodyId: Field required",
+                6: "Field required",
+            },
+        ),
+        CorpusFile(
+            WQ,
+            "wrong_types.json",
+            "fields of the wrong type: a text id, a list of answering bodies, a word for a date, a number for a "
+            "heading, a word for a flag, a string for the attachments, a string for the asking member",
+            page(
+                question(10),
+                question(11, id="abc"),
+                question(12, answeringBodyId=[60]),
+                question(13, dateTabled="yesterday"),
+                question(14, heading=42),
+                question(15, isWithdrawn="maybe"),
+                question(16, attachments="none"),
+                question(17, askingMember="Ms A. Member"),
+            ),
+            good=[question(10)["id"]],
+            bad={
+                1: "id",
+                2: "answeringBodyId",
+                3: "dateTabled",
+                4: "heading",
+                5: "isWithdrawn",
+                6: "attachments",
+                7: "askingMember",
+            },
+        ),
+        CorpusFile(
+            WQ,
+            "impossible_dates.json",
+            "dates that do not exist: 31 February, month 13, 31 April at 25:61",
+            page(
+                question(20),
+                question(21, dateTabled="2024-02-31T00:00:00"),
+                question(22, dateAnswered="2024-13-01T00:00:00"),
+                question(23, dateForAnswer="2024-04-31T25:61:00"),
+            ),
+            good=[question(20)["id"]],
+            bad={1: "dateTabled", 2: "dateAnswered", 3: "dateForAnswer"},
+        ),
+        CorpusFile(
+            WQ,
+            "markup_injection.json",
+            "script, iframe, img onerror, svg onload and style markup in the heading, question, answer, member name "
+            "and attachment title",
+            page(
+                question(
+                    30,
+                    heading=f"Schools {MARKUP}funding",
+                    questionText=f"To ask {MARKUP}the Secretary of State about schools.",
+                    answerText=f"<p>An answer.</p>{MARKUP}<p>The end.</p>",
+                    answeringMember={"id": 1, "name": "A <script>alert(1)</script>Minister", "party": "Labour"},
+                    attachments=[
+                        {"url": "https://www.gov.uk/a.pdf", "title": f"<b onerror=alert(1)>Table</b>{MARKUP}"}
+                    ],
+                ),
+                question(31),
+            ),
+            good=[question(30)["id"], question(31)["id"]],
+        ),
+        CorpusFile(
+            WQ,
+            "hostile_links.json",
+            "javascript:, data: and vbscript: links (also in mixed case and with an encoded tab) in the answer, and "
+            "as attachment URLs",
+            page(
+                question(
+                    40,
+                    answerText=HOSTILE_LINKS,
+                    attachments=[
+                        {"url": "javascript:alert(1)", "title": "script"},
+                        {"url": "data:text/html,<script>alert(1)</script>", "title": "data"},
+                        {"url": "vbscript:msgbox(1)", "title": "vb"},
+                        {"url": "https://www.gov.uk/b.pdf", "title": "Real table"},
+                    ],
+                ),
+            ),
+            good=[question(40)["id"]],
+        ),
+        CorpusFile(
+            WQ,
+            "control_and_bidi.json",
+            "right-to-left override, zero-width and isolate characters, and every C0 control, in the heading, "
+            "question, answer and member name",
+            page(
+                question(
+                    50,
+                    heading=f"Pupil{BIDI_AND_INVISIBLE} numbers{C0_CONTROLS}",
+                    questionText=f"To ask about \u202etxet desrever\u202c and{C0_CONTROLS} nulls\u0000.",
+                    answerText=f"<p>Answer{BIDI_AND_INVISIBLE}{C0_CONTROLS} text.</p>",
+                    answeringMember={"id": 2, "name": f"Min\u202eister\u200b{C0_CONTROLS}", "party": "Labour"},
+                ),
+            ),
+            good=[question(50)["id"]],
+        ),
+        CorpusFile(
+            WQ,
+            "escaped_markup.json",
+            "markup written as HTML entities (&lt;script&gt;…) in the heading, question and answer: decoded, it is "
+            "markup again",
+            page(
+                question(
+                    60,
+                    heading="&lt;script&gt;alert(1)&lt;/script&gt;Funding",
+                    questionText="To ask &lt;img src=x onerror=alert(2)&gt; about funding.",
+                    answerText="<p>&lt;iframe src=javascript:alert(3)&gt;&lt;/iframe&gt;An answer.</p>",
+                ),
+            ),
+            good=[question(60)["id"]],
+        ),
+        CorpusFile(
+            WQ,
+            "member_fields.json",
+            "markup, bidi and control characters in the fields passed through as they are: member party and "
+            "constituency, grouped questions, attachment file type",
+            page(
+                question(
+                    70,
+                    answeringMember={
+                        "id": 3,
+                        "name": "A Minister",
+                        "party": "<script>alert('party')</script>Labour\u202e",
+                        "memberFrom": "Town\u0000\u200b<img src=x onerror=alert(1)>",
+                    },
+                    groupedQuestions=["<script>alert('grouped')</script>", "7927\u202e"],
+                    attachments=[{"url": "https://www.gov.uk/c.pdf", "title": "Table", "fileType": "<script>PDF"}],
+                ),
+            ),
+            good=[question(70)["id"]],
+        ),
+        CorpusFile(
+            WQ,
+            "duplicate_ids.json",
+            "the same question twice with different answers, and another twice identical, in one response",
+            page(
+                question(80, answerText="<p>The first answer.</p>"),
+                question(80, answerText="<p>The second answer, a different one.</p>"),
+                question(81),
+                question(81),
+            ),
+            good=[question(80)["id"], question(81)["id"]],
+        ),
+        CorpusFile(
+            WQ,
+            "nested_depth_5000.json",
+            "JSON nested 5000 deep (more than any parser's recursion allows)",
+            ("[" * 5000 + "]" * 5000).encode(),
+            file_error="nested",
+        ),
+        CorpusFile(
+            WQ,
+            "nested_field_depth_300.json",
+            "a good record, and one with an extra field nested 300 deep (parseable, ignored by the model)",
+            page(question(90), question(91, extra=nested(300))),
+            good=[question(90)["id"]],
+            bad={1: "nested"},
+        ),
+        CorpusFile(
+            WQ,
+            "not_utf8.bin",
+            "a response in Windows-1252 with a stray byte: not UTF-8",
+            json.dumps(page(question(95, heading="Caf\u00e9 culture \u2013 funding")), ensure_ascii=False).encode(
+                "cp1252"
+            )
+            + b"\x81",
+            file_error="utf-8",
+        ),
+        CorpusFile(
+            WQ,
+            "truncated.json",
+            "a response cut off mid-way",
+            json.dumps(page(question(96)))[:700].encode(),
+            file_error="not JSON",
+        ),
+        CorpusFile(
+            WQ,
+            "not_a_response.json",
+            "JSON that is not a response of the API",
+            [1, 2, 3],
+            file_error="not a written-questions response",
+        ),
+    ]
+
+
+def written_statements() -> list[CorpusFile]:
+    return [
+        CorpusFile(
+            WS,
+            "missing_fields.json",
+            "statements without a title, an id, a date made, an answering body",
+            page(
+                statement(0),
+                without(statement(1), "title"),
+                without(statement(2), "id"),
+                without(statement(3), "dateMade"),
+                without(statement(4), "answeringBodyId"),
+            ),
+            good=[statement(0)["id"]],
+            bad={
+                1: "title: Field required",
+                2: "id: Field required",
+                3: "dateMade: Field required",
+                4: "answeringBodyId: Field required",
+            },
+        ),
+        CorpusFile(
+            WS,
+            "markup_links_and_bidi.json",
+            "script markup, hostile links, bidi and control characters in the title, text, member role and attachments",
+            page(
+                statement(
+                    10,
+                    title=f"Childcare{BIDI_AND_INVISIBLE} {MARKUP}expansion{C0_CONTROLS}",
+                    text=f"<p>Today{MARKUP}</p>{HOSTILE_LINKS}<p>\u202eevil\u202c{C0_CONTROLS}</p>",
+                    memberRole=f"Secretary of State{MARKUP}\u202e",
+                    attachments=[
+                        {"url": "javascript:alert(1)", "title": "x"},
+                        {"url": "https://www.gov.uk/d.pdf", "title": f"Data{MARKUP}\u200b"},
+                    ],
+                ),
+                statement(11),
+            ),
+            good=[statement(10)["id"], statement(11)["id"]],
+        ),
+        CorpusFile(
+            WS,
+            "duplicate_ids.json",
+            "the same statement twice with different texts in one response",
+            page(statement(20, text="<p>First text.</p>"), statement(20, text="<p>Second, corrected text.</p>")),
+            good=[statement(20)["id"]],
+        ),
+    ]
+
+
+CORPUS: list[CorpusFile] = [*written_questions(), *written_statements()]
+
+
+def main() -> None:
+    for corpus_file in CORPUS:
+        corpus_file.path.parent.mkdir(parents=True, exist_ok=True)
+        corpus_file.path.write_bytes(corpus_file.content())
+        print(f"{corpus_file.path.relative_to(FILES)}: {corpus_file.what}")
+
+
+if __name__ == "__main__":
+    main()
