@@ -29,8 +29,9 @@ run: $(BIN)/.installed
 demo: $(BIN)/.installed
 	@$(BIN)/deptwatch run --offline $(ARGS)
 
+# Tests run on every core (pytest-xdist): each worker has its own moto, so they share nothing.
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest $(ARGS)
+	$(BIN)/python -m pytest -n auto $(ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

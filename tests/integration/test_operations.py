@@ -311,6 +311,9 @@ def notifier_gave_up(stack, enqueue, detail_record, monkeypatch) -> dict[str, An
     topic were missing), it fails on a new item until the stream mapping reports the batch on its failure queue."""
     monkeypatch.setenv("TOPIC_ARN_PREFIX", os.environ["TOPIC_ARN_PREFIX"] + "missing-")
     _forget_cached_configuration()
+    # One retry instead of the template's ten: what is tested is the record of the give-up, not the count.
+    for mapping in stack.stream_mappings:
+        monkeypatch.setattr(mapping, "max_retries", 1)
     enqueue([detail_record])
     stack.drain()
     assert stored_version(stack, "written-questions:1679416") == 1
