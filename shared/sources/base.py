@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -13,10 +13,11 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from shared.departments import Department
-from shared.http import UpstreamClient
+from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Item
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
+from shared.observability import logger
 
 
 class PoisonRecordError(ValueError):
@@ -107,6 +108,45 @@ class Source(ABC):
 
         A listed record that `known` recognises needs no detail request: it is yielded as listed, marked known.
         """
+
+    def pages(
+        self, http: UpstreamClient, url: str, params: dict[str, Any], *, skip: str, items: str, total: str
+    ) -> Iterator[tuple[dict[str, Any], str]]:
+        """Every record of a list endpoint and where it came from, paged by what each page returned (APIs cap pages
+        below what is asked for), until the page is empty or the API's total is reached."""
+        offset = 0
+        while True:
+            body = http.get_json(url, {**params, skip: offset})
+            try:
+                records = self.records_from_response(body)
+            except ResponseShapeError as error:
+                raise UpstreamResponseError(str(error), url) from error
+            if not isinstance(body, dict) or items not in body:
+                raise UpstreamResponseError("a list request answered with a single item", url)
+            for record in records:
+                yield record, f"{url}?{skip}={offset}"
+            offset += len(records)
+            count = body.get(total)
+            if not records or not isinstance(count, int) or offset >= count:
+                return
+
+    def asked_once(
+        self, listed: Iterable[tuple[dict[str, Any], str]], asked: Callable[[dict[str, Any]], bool]
+    ) -> Iterator[tuple[dict[str, Any], str]]:
+        """The records of a department we asked for, each once (by record key) however often it is listed.
+
+        A record of another department means the API ignored a filter: it must not flood that department's topic.
+        """
+        seen: set[str] = set()
+        for record, origin in listed:
+            key = self.record_key(record)
+            if not asked(record):
+                logger.warning(
+                    "record of a department we did not ask for dropped", extra={"source": self.name, "record": key}
+                )
+            elif key not in seen:
+                seen.add(key)
+                yield record, origin
 
     @staticmethod
     def with_detail(

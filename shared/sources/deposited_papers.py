@@ -29,7 +29,6 @@ from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Attachment, DepartmentRef, Item
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
-from shared.observability import logger
 from shared.sources.base import (
     FetchedRecord,
     KnownRecord,
@@ -188,44 +187,21 @@ class DepositedPapersSource(Source):
         known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         asked = set(departments)
-        seen: set[int] = set()
         params: dict[str, Any] = {
             "DepositedFrom": london_date(since).isoformat(),
             "DepositedTo": london_date(until).isoformat(),
             "OrderBy": ORDER,
             "Take": PAGE_SIZE,
         }
-        for record, origin in self._pages(http, params):
-            paper_id = record.get("paperId")
-            names = department_names(record.get("depositingDepartments"))
-            if not asked.intersection(departments_named(names)):
-                # Unknown names, or departments we do not watch: nothing to publish them to.
-                logger.warning(
-                    "deposited paper of no department we asked for dropped",
-                    extra={"source": self.name, "record_id": paper_id, "departments": names},
-                )
-                continue
-            if paper_id in seen:
-                continue
-            seen.add(paper_id)  # type: ignore[arg-type]
-            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
+        listed = self.pages(http, API, params, skip="Skip", items="items", total="totalResults")
 
-    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
-        skip = 0
-        while True:
-            body = http.get_json(API, {**params, "Skip": skip})
-            try:
-                records = self.records_from_response(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), API) from error
-            if "items" not in body:
-                raise UpstreamResponseError("a list request answered with a single paper", API)
-            for record in records:
-                yield record, f"{API}?Skip={skip}"
-            skip += len(records)
-            total = body.get("totalResults")
-            if not records or not isinstance(total, int) or skip >= total:
-                return
+        def of_ours(record: dict[str, Any]) -> bool:
+            """Papers name their departments (names change: the registry knows the old ones); unknown names and
+            departments we do not watch have nowhere to be published."""
+            return bool(asked.intersection(departments_named(department_names(record.get("depositingDepartments")))))
+
+        for record, origin in self.asked_once(listed, of_ours):
+            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
 
     def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
         """The paper with its documents: the list endpoint leaves them out, the detail endpoint has them."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import partial
+from itertools import chain
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -140,47 +141,27 @@ class WrittenQuestionsSource(Source):
         known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
-        asked = set(body_ids)
-        seen: set[int] = set()
-        for window in DATE_WINDOWS:
-            params: dict[str, Any] = {
-                "answeringBodies": body_ids,
-                f"{window}From": london_date(since).isoformat(),
-                f"{window}To": london_date(until).isoformat(),
-                "expandMember": "true",
-                "includeWithdrawn": "true",
-                "take": PAGE_SIZE,
-            }
-            for record, origin in self._pages(http, params):
-                record_id = record.get("id")
-                if record.get("answeringBodyId") not in asked:
-                    # A filter the API ignored must not flood another department's topic.
-                    logger.warning(
-                        "record of a department we did not ask for dropped",
-                        extra={"source": self.name, "record_id": record_id, "body": record.get("answeringBodyId")},
-                    )
-                    continue
-                if record_id in seen:
-                    continue
-                seen.add(record_id)  # type: ignore[arg-type]
-                yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
-
-    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
-        skip = 0
-        while True:
-            body = http.get_json(API, {**params, "skip": skip})
-            try:
-                records = self.records_from_response(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), API) from error
-            if "results" not in body:
-                raise UpstreamResponseError("a list request answered with a single item", API)
-            for record in records:
-                yield record, f"{API}?skip={skip}"
-            skip += len(records)
-            total = body.get("totalResults")
-            if not records or not isinstance(total, int) or skip >= total:
-                return
+        windows = (
+            self.pages(
+                http,
+                API,
+                {
+                    "answeringBodies": body_ids,
+                    f"{window}From": london_date(since).isoformat(),
+                    f"{window}To": london_date(until).isoformat(),
+                    "expandMember": "true",
+                    "includeWithdrawn": "true",
+                    "take": PAGE_SIZE,
+                },
+                skip="skip",
+                items="results",
+                total="totalResults",
+            )
+            for window in DATE_WINDOWS
+        )
+        listed = self.asked_once(chain.from_iterable(windows), lambda r: r.get("answeringBodyId") in body_ids)
+        for record, origin in listed:
+            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
 
     def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
         """The record with its full text: the list endpoint truncates it, the detail endpoint does not."""

@@ -32,7 +32,6 @@ from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Attachment, DepartmentRef, Item, Person
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
-from shared.observability import logger
 from shared.sources.base import (
     FetchedRecord,
     KnownRecord,
@@ -148,8 +147,6 @@ class WrittenStatementsSource(Source):
         known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
-        asked = set(body_ids)
-        seen: set[int] = set()
         params: dict[str, Any] = {
             "answeringBodies": body_ids,
             "madeWhenFrom": london_date(since).isoformat(),
@@ -157,36 +154,9 @@ class WrittenStatementsSource(Source):
             "expandMember": "true",
             "take": PAGE_SIZE,
         }
-        for record, origin in self._pages(http, params):
-            record_id = record.get("id")
-            if record.get("answeringBodyId") not in asked:
-                # A filter the API ignored must not flood another department's topic.
-                logger.warning(
-                    "record of a department we did not ask for dropped",
-                    extra={"source": self.name, "record_id": record_id, "body": record.get("answeringBodyId")},
-                )
-                continue
-            if record_id in seen:
-                continue
-            seen.add(record_id)  # type: ignore[arg-type]
+        listed = self.pages(http, API, params, skip="skip", items="results", total="totalResults")
+        for record, origin in self.asked_once(listed, lambda r: r.get("answeringBodyId") in body_ids):
             yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
-
-    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
-        skip = 0
-        while True:
-            body = http.get_json(API, {**params, "skip": skip})
-            try:
-                records = self.records_from_response(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), API) from error
-            if "results" not in body:
-                raise UpstreamResponseError("a list request answered with a single item", API)
-            for record in records:
-                yield record, f"{API}?skip={skip}"
-            skip += len(records)
-            total = body.get("totalResults")
-            if not records or not isinstance(total, int) or skip >= total:
-                return
 
     def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
         """The record with its full text: the list endpoint cuts it, the detail endpoint does not."""
