@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
@@ -32,11 +33,14 @@ class RecordProcessor:
         self._store = store
         self._dead_letters = dead_letters
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.newest: dict[str, datetime] = {}
+        """Per source, the latest `updated_at` of the items in this batch (freshness: how far behind upstream)."""
         self._parsed: dict[str, _Parsed] = {}
         self._stored: dict[str, tuple[str, int]] = {}
 
     def start_batch(self, bodies: Sequence[str]) -> None:
         self.counts.clear()
+        self.newest.clear()
         self._parsed = {body: _parse(body) for body in bodies}
         item_ids = [parsed.item.id for parsed in self._parsed.values() if parsed.item]
         try:
@@ -57,6 +61,7 @@ class RecordProcessor:
         else:
             result = self._store.save_if_changed(item, parsed.message.fetched_at, content_hash)
         self.counts[(item.source, result.outcome.value)] += 1
+        self.newest[item.source] = max(item.updated_at, self.newest.get(item.source, item.updated_at))
         if result.outcome in (WriteOutcome.NEW, WriteOutcome.UPDATED):
             logger.info(
                 "item stored",

@@ -134,13 +134,6 @@ class ItemStore:
         version = int(response["Attributes"]["version"]["N"])
         return WriteResult(WriteOutcome.NEW if version == 1 else WriteOutcome.UPDATED, version)
 
-    def get(self, item_id: str) -> tuple[Item, int] | None:
-        response = self._client.get_item(TableName=self._table, Key={"item_id": {"S": item_id}}, ConsistentRead=True)
-        row = response.get("Item")
-        if not row:
-            return None
-        return Item.model_validate_json(row["item"]["S"]), int(row["version"]["N"])
-
 
 def item_from_image(image: dict[str, Any] | None) -> tuple[Item, int] | None:
     """The item and version in a stream image (already deserialised to plain values), or None."""

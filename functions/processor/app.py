@@ -10,11 +10,12 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.aws import aws_client
-from shared.observability import emit_counts, logger, metrics
+from shared.observability import emit_counts, emit_newest_item_ages, logger, metrics
 from shared.processing import RecordProcessor
 from shared.queueing import DeadLetterQueue
 from shared.settings import processor_settings
 from shared.storage import ItemStore
+from shared.timeutil import utc_now
 
 batch = BatchProcessor(event_type=EventType.SQS)
 
@@ -41,3 +42,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return process_partial_response(event=event, record_handler=_process, processor=batch, context=context)
     finally:
         emit_counts("Records", processor.counts)
+        emit_newest_item_ages(processor.newest, utc_now())
