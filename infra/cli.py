@@ -162,7 +162,7 @@ def command_ingest(args: argparse.Namespace) -> int:
 def _take_dead_letters(stack: LocalStack) -> list[str]:
     """Describe and remove what the processor rejected: "FILE record N (id X): reason"."""
     url = stack.output("DeadLetterQueueUrl")
-    described = []
+    described: list[str] = []
     while True:
         messages = stack.sqs.receive_message(
             QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
@@ -245,11 +245,11 @@ def command_dlq(args: argparse.Namespace) -> int:
             return 2
         letters = {letter.message_id: letter for letter in peek_dead_letters(sqs, queue_url, limit=10_000)}
         for message_id in args.ids:
-            letter = letters.get(message_id)
-            if letter is None:
+            shown = letters.get(message_id)
+            if shown is None:
                 sys.stderr.write(f"deptwatch: {message_id} is not on the dead-letter queue\n")
                 return 1
-            OUT.write(json.dumps({**letter.summary(), "body": letter.body}, indent=2, ensure_ascii=False) + "\n")
+            OUT.write(json.dumps({**shown.summary(), "body": shown.body}, indent=2, ensure_ascii=False) + "\n")
     else:
         if args.queue != "records":
             sys.stderr.write(

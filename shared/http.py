@@ -84,6 +84,17 @@ class _WaitRetryAfterOrBackoff:
         return float(self._backoff(state))
 
 
+class _StopAt:
+    """Stop retrying once the deadline (time.monotonic()) is less than a second away: the Lambda's time is up."""
+
+    def __init__(self, deadline: Callable[[], float | None]) -> None:
+        self._deadline = deadline
+
+    def __call__(self, state: RetryCallState) -> bool:
+        deadline = self._deadline()
+        return deadline is not None and time.monotonic() + 1.0 >= deadline
+
+
 class UpstreamClient:
     """GETs JSON from the upstream APIs. One instance per Lambda container (connection reuse)."""
 
@@ -112,11 +123,12 @@ class UpstreamClient:
         self.requests = 0
 
     def get_json(self, url: str, params: QueryParams | None = None) -> Any:
-        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
+        from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_any
 
         url = self._redirected(url)
         retrying = Retrying(
-            stop=stop_after_attempt(self._max_attempts) | self._past_deadline,
+            # Any callable of the retry state stops tenacity; only its annotations ask for its own base class.
+            stop=stop_any(stop_after_attempt(self._max_attempts), _StopAt(lambda: self.deadline)),  # type: ignore[arg-type]
             wait=_WaitRetryAfterOrBackoff(),
             retry=retry_if_exception_type(TransientUpstreamError),
             sleep=self._sleep,
@@ -133,9 +145,6 @@ class UpstreamClient:
         parts = urlsplit(url)
         base = self._overrides.get(f"{parts.scheme}://{parts.netloc}")
         return f"{base.rstrip('/')}{parts.path}" + (f"?{parts.query}" if parts.query else "") if base else url
-
-    def _past_deadline(self, state: RetryCallState) -> bool:
-        return self.deadline is not None and time.monotonic() + 1.0 >= self.deadline
 
     def _get_once(self, url: str, params: QueryParams | None) -> Any:
         import httpx

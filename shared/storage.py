@@ -184,7 +184,9 @@ class WatermarkStore:
         )
 
     def put(self, source: str, state: SourceState) -> None:
-        entries = {key: [e.listed, e.content, e.day, e.checked] for key, e in state.seen.items()}
+        entries: dict[str, tuple[str, str, str, int]] = {
+            key: (e.listed, e.content, e.day, e.checked) for key, e in state.seen.items()
+        }
         seen = json.dumps(entries, separators=(",", ":"), sort_keys=True)
         if len(seen) > ITEM_JSON_BUDGET:  # an extreme backfill: forget the oldest days rather than fail the poll
             newest = sorted(entries.items(), key=lambda entry: entry[1][2], reverse=True)

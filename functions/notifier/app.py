@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -36,7 +37,7 @@ def _notifier() -> Notifier:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Publishing is batched across records (PublishBatch), so it happens first; BatchProcessor then reports the
     # records whose notifications failed, and the stream retries from the first of them.
     result = _notifier().notify([change_from_stream_record(r) for r in DynamoDBStreamEvent(event).records])
@@ -45,7 +46,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     failed = result.failed
 
     def settle(record: DynamoDBRecord) -> None:
-        reason = failed.get(record.dynamodb.sequence_number if record.dynamodb else "")
+        reason = failed.get((record.dynamodb.sequence_number if record.dynamodb else None) or "")
         if reason:
             raise NotificationFailedError(reason)
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.models.item import Attachment, DepartmentRef, House, Item, Person, Timestamp
 
-NOTIFICATION_SCHEMA = "deptwatch.notification/1"
+NOTIFICATION_SCHEMA: Literal["deptwatch.notification/1"] = "deptwatch.notification/1"
 
 Event = Literal["new", "answered", "holding-answer", "corrected", "withdrawn", "updated", "rescheduled", "cancelled"]
 

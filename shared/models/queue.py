@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
-RAW_RECORD_SCHEMA = "deptwatch.raw/1"
+RAW_RECORD_SCHEMA: Literal["deptwatch.raw/1"] = "deptwatch.raw/1"
 MAX_RECORD_DEPTH = 64
 """Deeper than any real upstream record: deeper subtrees are replaced (pydantic's serialiser stops at 255)."""
 TOO_DEEP = "[nested too deeply: removed by deptwatch]"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from shared.departments import Department
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Item
-from shared.models.notification import Notification
+from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
 
@@ -169,7 +169,7 @@ class Source(ABC):
 
         return kind_label(notification.item.kind)
 
-    def date_line(self, item: Item) -> str:
+    def date_line(self, item: NotificationItem) -> str:
         from shared.rendering import long_date
 
         return long_date(item.updated_at)

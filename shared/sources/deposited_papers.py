@@ -27,7 +27,7 @@ from pydantic.alias_generators import to_camel
 from shared.departments import Department, by_name
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Attachment, DepartmentRef, Item
-from shared.models.notification import Notification
+from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.sources.base import (
     FetchedRecord,
@@ -259,7 +259,7 @@ class DepositedPapersSource(Source):
             },
         )
 
-    def date_line(self, item: Item) -> str:
+    def date_line(self, item: NotificationItem) -> str:
         """The day of deposit (or of the last update when the deposit date is not known)."""
         from shared.rendering import long_date
 

@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from shared.departments import Department, by_govuk_slug
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import DepartmentRef, Item
-from shared.models.notification import Notification
+from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
 from shared.sources.base import (
@@ -352,7 +352,7 @@ class GovukPublicationsSource(Source):
         category = notification.item.category
         return f"{label} ({category})" if category else label
 
-    def date_line(self, item: Item) -> str:
+    def date_line(self, item: NotificationItem) -> str:
         return short_date(item.updated_at)
 
     def email_section(self, notification: Notification) -> list[str]:

@@ -26,7 +26,7 @@ from pydantic.alias_generators import to_pascal
 from shared.departments import Department, UnknownDepartmentError, by_committee, by_slug
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import DepartmentRef, Item, Person
-from shared.models.notification import Notification
+from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
 from shared.sources.base import (
@@ -409,7 +409,7 @@ class WhatsOnEventsSource(Source):
         ]
         return f"{kind_label(item.kind)} - {when(starts_at)}\n" + " - ".join(part for part in where if part)
 
-    def date_line(self, item: Item) -> str:
+    def date_line(self, item: NotificationItem) -> str:
         """The day in full, with the start and end times when they are scheduled."""
         from shared.rendering import long_date
 

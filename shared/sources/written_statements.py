@@ -30,7 +30,7 @@ from pydantic.alias_generators import to_camel
 from shared.departments import Department, by_answering_body
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Attachment, DepartmentRef, Item, Person
-from shared.models.notification import Notification
+from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.sources.base import (
     FetchedRecord,
@@ -224,7 +224,7 @@ class WrittenStatementsSource(Source):
             },
         )
 
-    def date_line(self, item: Item) -> str:
+    def date_line(self, item: NotificationItem) -> str:
         """The day the statement was made (a later link to a correction does not move it)."""
         from shared.rendering import long_date
 
