@@ -109,6 +109,21 @@ class Source(ABC):
         A listed record that `known` recognises needs no detail request: it is yielded as listed, marked known.
         """
 
+    def value_records(self, body: Any, items: str) -> list[dict[str, Any]]:
+        """The records of a Parliament API response: a list page `{totalResults, <items>: [{value, links}]}` or one
+        item `{value, links}`; ResponseShapeError for anything else."""
+        if isinstance(body, dict) and isinstance(body.get(items), list) and "totalResults" in body:
+            entries = body[items]
+        elif isinstance(body, dict) and isinstance(body.get("value"), dict):
+            entries = [body]
+        else:
+            expected = f"{{totalResults, {items}: [{{value, links}}]}} or {{value, links}}"
+            raise ResponseShapeError(f"not a {self.name} response: expected {expected}")
+        for position, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
+                raise ResponseShapeError(f"{items}[{position}] has no 'value' object")
+        return [entry["value"] for entry in entries]
+
     def pages(
         self, http: UpstreamClient, url: str, params: dict[str, Any], *, skip: str, items: str, total: str
     ) -> Iterator[tuple[dict[str, Any], str]]:

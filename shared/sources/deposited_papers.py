@@ -33,7 +33,6 @@ from shared.sources.base import (
     FetchedRecord,
     KnownRecord,
     PoisonRecordError,
-    ResponseShapeError,
     Source,
     validate_record,
 )
@@ -163,20 +162,7 @@ class DepositedPapersSource(Source):
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A list page `{items: [{value, links}], totalResults, links}` or one paper `{value, links}`."""
-        if isinstance(body, dict) and isinstance(body.get("items"), list) and "totalResults" in body:
-            entries = body["items"]
-        elif isinstance(body, dict) and isinstance(body.get("value"), dict):
-            entries = [body]
-        else:
-            raise ResponseShapeError(
-                "not a deposited-papers response: expected {items: [{value, links}], totalResults} or {value, links}"
-            )
-        records = []
-        for position, entry in enumerate(entries):
-            if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
-                raise ResponseShapeError(f"items[{position}] has no 'value' object")
-            records.append(entry["value"])
-        return records
+        return self.value_records(body, "items")
 
     def fetch(
         self,

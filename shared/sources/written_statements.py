@@ -122,21 +122,7 @@ class WrittenStatementsSource(Source):
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A list page `{totalResults, results: [{value, links}]}` (also what the spec says the detail endpoint
         returns) or one item `{value, links}`."""
-        if isinstance(body, dict) and isinstance(body.get("results"), list) and "totalResults" in body:
-            entries = body["results"]
-        elif isinstance(body, dict) and isinstance(body.get("value"), dict):
-            entries = [body]
-        else:
-            raise ResponseShapeError(
-                "not a written-statements response: expected {totalResults, results: [{value, links}]} "
-                "or {value, links}"
-            )
-        records = []
-        for position, entry in enumerate(entries):
-            if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
-                raise ResponseShapeError(f"results[{position}] has no 'value' object")
-            records.append(entry["value"])
-        return records
+        return self.value_records(body, "results")
 
     def fetch(
         self,
