@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from itertools import chain
 from typing import Any
@@ -34,6 +34,13 @@ PAGE_SIZE = 1000
 LIST_TEXT_LIMIT = 255
 """The list endpoint cuts questionText at 255 characters (no ellipsis) and answerText at 255 plus "..."."""
 DATE_WINDOWS = ("tabledWhen", "answeredWhen", "correctedWhen")
+DATE_LABELS = (
+    ("tabled", "date_tabled"),
+    ("due for answer", "date_for_answer"),
+    ("holding answer", "date_holding_answer"),
+    ("answered", "date_answered"),
+    ("corrected", "date_answer_corrected"),
+)
 
 
 class _Upstream(BaseModel):
@@ -237,6 +244,9 @@ class WrittenQuestionsSource(Source):
         lines: list[str] = []
         for asker in people_with_role(notification, "asked-by"):
             lines += [f"Asked by: {asker}", ""]
+        days = [(label, date.fromisoformat(str(day))) for label, key in DATE_LABELS if (day := item.details.get(key))]
+        dates = [f"{label} {day.day} {day:%B %Y}" for label, day in days]
+        lines += [f"UIN {item.details.get('uin')}, " + ", ".join(dates), ""]
         lines += [f"Question to the {item.department.name}:", "", item.summary or "", ""]
         if not item.body:
             return [*lines, "Not answered yet.", ""]

@@ -417,3 +417,12 @@ def test_department_ref_of_the_topic_is_the_one_published(item):
         "hm-treasury",
     ]
     assert all(len(n.item.departments) == 2 for n in notifications)
+
+
+def test_the_email_of_a_question_gives_its_uin_and_dates(notification):
+    # GIVEN the notification of the real question 1679416 (tabled 5 January, answered 10 January 2024)
+    # WHEN its email is rendered
+    text = email_text(notification)
+
+    # THEN one line gives its UIN and the dates a department page shows
+    assert "UIN 7926, tabled 5 January 2024, due for answer 10 January 2024, answered 10 January 2024" in text
