@@ -8,12 +8,11 @@ from functools import partial
 from itertools import chain
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from shared.departments import Department, by_answering_body
 from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import Attachment, DepartmentRef, Item, Person
+from shared.models.item import DepartmentRef, Item
 from shared.models.notification import Notification
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
@@ -24,7 +23,8 @@ from shared.sources.base import (
     Source,
     validate_record,
 )
-from shared.text import html_to_text, plain_text, safe_url
+from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
+from shared.text import html_to_text, plain_text
 from shared.timeutil import in_london, london_date
 
 API = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions"
@@ -43,28 +43,7 @@ DATE_LABELS = (
 )
 
 
-class _Upstream(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
-
-
-class Member(_Upstream):
-    id: int | None = None
-    name: str = Field(min_length=1)
-    party: str | None = None
-    member_from: str | None = None
-
-    def person(self, role: str) -> Person:
-        return Person(role=role, name=plain_text(self.name), party=self.party, constituency=self.member_from)
-
-
-class QuestionAttachment(_Upstream):
-    url: str
-    title: str | None = None
-    file_type: str | None = None
-    file_size_bytes: int | None = None
-
-
-class WrittenQuestion(_Upstream):
+class WrittenQuestion(Upstream):
     id: int = Field(gt=0)
     uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
     house: str
@@ -82,11 +61,11 @@ class WrittenQuestion(_Upstream):
     answer_is_correction: bool | None = None
     is_withdrawn: bool = False
     is_named_day: bool = False
-    asking_member: Member | None = None
-    answering_member: Member | None = None
-    correcting_member: Member | None = None
+    asking_member: MemberViewModel | None = None
+    answering_member: MemberViewModel | None = None
+    correcting_member: MemberViewModel | None = None
     grouped_questions: list[str] = Field(default_factory=list)
-    attachments: list[QuestionAttachment] = Field(default_factory=list)
+    attachments: list[AttachmentViewModel] = Field(default_factory=list)
 
     def text_truncated(self) -> bool:
         """True when the list endpoint cut the text: only the detail endpoint has all of it (and the answer's HTML)."""
@@ -192,20 +171,12 @@ class WrittenQuestionsSource(Source):
         house = question.house.lower()
         if house not in ("commons", "lords"):
             raise PoisonRecordError(f"invalid written question: house {question.house!r} is not Commons or Lords")
-        people = [
-            member.person(role)
-            for member, role in (
-                (question.asking_member, "asked-by"),
-                (question.answering_member, "answered-by"),
-                (question.correcting_member, "corrected-by"),
-            )
-            if member is not None
-        ]
-        attachments = [
-            Attachment(title=plain_text(a.title) or url, url=url, file_type=a.file_type, size_bytes=a.file_size_bytes)
-            for a in question.attachments
-            if (url := safe_url(a.url))
-        ]
+        members = (
+            (question.asking_member, "asked-by"),
+            (question.answering_member, "answered-by"),
+            (question.correcting_member, "corrected-by"),
+        )
+        people = [person for member, role in members if member and (person := member.person(role))]
         published = in_london(question.date_tabled)
         changed = [
             in_london(d)
@@ -227,7 +198,7 @@ class WrittenQuestionsSource(Source):
             summary=plain_text(question.question_text),
             body=html_to_text(question.answer_text) or None,
             people=tuple(people),
-            attachments=tuple(attachments),
+            attachments=attachments(question.attachments),
             details={
                 "uin": question.uin,
                 **_dates(question),

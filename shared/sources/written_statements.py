@@ -24,12 +24,11 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from shared.departments import Department, by_answering_body
 from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import Attachment, DepartmentRef, Item, Person
+from shared.models.item import DepartmentRef, Item
 from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.sources.base import (
@@ -40,7 +39,8 @@ from shared.sources.base import (
     Source,
     validate_record,
 )
-from shared.text import html_to_text, plain_text, safe_url
+from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
+from shared.text import html_to_text, plain_text
 from shared.timeutil import in_london, london_date
 
 API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
@@ -53,32 +53,7 @@ CORRECTION_LINKS = frozenset({"CorrectedStatement", "CorrectedAnswer"})
 JOINT_LINK = "JointStatement"
 
 
-class _Upstream(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
-
-
-class StatementMember(_Upstream):
-    """MemberViewModel: every field is nullable in the spec, so a member without a name is simply not shown."""
-
-    name: str | None = None
-    party: str | None = None
-    member_from: str | None = None
-
-    def person(self) -> Person | None:
-        name = plain_text(self.name)
-        if not name:
-            return None
-        return Person(role="made-by", name=name, party=self.party or None, constituency=self.member_from or None)
-
-
-class StatementAttachment(_Upstream):
-    url: str | None = None
-    title: str | None = None
-    file_type: str | None = None
-    file_size_bytes: int | None = None
-
-
-class LinkedStatement(_Upstream):
+class LinkedStatement(Upstream):
     linked_statement_id: int
     link_type: str
     link_date: datetime | None = None
@@ -87,7 +62,7 @@ class LinkedStatement(_Upstream):
         return f"{self.linked_statement_id} ({self.link_type})"
 
 
-class WrittenStatement(_Upstream):
+class WrittenStatement(Upstream):
     id: int = Field(gt=0)
     uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
     house: str
@@ -97,11 +72,11 @@ class WrittenStatement(_Upstream):
     answering_body_name: str | None = None
     date_made: datetime
     member_id: int | None = None
-    member: StatementMember | None = None
+    member: MemberViewModel | None = None
     member_role: str | None = None
     notice_number: int | None = None
     linked_statements: list[LinkedStatement] | None = None
-    attachments: list[StatementAttachment] | None = None
+    attachments: list[AttachmentViewModel] | None = None
 
     def links(self) -> list[LinkedStatement]:
         return self.linked_statements or []
@@ -178,12 +153,7 @@ class WrittenStatementsSource(Source):
         title = plain_text(statement.title)
         if not title:
             raise PoisonRecordError("invalid written statement: title is empty once markup is removed")
-        person = statement.member.person() if statement.member else None
-        attachments = [
-            Attachment(title=plain_text(a.title) or url, url=url, file_type=a.file_type, size_bytes=a.file_size_bytes)
-            for a in statement.attachments or []
-            if (url := safe_url(a.url))
-        ]
+        person = statement.member.person("made-by") if statement.member else None
         published = in_london(statement.date_made)
         linked = [in_london(link.link_date) for link in statement.links() if link.link_date]
         return Item(
@@ -200,7 +170,7 @@ class WrittenStatementsSource(Source):
             state=statement.state(),
             body=html_to_text(statement.text) or None,
             people=(person,) if person else (),
-            attachments=tuple(attachments),
+            attachments=attachments(statement.attachments),
             details={
                 "uin": statement.uin,
                 "date_made": london_date(statement.date_made).isoformat(),
