@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from bench import synthetic
 from shared.lifecycle import classify
@@ -12,7 +14,19 @@ from shared.models.queue import RawRecordMessage
 from shared.publishing import build_entry
 from shared.sources.written_questions import WrittenQuestion, WrittenQuestionsSource
 
-RECORDS = 2_000
+RECORDS = 1_000
+REPEATS = 5
+"""Each loop runs this many times and the fastest counts (as timeit does): the others measured the machine."""
+
+
+def _records_per_second(work: Callable[[Any], object], inputs: Sequence[Any]) -> float:
+    fastest = float("inf")
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        for value in inputs:
+            work(value)
+        fastest = min(fastest, time.perf_counter() - started)
+    return len(inputs) / fastest
 
 
 def throughput() -> dict[str, float]:
@@ -21,17 +35,12 @@ def throughput() -> dict[str, float]:
     fetched_at = datetime.now(UTC)
     bodies = [RawRecordMessage(source=source.name, record=r, fetched_at=fetched_at).to_body() for r in records]
 
-    started = time.perf_counter()
-    for record in records:
-        WrittenQuestion.model_validate(record)
-    bare = RECORDS / (time.perf_counter() - started)
-
-    started = time.perf_counter()
-    for body in bodies:
-        message = RawRecordMessage.model_validate_json(body)
-        item = source.parse(message)
+    def process_and_render(body: str) -> None:
+        item = source.parse(RawRecordMessage.model_validate_json(body))
         item.content_hash()
-        notification = Notification.for_department(item, 1, classify(None, item), item.departments[0])
-        build_entry("m0", notification)
-    full = RECORDS / (time.perf_counter() - started)
-    return {"records_per_second": full, "bare_validate_per_second": bare}
+        build_entry("m0", Notification.for_department(item, 1, classify(None, item), item.departments[0]))
+
+    return {
+        "records_per_second": _records_per_second(process_and_render, bodies),
+        "bare_validate_per_second": _records_per_second(WrittenQuestion.model_validate, records),
+    }

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from shared.text import clean_text, html_to_text, one_line, plain_text, safe_url
+from shared.text import clean_text, html_to_text, neutralise, normalise_whitespace, one_line, plain_text, safe_url
 
 TAG = re.compile(r"</?[A-Za-z][^>]*>")
 FJAA_REGISTER = "https://www.gov.uk/government/publications/flexi-job-apprenticeships/flexi-job-apprenticeship-agencies"
@@ -180,3 +180,45 @@ def test_one_line_does_not_end_a_cut_line_with_a_space():
     # WHEN it is cut
     # THEN the space is not kept before the ellipsis
     assert one_line("abcd efgh", 6) == "abcd…"
+
+
+# --- neutralise and normalise_whitespace (they run on every text of every record) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("see javascript:alert(1)", "see javascript :alert(1)"),
+        ("JavaScript  :x and VBScript\n:y", "JavaScript :x and VBScript :y"),
+        ("(data:text/html,x) livescript:z", "(data :text/html,x) livescript :z"),
+        ("javascript:javascript:", "javascript :javascript :"),
+        ("metadata: kept, xjavascript: kept, _data: kept", "metadata: kept, xjavascript: kept, _data: kept"),
+        ("https://www.gov.uk/a?b=c at 10:30", "https://www.gov.uk/a?b=c at 10:30"),
+        ('<img src=x onerror="go()">', '\u2039img src=x on-error="go()">'),
+        ("ONLOAD =x, onClick\t= y", "on-LOAD =x, on-Click\t= y"),
+        ("upon= on1= onx= a = b", "upon= on1= onx= a = b"),
+        ("</p><!-- x --><?php", "\u2039/p>\u2039!-- x -->\u2039?php"),
+        ("a < b, 3<4", "a < b, 3<4"),
+    ],
+)
+def test_neutralise_defuses_markup_script_schemes_and_event_handlers_only(text, expected):
+    # GIVEN text that reads (or does not read) as markup, a script link or an event-handler attribute
+    # WHEN it is neutralised
+    # THEN exactly the dangerous constructs are broken, everything else is left as it was
+    assert neutralise(text) == expected
+    assert neutralise(expected) == expected  # and doing it again changes nothing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("  one  \t two\u00a0 three  ", "one two three"),
+        ("a\n \t\nb", "a\n\nb"),
+        ("a\n\n\n\n  b\nc  \n\n", "a\n\nb\nc"),
+        ("\n\u2003\n a \r\n b", "a\nb"),
+        ("a\u2003\u2003b", "a\u2003\u2003b"),
+        ("", ""),
+    ],
+)
+def test_normalise_whitespace_keeps_paragraphs_and_lines_and_collapses_spaces(text, expected):
+    assert normalise_whitespace(text) == expected
