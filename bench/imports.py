@@ -1,26 +1,81 @@
-"""Cold import time of each handler module in a fresh interpreter, against a bare `import boto3` in the same run."""
+"""Cold import time of each handler module in a fresh interpreter, against a bare `import boto3` in the same run.
+
+Two settings:
+- `cold_imports()`: this checkout's virtualenv, where Python has cached bytecode (the usual local figure);
+- `cold_imports_as_deployed()`: the layer as `sam build` makes it (infra/layer/Makefile, built here for this machine's
+  architecture), imported the way Lambda imports it: nothing can be written beside the sources. Once with the layer's
+  compiled .pyc files, once without them (what SAM's own python3.12 builder ships: sources only).
+"""
 
 from __future__ import annotations
 
-import statistics
+import os
+import platform
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 MODULES = ("functions.fetcher.app", "functions.processor.app", "functions.notifier.app")
+STACK = "aws_lambda_powertools.utilities.batch, aws_lambda_powertools.metrics, pydantic, boto3"
+"""What every handler needs before any of our code: the reference for our own share of the import."""
 RUNS = 5
 
 
-def _import_seconds(module: str) -> float:
-    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+def _import_seconds(module: str, env: dict[str, str] | None = None, flags: tuple[str, ...] = ()) -> float:
+    imported = STACK if module == "stack" else module
+    code = f"import time; t = time.perf_counter(); import {imported}; print(time.perf_counter() - t)"
     timings = []
     for _ in range(RUNS):
         output = subprocess.run(  # noqa: S603 (our own interpreter and module names)
-            [sys.executable, "-X", "frozen_modules=on", "-c", code], capture_output=True, text=True, check=True
+            [sys.executable, *flags, "-c", code], capture_output=True, text=True, check=True, env=env
         )
         timings.append(float(output.stdout.strip()))
-    return statistics.median(timings)
+    return min(timings)  # the least disturbed run: other load on the machine only ever adds time
 
 
 def cold_imports() -> dict[str, float]:
     baseline = _import_seconds("boto3")
-    return {"boto3": baseline, **{module: _import_seconds(module) for module in MODULES}}
+    return {"boto3": baseline, "stack": _import_seconds("stack"), **{m: _import_seconds(m) for m in MODULES}}
+
+
+def build_layer(target: Path) -> Path:
+    """SharedLayer built by infra/layer/Makefile as `sam build` runs it, for this machine; its python/ directory."""
+    scratch = target / "scratch"
+    shutil.copytree(ROOT / "shared", scratch, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(  # noqa: S603
+        ["make", "--silent", "--makefile", str(ROOT / "infra/layer/Makefile"), "build-SharedLayer"],  # noqa: S607
+        cwd=scratch,
+        check=True,
+        env={
+            **os.environ,
+            "ARTIFACTS_DIR": str(target / "layer"),
+            "PYTHON": sys.executable,
+            "LAYER_MACHINE": platform.machine(),
+        },
+    )
+    functions = target / "task"
+    shutil.copytree(ROOT / "functions", functions / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+    return target / "layer" / "python"
+
+
+def cold_imports_as_deployed() -> dict[str, dict[str, float]]:
+    """Setting ("with .pyc", "sources only") → module → seconds (fastest run); `boto3`, and with .pyc `stack`, too."""
+    with tempfile.TemporaryDirectory(prefix="deptwatch-layer-") as directory:
+        site = build_layer(Path(directory))
+        # Lambda puts the function (/var/task) before the layer (/opt/python); nothing can be written there.
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": f"{Path(directory) / 'task'}{os.pathsep}{site}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_DEFAULT_REGION": "eu-west-2",
+        }
+        # -S: no site-packages of this virtualenv, only the layer (as on Lambda, where boto3 comes from it too).
+        flags = ("-S",)
+        results = {"with .pyc": {m: _import_seconds(m, env, flags) for m in ("boto3", "stack", *MODULES)}}
+        for cached in site.rglob("__pycache__"):
+            shutil.rmtree(cached)
+        results["sources only"] = {m: _import_seconds(m, env, flags) for m in ("boto3", *MODULES)}
+    return results

@@ -7,6 +7,8 @@ settings it reads. IAM, resource policies and alarms are checked in test_securit
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,8 @@ from pydantic import BaseModel
 
 from shared.settings import FetcherSettings, NotifierSettings, ProcessorSettings
 from tests.infra.helpers import as_list, get_att_target, resources_of_type, statements
+
+ROOT = Path(__file__).resolve().parents[2]
 
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
 EXPECTED_ENVIRONMENT = {
@@ -149,12 +153,20 @@ def test_sam_build_keeps_the_repo_import_paths(template: dict[str, Any]) -> None
     layer = template["Resources"]["SharedLayer"]
     functions = resources_of_type(template, "AWS::Serverless::Function")
     # WHEN their build metadata is read
-    # THEN the layer is built for the functions' architecture into python/shared/, and each function's folder is
-    # packaged under its parent packages (functions/<name>/), so Lambda imports what the repo imports
-    assert layer["Metadata"]["BuildMethod"] == template["Globals"]["Function"]["Runtime"]
-    assert [layer["Metadata"]["BuildArchitecture"]] == template["Globals"]["Function"]["Architectures"]
-    assert layer["Metadata"]["BuildProperties"] == {"ParentPackageMode": "explicit", "ParentPackages": "shared"}
+    # THEN the layer is built from shared/ by infra/layer/Makefile (tests/infra/test_layer_build.py), for the
+    # functions' runtime and architecture, and each function's folder is packaged under its parent packages
+    # (functions/<name>/), so Lambda imports what the repo imports
+    assert layer["Metadata"]["BuildMethod"] == "makefile"
     assert layer["Properties"]["ContentUri"].rstrip("/") == "shared"
+    makefile = (ROOT / layer["Metadata"]["ContextPath"] / "Makefile").read_text(encoding="utf-8")
+    assert "\nbuild-SharedLayer:" in makefile
+    defaults = dict(re.findall(r"^(\w+) \?= (\S+)$", makefile, re.MULTILINE))
+    runtime = template["Globals"]["Function"]["Runtime"]
+    assert f"python{defaults['LAYER_PYTHON_VERSION']}" == runtime
+    assert layer["Properties"]["CompatibleRuntimes"] == [runtime]
+    architectures = template["Globals"]["Function"]["Architectures"]
+    assert [layer["Metadata"]["BuildArchitecture"]] == layer["Properties"]["CompatibleArchitectures"] == architectures
+    assert {"arm64": "aarch64", "x86_64": "x86_64"}[architectures[0]] == defaults["LAYER_MACHINE"]
     for logical_id, function in functions.items():
         assert function["Metadata"]["BuildProperties"] == {"ParentPackageMode": "auto"}, logical_id
         name = function["Properties"]["CodeUri"].rstrip("/").removeprefix("functions/")
