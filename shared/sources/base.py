@@ -8,16 +8,18 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from shared.departments import Department
 from shared.http import UpstreamClient, UpstreamResponseError
 from shared.models.item import Item
-from shared.models.notification import Notification, NotificationItem
 from shared.models.queue import RawRecordMessage
 from shared.observability import logger
+
+if TYPE_CHECKING:  # only the notifier renders: the fetcher and the processor need not build these models
+    from shared.models.notification import Notification, NotificationItem
 
 
 class PoisonRecordError(ValueError):
