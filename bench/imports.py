@@ -58,6 +58,8 @@ def build_layer(target: Path) -> Path:
             "ARTIFACTS_DIR": str(target / "layer"),
             "PYTHON": sys.executable,
             "LAYER_MACHINE": platform.machine(),
+            # Bytecode for the Python measuring it (Lambda's is 3.12; the figure is about bytecode against sources).
+            "LAYER_PYTHON_VERSION": f"{sys.version_info.major}.{sys.version_info.minor}",
         },
     )
     functions = target / "task"
