@@ -64,7 +64,7 @@ RECOVERY = {
     "upstream: answeringBodies filter ignored": "fetcher drops other departments' records",
     "sqs SendMessageBatch: call throttled": "source fails, state kept, next poll re-reads",
     "sqs SendMessageBatch: entries Failed": "RawRecordQueue resends the failed entries",
-    "dynamodb PutItem (watermark): throttled": "source fails, state kept, next poll re-reads",
+    "dynamodb PutItem (watermark): throttled": "source fails, state kept, next poll re-reads",  # or its shards
     "fetcher died after enqueue, before watermark": "next poll re-reads and re-queues the window",
     "dynamodb BatchGetItem (stored hashes): throttled": "processor skips the pre-read, conditional write decides",
     "dynamodb UpdateItem (item): throttled": "record fails alone, SQS redelivers it",
@@ -247,6 +247,8 @@ class FaultInjector:
             (sqs, "after-call.sqs.SendMessage", self._dlq_result),
             (dynamodb, "before-parameter-build.dynamodb.PutItem", self._put_item_params),
             (dynamodb, "before-call.dynamodb.PutItem", self._answer_synthetic),
+            (dynamodb, "before-parameter-build.dynamodb.BatchWriteItem", self._batch_write_params),
+            (dynamodb, "before-call.dynamodb.BatchWriteItem", self._answer_synthetic),
             (dynamodb, "before-parameter-build.dynamodb.UpdateItem", self._update_item_params),
             (dynamodb, "before-call.dynamodb.UpdateItem", self._answer_synthetic),
             (dynamodb, "after-call.dynamodb.UpdateItem", self._update_item_result),
@@ -347,10 +349,19 @@ class FaultInjector:
     def _put_item_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         key = params["Item"]["id"]["S"]
         if self.function == FETCHER and key.startswith("watermark#"):
-            if self.decide("fetcher died after enqueue, before watermark", self.plan.fetcher_death):
-                raise LambdaDeath("after the records were queued, before the watermark")
-            if self.decide("dynamodb PutItem (watermark): throttled", self.plan.watermark_throttled):
-                context["deptwatch_answer"] = synthetic_error("ProvisionedThroughputExceededException", "injected", 400)
+            self._fetcher_saving_state(context)
+
+    def _batch_write_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        writes = [write for table in params["RequestItems"].values() for write in table]
+        if self.function == FETCHER and any(w["PutRequest"]["Item"]["id"]["S"].startswith("seen#") for w in writes):
+            self._fetcher_saving_state(context)
+
+    def _fetcher_saving_state(self, context: dict[str, Any]) -> None:
+        """The source's state is written after its records are queued: its record-memory shards, then the watermark."""
+        if self.decide("fetcher died after enqueue, before watermark", self.plan.fetcher_death):
+            raise LambdaDeath("after the records were queued, before the source state was saved")
+        if self.decide("dynamodb PutItem (watermark): throttled", self.plan.watermark_throttled):
+            context["deptwatch_answer"] = synthetic_error("ProvisionedThroughputExceededException", "injected", 400)
 
     def _update_item_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         if self.function != PROCESSOR:
