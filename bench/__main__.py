@@ -144,12 +144,12 @@ def main(argv: list[str]) -> int:
         if sizes is None:
             print("| deployment size | run `make build` first | | | |")
         else:
-            for artifact, size in sizes.items():
+            for artifact, (zipped, unzipped) in sizes.items():
                 _row(
-                    f"zipped {artifact}",
-                    f"{size / 1024:.0f} KiB",
-                    "Lambda limit 50 MiB zipped",
-                    size / 52_428_800,
+                    f"{artifact}: zipped (unzipped)",
+                    f"{zipped / 1024:,.0f} KiB ({unzipped / 1024:,.0f} KiB)",
+                    "Lambda: 50 MiB zipped, 250 MiB unzipped",
+                    max(zipped / 52_428_800, unzipped / 262_144_000),
                     "small",
                 )
     return 0

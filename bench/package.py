@@ -10,16 +10,16 @@ BUILD = Path(__file__).resolve().parent.parent / ".aws-sam" / "build"
 ARTIFACTS = ("SharedLayer", "FetcherFunction", "ProcessorFunction", "NotifierFunction")
 
 
-def zipped_sizes() -> dict[str, int] | None:
-    """Artifact → bytes once zipped (as SAM uploads it), or None when there is no build (`make build`)."""
+def zipped_sizes() -> dict[str, tuple[int, int]] | None:
+    """Artifact → (bytes once zipped, as SAM uploads it; bytes unzipped), or None when there is no build."""
     if not BUILD.exists():
         return None
     sizes = {}
     for artifact in ARTIFACTS:
         buffer = io.BytesIO()
+        files = sorted(path for path in (BUILD / artifact).rglob("*") if path.is_file())
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted((BUILD / artifact).rglob("*")):
-                if path.is_file():
-                    archive.write(path, path.relative_to(BUILD / artifact))
-        sizes[artifact] = buffer.tell()
+            for path in files:
+                archive.write(path, path.relative_to(BUILD / artifact))
+        sizes[artifact] = (buffer.tell(), sum(path.stat().st_size for path in files))
     return sizes
