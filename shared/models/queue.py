@@ -30,10 +30,25 @@ class RawRecordMessage(BaseModel):
     @field_validator("record", mode="before")
     @classmethod
     def _limit_depth(cls, record: Any) -> Any:
-        return _limited(record, MAX_RECORD_DEPTH) if isinstance(record, dict) else record
+        if isinstance(record, dict) and _deeper_than(record, MAX_RECORD_DEPTH):
+            return _limited(record, MAX_RECORD_DEPTH)
+        return record  # the usual case: nothing to copy
 
     def to_body(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_none=True)
+
+
+def _deeper_than(value: Any, depth: int) -> bool:
+    """Whether `_limited(value, depth)` would replace anything (iterative: no recursion limit)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        container, level = stack.pop()
+        for child in container.values() if isinstance(container, dict) else container:
+            if isinstance(child, dict | list):
+                if level >= depth:
+                    return True
+                stack.append((child, level + 1))
+    return False
 
 
 def _limited(value: Any, depth: int) -> Any:

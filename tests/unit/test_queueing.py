@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from shared.models.queue import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
 from shared.queueing import (
     SEND_ATTEMPTS,
     SQS_BATCH_BYTES,
@@ -22,6 +24,7 @@ from shared.queueing import (
 )
 
 MIB = 1_048_576
+NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
 
 
 def check_limits(bodies: list[str], batches: list[list[int]]) -> None:
@@ -228,3 +231,33 @@ def test_a_record_that_cannot_be_shortened_raises(raw_message, detail_record):
     # THEN MessageTooLargeError (the fetcher keeps its watermark and reports it)
     with pytest.raises(MessageTooLargeError):
         fit_message(message)
+
+
+# --- the record's nesting limit (pydantic's serialiser stops at 255 levels) ---
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    """A record whose field `f` nests `levels` containers deep (lists and dicts alternating)."""
+    value: Any = "leaf"
+    for level in range(levels):
+        value = [value] if level % 2 else {"k": value}
+    return {"id": 1, "f": value}
+
+
+@pytest.mark.parametrize("levels", [0, 1, MAX_RECORD_DEPTH - 1, MAX_RECORD_DEPTH, MAX_RECORD_DEPTH + 1, 300])
+def test_a_record_is_kept_as_it_is_up_to_the_nesting_limit_and_cut_only_beyond_it(levels: int) -> None:
+    # GIVEN a record nesting containers `levels` deep under one field
+    record = _nested(levels)
+
+    # WHEN it is put in a queue message and read back
+    message = RawRecordMessage.model_validate_json(
+        RawRecordMessage(source="written-questions", record=record, fetched_at=NOW).to_body()
+    )
+
+    # THEN within the limit it is unchanged; beyond it, only the part past the limit is replaced by the marker
+    within = levels < MAX_RECORD_DEPTH
+    assert (message.record == record) is within
+    if not within:
+        text = json.dumps(message.record)
+        assert text.count(TOO_DEEP) == 1
+        assert text.count("[") + text.count("{") == MAX_RECORD_DEPTH + 1  # cut at the same level, however deep
