@@ -8,7 +8,6 @@ left out, as are the local stack's own set-up calls.
 from __future__ import annotations
 
 import functools
-import gc
 import os
 import time
 from collections import Counter
@@ -95,9 +94,6 @@ def backfill(count: int, step: int = 1_000) -> dict[str, float]:
             visible(min(shown, count))
             poll(stack)
             stack.drain()
-            # moto copies whole tables for every TransactWriteItems (to roll back) and the copies are cyclic: without
-            # this, a 10,000-record backfill grows past 20 GB before the collector gets to them.
-            gc.collect()
         elapsed = time.perf_counter() - started
     total = sum(counts.values())
     return {

@@ -26,6 +26,7 @@ from typing import Any
 
 import moto  # noqa: F401  (imported before boto3 clients exist, so that they are mocked)
 from moto import mock_aws
+from moto.core.model_instances import reset_model_data
 
 REGION = "eu-west-2"
 ACCOUNT_ID = "123456789012"
@@ -315,6 +316,10 @@ class LocalStack:
             busy = any([self.pump_queue(m) for m in self.queue_mappings])
             busy = any([self.pump_stream(m) for m in self.stream_mappings]) or busy
             if not busy:
+                # moto keeps every model object it ever made, for its dashboard, including the whole-table copies it
+                # takes to roll a TransactWriteItems back: a long `--watch` or a large backfill grew by ~1 MB per
+                # item. This drops those references only; the emulated tables and queues are untouched.
+                reset_model_data()
                 return
         raise RuntimeError(f"the local pipeline was still busy after {max_rounds} rounds")
 
