@@ -66,6 +66,21 @@ def fit_item(item: Item, budget: int = ITEM_JSON_BUDGET) -> Item:
     return item
 
 
+def batch_get(client: Any, table: str, request: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+    """One BatchGetItem of at most 100 keys, its unprocessed keys retried with backoff: the rows found, and whether
+    every key was read."""
+    rows: list[dict[str, Any]] = []
+    pending: dict[str, Any] = {table: request}
+    for attempt in range(BATCH_ATTEMPTS):
+        response = client.batch_get_item(RequestItems=pending)
+        rows += response.get("Responses", {}).get(table, [])
+        pending = response.get("UnprocessedKeys") or {}
+        if not pending:
+            return rows, True
+        time.sleep(min(0.05 * 2**attempt, 1.0))
+    return rows, False
+
+
 class ItemStore:
     """Items keyed by `item_id`, one row each, with a version number that a material change increments.
 
@@ -81,21 +96,15 @@ class ItemStore:
         found: dict[str, tuple[str, int]] = {}
         unique = list(dict.fromkeys(item_ids))
         for start in range(0, len(unique), BATCH_GET_LIMIT):
-            pending: dict[str, Any] = {
-                self._table: {
-                    "Keys": [{"item_id": {"S": i}} for i in unique[start : start + BATCH_GET_LIMIT]],
-                    "ProjectionExpression": "item_id, content_hash, #version",
-                    "ExpressionAttributeNames": {"#version": "version"},
-                }
+            request = {
+                "Keys": [{"item_id": {"S": i}} for i in unique[start : start + BATCH_GET_LIMIT]],
+                "ProjectionExpression": "item_id, content_hash, #version",
+                "ExpressionAttributeNames": {"#version": "version"},
             }
-            for attempt in range(5):
-                response = self._client.batch_get_item(RequestItems=pending)
-                for row in response.get("Responses", {}).get(self._table, []):
-                    found[row["item_id"]["S"]] = (row["content_hash"]["S"], int(row["version"]["N"]))
-                pending = response.get("UnprocessedKeys") or {}
-                if not pending:
-                    break
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+            # Keys still unread after the retries are simply not found: the conditional write decides for them.
+            rows, _ = batch_get(self._client, self._table, request)
+            for row in rows:
+                found[row["item_id"]["S"]] = (row["content_hash"]["S"], int(row["version"]["N"]))
         return found
 
     def save_if_changed(self, item: Item, fetched_at: datetime, content_hash: str | None = None) -> WriteResult:
@@ -243,20 +252,13 @@ class WatermarkStore:
         return json.dumps(kept, separators=(",", ":"), sort_keys=True)
 
     def _batch_get(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        rows: dict[str, dict[str, Any]] = {}
-        pending: dict[str, Any] = {
-            self._table: {"Keys": [{"id": {"S": row_id}} for row_id in ids], "ConsistentRead": True}
-        }
-        for attempt in range(BATCH_ATTEMPTS):
-            response = self._client.batch_get_item(RequestItems=pending)
-            rows.update({row["id"]["S"]: row for row in response.get("Responses", {}).get(self._table, [])})
-            pending = response.get("UnprocessedKeys") or {}
-            if not pending:
-                return rows
-            time.sleep(min(0.05 * 2**attempt, 1.0))
-        # A partial state would forget records (re-queueing them) or lose the watermark (re-reading the window):
-        # fail the poll instead, and the next one reads again.
-        raise RuntimeError(f"state of {ids[0]} still unread after {BATCH_ATTEMPTS} attempts (throttled)")
+        request = {"Keys": [{"id": {"S": row_id}} for row_id in ids], "ConsistentRead": True}
+        rows, complete = batch_get(self._client, self._table, request)
+        if not complete:
+            # A partial state would forget records (re-queueing them) or lose the watermark (re-reading the window):
+            # fail the poll instead, and the next one reads again.
+            raise RuntimeError(f"state of {ids[0]} still unread after {BATCH_ATTEMPTS} attempts (throttled)")
+        return {row["id"]["S"]: row for row in rows}
 
     def _batch_put(self, rows: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(rows), BATCH_WRITE_LIMIT):
