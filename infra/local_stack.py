@@ -315,11 +315,11 @@ class LocalStack:
         for _ in range(max_rounds):
             busy = any([self.pump_queue(m) for m in self.queue_mappings])
             busy = any([self.pump_stream(m) for m in self.stream_mappings]) or busy
+            # moto keeps every model object it ever made, for its dashboard, including the whole-table copies it
+            # takes to roll a TransactWriteItems back: a long `--watch` or a large backfill grew by ~1 MB per item.
+            # This drops those references only; the emulated tables and queues are untouched.
+            reset_model_data()
             if not busy:
-                # moto keeps every model object it ever made, for its dashboard, including the whole-table copies it
-                # takes to roll a TransactWriteItems back: a long `--watch` or a large backfill grew by ~1 MB per
-                # item. This drops those references only; the emulated tables and queues are untouched.
-                reset_model_data()
                 return
         raise RuntimeError(f"the local pipeline was still busy after {max_rounds} rounds")
 
