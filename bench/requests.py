@@ -44,22 +44,30 @@ MAPPING_OPERATIONS = frozenset(
 WRITES = frozenset({"UpdateItem", "PutItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 
+def requests_made(counts: Counter[str]) -> int:
+    """All requests counted, each once (the per-table entries repeat some)."""
+    return sum(value for name, value in counts.items() if "@" not in name)
+
+
 @contextmanager
 def counting() -> Iterator[Counter[str]]:
     counts: Counter[str] = Counter()
 
-    def count(model: Any, **_: Any) -> None:
+    def count(model: Any, params: dict[str, Any], **_: Any) -> None:
         if model.name not in MAPPING_OPERATIONS:
             counts[model.name] += 1
+            # DynamoDB requests also by table ("UpdateItem@ItemsTable"): the processor's are on the items table only.
+            for table in {params.get("TableName"), *params.get("RequestItems", {})} - {None}:
+                counts[f"{model.name}@{str(table).rsplit('-', 1)[-1]}"] += 1
 
     clients = [aws_client(name) for name in ("sqs", "dynamodb", "sns")]
     for client in clients:
-        client.meta.events.register("before-call", count)
+        client.meta.events.register("before-parameter-build", count)
     try:
         yield counts
     finally:
         for client in clients:
-            client.meta.events.unregister("before-call", count)
+            client.meta.events.unregister("before-parameter-build", count)
 
 
 @contextmanager
@@ -95,7 +103,7 @@ def backfill(count: int, step: int = 1_000) -> dict[str, float]:
             poll(stack)
             stack.drain()
         elapsed = time.perf_counter() - started
-    total = sum(counts.values())
+    total = requests_made(counts)
     return {
         "items": count,
         "requests": total,
@@ -103,7 +111,7 @@ def backfill(count: int, step: int = 1_000) -> dict[str, float]:
         "writes_per_item": sum(counts[op] for op in WRITES) / count,
         "upstream_calls": len(requested),
         "seconds": elapsed,
-        **{f"op:{name}": value / count for name, value in sorted(counts.items())},
+        **{f"op:{name}": value / count for name, value in sorted(counts.items()) if "@" not in name},
     }
 
 
@@ -123,7 +131,7 @@ def idle_poll() -> dict[str, dict[str, float]]:
                 stack.drain()
             results[name] = {
                 "upstream_calls": http.requests - calls_before,
-                "aws_requests": sum(counts.values()),
+                "aws_requests": requests_made(counts),
                 "writes": sum(counts[op] for op in WRITES),
                 "queued": report["queued"],
             }
@@ -145,7 +153,7 @@ def overlap_poll(count: int) -> dict[str, float]:
     return {
         "records_in_window": report["queued"] + report["unchanged"],
         "upstream_calls": len(requested) - calls_before,
-        "aws_requests": sum(counts.values()),
+        "aws_requests": requests_made(counts),
         "writes": sum(counts[op] for op in WRITES),
         "queued": report["queued"],
     }
@@ -162,10 +170,12 @@ def unchanged(count: int) -> dict[str, float]:
         with counting() as counts:
             poll(stack, since=synthetic.FIRST_DAY.isoformat())
             stack.drain()
-    processing = {op: counts[op] for op in ("BatchGetItem", "UpdateItem", "TransactWriteItems", "PublishBatch")}
+    processing = {
+        op: counts[op] for op in ("BatchGetItem@ItemsTable", "UpdateItem", "TransactWriteItems", "PublishBatch")
+    }
     return {
         "records": count,
-        "writes_per_record": sum(counts[op] for op in WRITES - {"PutItem"}) / count,
-        "reads_per_record": counts["BatchGetItem"] / count,
+        "writes_per_record": sum(counts[f"{op}@ItemsTable"] for op in WRITES) / count,
+        "reads_per_record": counts["BatchGetItem@ItemsTable"] / count,
         **{f"op:{name}": value / count for name, value in processing.items()},
     }
