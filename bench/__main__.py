@@ -1,7 +1,7 @@
 """`python -m bench [requests idle unchanged imports deployed throughput package] [--large]`: all by default.
 
 `deployed` builds the layer with infra/layer/Makefile (it needs PyPI). Each figure is printed beside its floor or
-reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (tens of minutes:
+reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (74 min, 14 GB:
 moto's SQS receive and TransactWriteItems cost O(queue or table size) per call).
 """
 
