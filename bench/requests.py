@@ -26,8 +26,8 @@ import infra.replay.written_questions as replayed_questions  # noqa: E402
 from bench import synthetic  # noqa: E402
 from functions.fetcher import app as fetcher  # noqa: E402
 from infra.replay import replay_transport  # noqa: E402
-from shared.aws import aws_client  # noqa: E402
-from shared.http import UpstreamClient  # noqa: E402
+from shared.adapters.aws import aws_client  # noqa: E402
+from shared.adapters.http import UpstreamClient  # noqa: E402
 
 MAPPING_OPERATIONS = frozenset(
     {

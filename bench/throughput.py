@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench import synthetic
-from shared.lifecycle import classify
-from shared.models.notification import Notification
-from shared.models.queue import RawRecordMessage
-from shared.publishing import build_entry
+from shared.adapters.sns import build_entry
+from shared.domain.lifecycle import classify
+from shared.domain.notification import Notification
+from shared.domain.raw_record import RawRecordMessage
 from shared.sources.written_questions import WrittenQuestion, WrittenQuestionsSource
 
 RECORDS = 1_000

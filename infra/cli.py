@@ -98,12 +98,12 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace) -
 
 
 def command_ingest(args: argparse.Namespace) -> int:
-    from shared.aws import aws_client
-    from shared.departments import UnknownDepartmentError, by_slug
-    from shared.models.queue import RawRecordMessage
-    from shared.queueing import QueueSendError, RawRecordQueue
+    from shared.adapters.aws import aws_client
+    from shared.adapters.sqs import QueueSendError, RawRecordQueue
+    from shared.domain.departments import UnknownDepartmentError, by_slug
+    from shared.domain.raw_record import RawRecordMessage
+    from shared.domain.timeutil import utc_now
     from shared.sources import get_source
-    from shared.timeutil import utc_now
 
     use_local_environment()
     source = get_source(args.source)

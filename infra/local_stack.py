@@ -108,7 +108,7 @@ class LocalStack:
 
     def __init__(self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE) -> None:
         from infra.cfn_yaml import load_template
-        from shared.aws import aws_client
+        from shared.adapters.aws import aws_client
 
         self.template = load_template(template)
         self.parameters = {

@@ -42,7 +42,7 @@ def department_topics(sns: Any, stack_name: str) -> dict[str, str]:
 
     Only registry slugs count: another stack whose name starts with this one's (`deptwatch-local`) is not listed.
     """
-    from shared.departments import DEPARTMENTS
+    from shared.domain.departments import DEPARTMENTS
 
     slugs = {department.slug for department in DEPARTMENTS}
     prefix = f"{stack_name}-"

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from shared.models.notification import NOTIFICATION_SCHEMA, Notification
+from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "schema" / "notification-1.schema.json"
 

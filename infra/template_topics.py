@@ -1,6 +1,6 @@
 """Generate the per-department SNS topics, their access policy and their outputs in template.yaml from the registry.
 
-`shared.departments.DEPARTMENTS` is the one source of truth; the template holds one `AWS::SNS::Topic` per department
+The department registry is the one source of truth; the template holds one `AWS::SNS::Topic` per department
 between marker comments, one `AWS::SNS::TopicPolicy` covering every one of them (publishing only by the notifier's
 role, only over TLS), and one `<LogicalId>Arn` output per topic. Only the text between the markers is replaced, so
 the rest of the hand-written template (comments, order, formatting) stays as it is. Usage:
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from shared.departments import DEPARTMENTS, Department
+from shared.domain.departments import DEPARTMENTS, Department
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"

@@ -23,9 +23,9 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 import infra.cfn_yaml  # noqa: E402
-from shared.aws import aws_client  # noqa: E402
-from shared.models.queue import RawRecordMessage  # noqa: E402
-from shared.queueing import RawRecordQueue  # noqa: E402
+from shared.adapters.aws import aws_client  # noqa: E402
+from shared.adapters.sqs import RawRecordQueue  # noqa: E402
+from shared.domain.raw_record import RawRecordMessage  # noqa: E402
 
 UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 LIST_PAGE = "written-questions/list_2024-01-05.json"

@@ -10,16 +10,16 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws import aws_client
-from shared.departments import select
-from shared.fetching import Poller, PollRequest, PollWindow, oldest_success_age
-from shared.http import UpstreamClient
+from shared.adapters.aws import aws_client
+from shared.adapters.http import UpstreamClient
+from shared.adapters.source_state import WatermarkStore
+from shared.adapters.sqs import RawRecordQueue
+from shared.domain.departments import select
+from shared.domain.timeutil import in_london, utc_now
 from shared.observability import emit_counts, logger, metrics
-from shared.queueing import RawRecordQueue
+from shared.pipeline.fetching import Poller, PollRequest, PollWindow, oldest_success_age
 from shared.settings import fetcher_settings
 from shared.sources import select_sources
-from shared.storage import WatermarkStore
-from shared.timeutil import in_london, utc_now
 
 DEADLINE_MARGIN_SECONDS = 10
 

@@ -11,12 +11,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws import aws_client
-from shared.notifying import Notifier, change_from_stream_record
+from shared.adapters.aws import aws_client
+from shared.adapters.publish_ledger import PublishLedger
+from shared.adapters.sns import SnsPublisher
 from shared.observability import logger, metrics
-from shared.publishing import SnsPublisher
+from shared.pipeline.notifying import Notifier, change_from_stream_record
 from shared.settings import notifier_settings
-from shared.storage import PublishLedger
 
 batch = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

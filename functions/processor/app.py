@@ -10,13 +10,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.aws import aws_client
+from shared.adapters.aws import aws_client
+from shared.adapters.items_store import ItemStore
+from shared.adapters.sqs import DeadLetterQueue
+from shared.domain.timeutil import utc_now
 from shared.observability import emit_counts, emit_newest_item_ages, logger, metrics
-from shared.processing import RecordProcessor
-from shared.queueing import DeadLetterQueue
+from shared.pipeline.processing import RecordProcessor
 from shared.settings import processor_settings
-from shared.storage import ItemStore
-from shared.timeutil import utc_now
 
 batch = BatchProcessor(event_type=EventType.SQS)
 

@@ -76,7 +76,7 @@ def _links(record: dict[str, Any]) -> list[dict[str, str]]:
 
 def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
     """The list endpoint's form of a record: question cut at 255 characters, answer HTML-stripped and cut + "..."."""
-    from shared.text import html_to_text
+    from shared.domain.text import html_to_text
 
     listed = dict(record)
     listed["questionText"] = (record.get("questionText") or "")[:255]

@@ -78,7 +78,7 @@ def _links(record: dict[str, Any]) -> list[dict[str, str]]:
 
 def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
     """The list endpoint's form of a record: text HTML-stripped and cut at 255 characters plus "..."."""
-    from shared.text import html_to_text
+    from shared.domain.text import html_to_text
 
     listed = dict(record)
     flat = html_to_text(record.get("text")).replace("\n", "")

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from shared.departments import Department
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import Item
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import Department
+from shared.domain.item import Item
+from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
 
 if TYPE_CHECKING:  # only the notifier renders: the fetcher and the processor need not build these models
-    from shared.models.notification import Notification, NotificationItem
+    from shared.domain.notification import Notification, NotificationItem
 
 
 class PoisonRecordError(ValueError):
@@ -182,12 +182,12 @@ class Source(ABC):
 
     def headline(self, notification: Notification) -> str:
         """The first line: what kind of thing this is ("Written Question", "Deposited Papers", …)."""
-        from shared.rendering import kind_label
+        from shared.render.email import kind_label
 
         return kind_label(notification.item.kind)
 
     def date_line(self, item: NotificationItem) -> str:
-        from shared.rendering import long_date
+        from shared.render.email import long_date
 
         return long_date(item.updated_at)
 

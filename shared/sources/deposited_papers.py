@@ -9,7 +9,7 @@ NOT confirmed: the name of the deposit date field and the shape of an attached d
 names and shapes (a URL, a bare file name, or an object) and falls back on dateUpdated when there is no deposit date.
 
 The API filters departments by a "SES" id we do not have, so one query covers every department and the records are
-matched to the registry by depositing department NAME (shared.departments.by_name knows former names and aliases).
+matched to the registry by depositing department NAME (departments.by_name knows former names and aliases).
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from urllib.parse import quote, unquote, urlsplit
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from shared.departments import Department, by_name
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import Attachment, DepartmentRef, Item
-from shared.models.notification import Notification, NotificationItem
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import Department, by_name
+from shared.domain.item import Attachment, DepartmentRef, Item
+from shared.domain.notification import Notification, NotificationItem
+from shared.domain.raw_record import RawRecordMessage
+from shared.domain.text import one_line, plain_text, safe_url
+from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     FetchedRecord,
     KnownRecord,
@@ -36,8 +38,6 @@ from shared.sources.base import (
     Source,
     validate_record,
 )
-from shared.text import one_line, plain_text, safe_url
-from shared.timeutil import in_london, london_date
 
 API = "https://depositedpapers-api.parliament.uk/api/DepositedPapers"
 PUBLIC_URL = "https://depositedpapers.parliament.uk/depositedpaper/{paper_id}/details"
@@ -247,7 +247,7 @@ class DepositedPapersSource(Source):
 
     def date_line(self, item: NotificationItem) -> str:
         """The day of deposit (or of the last update when the deposit date is not known)."""
-        from shared.rendering import long_date
+        from shared.render.email import long_date
 
         return long_date(item.published_at)
 

@@ -17,11 +17,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from shared.departments import Department, by_govuk_slug
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import DepartmentRef, Item
-from shared.models.notification import Notification, NotificationItem
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import Department, by_govuk_slug
+from shared.domain.item import DepartmentRef, Item
+from shared.domain.notification import Notification, NotificationItem
+from shared.domain.raw_record import RawRecordMessage
+from shared.domain.text import plain_text, safe_url
+from shared.domain.timeutil import LONDON, in_london
 from shared.observability import logger
 from shared.sources.base import (
     FetchedRecord,
@@ -31,8 +33,6 @@ from shared.sources.base import (
     Source,
     validate_record,
 )
-from shared.text import plain_text, safe_url
-from shared.timeutil import LONDON, in_london
 
 API = "https://www.gov.uk/api/search.json"
 PUBLIC_ORIGIN = "https://www.gov.uk"

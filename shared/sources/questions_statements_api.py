@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from shared.models.item import Attachment, Person
-from shared.text import plain_text, safe_url
+from shared.domain.item import Attachment, Person
+from shared.domain.text import plain_text, safe_url
 
 
 class Upstream(BaseModel):

@@ -23,11 +23,13 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
-from shared.departments import Department, UnknownDepartmentError, by_committee, by_slug
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import DepartmentRef, Item, Person
-from shared.models.notification import Notification, NotificationItem
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import Department, UnknownDepartmentError, by_committee, by_slug
+from shared.domain.item import DepartmentRef, Item, Person
+from shared.domain.notification import Notification, NotificationItem
+from shared.domain.raw_record import RawRecordMessage
+from shared.domain.text import html_to_text, plain_text
+from shared.domain.timeutil import LONDON, in_london, london_date
 from shared.observability import logger
 from shared.sources.base import (
     FetchedRecord,
@@ -37,8 +39,6 @@ from shared.sources.base import (
     Source,
     validate_record,
 )
-from shared.text import html_to_text, plain_text
-from shared.timeutil import LONDON, in_london, london_date
 
 LIST_API = "https://whatson-api.parliament.uk/calendar/events/list.json"
 PUBLIC_URL = "https://whatson.parliament.uk/event/cal{id}"
@@ -396,7 +396,7 @@ class WhatsOnEventsSource(Source):
 
     def headline(self, notification: Notification) -> str:
         """ "Scheduled Event - 29 Apr 2024, 2:30 p.m." over "Commons - Oral questions - Main Chamber"."""
-        from shared.rendering import kind_label
+        from shared.render.email import kind_label
 
         item = notification.item
         details = item.details
@@ -411,7 +411,7 @@ class WhatsOnEventsSource(Source):
 
     def date_line(self, item: NotificationItem) -> str:
         """The day in full, with the start and end times when they are scheduled."""
-        from shared.rendering import long_date
+        from shared.render.email import long_date
 
         starts_at, ends_at = item.details.get("starts_at"), item.details.get("ends_at")
         line = long_date(item.published_at)

@@ -10,11 +10,13 @@ from typing import Any
 
 from pydantic import Field
 
-from shared.departments import Department, by_answering_body
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import DepartmentRef, Item
-from shared.models.notification import Notification
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import Department, by_answering_body
+from shared.domain.item import DepartmentRef, Item
+from shared.domain.notification import Notification
+from shared.domain.raw_record import RawRecordMessage
+from shared.domain.text import html_to_text, plain_text
+from shared.domain.timeutil import in_london, london_date
 from shared.observability import logger
 from shared.sources.base import (
     FetchedRecord,
@@ -24,8 +26,6 @@ from shared.sources.base import (
     validate_record,
 )
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
-from shared.text import html_to_text, plain_text
-from shared.timeutil import in_london, london_date
 
 API = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions"
 PUBLIC_URL = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
@@ -209,7 +209,7 @@ class WrittenQuestionsSource(Source):
 
     def email_section(self, notification: Notification) -> list[str]:
         """As the department page shows a question: asked by, the question, answered by, the answer."""
-        from shared.rendering import people_with_role
+        from shared.render.email import people_with_role
 
         item = notification.item
         lines: list[str] = []

@@ -26,11 +26,13 @@ from typing import Any
 
 from pydantic import Field
 
-from shared.departments import Department, by_answering_body
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import DepartmentRef, Item
-from shared.models.notification import Notification, NotificationItem
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import Department, by_answering_body
+from shared.domain.item import DepartmentRef, Item
+from shared.domain.notification import Notification, NotificationItem
+from shared.domain.raw_record import RawRecordMessage
+from shared.domain.text import html_to_text, plain_text
+from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     FetchedRecord,
     KnownRecord,
@@ -40,8 +42,6 @@ from shared.sources.base import (
     validate_record,
 )
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
-from shared.text import html_to_text, plain_text
-from shared.timeutil import in_london, london_date
 
 API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
 PUBLIC_URL = "https://questions-statements.parliament.uk/written-statements/detail/{date}/{uin}"
@@ -182,13 +182,13 @@ class WrittenStatementsSource(Source):
 
     def date_line(self, item: NotificationItem) -> str:
         """The day the statement was made (a later link to a correction does not move it)."""
-        from shared.rendering import long_date
+        from shared.render.email import long_date
 
         return long_date(item.published_at)
 
     def email_section(self, notification: Notification) -> list[str]:
         """As the statement page reads: who made it and in what role, the statement, then what it is linked to."""
-        from shared.rendering import people_with_role
+        from shared.render.email import people_with_role
 
         item = notification.item
         role = item.details.get("member_role")

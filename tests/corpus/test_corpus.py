@@ -28,11 +28,11 @@ import httpx
 import pytest
 
 from infra.cli import main
-from shared.aws import aws_client
-from shared.models.queue import RawRecordMessage
-from shared.queueing import RawRecordQueue
+from shared.adapters.aws import aws_client
+from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
+from shared.adapters.sqs import RawRecordQueue
+from shared.domain.raw_record import RawRecordMessage
 from shared.sources import get_source
-from shared.storage import DYNAMODB_ITEM_LIMIT
 from tests.corpus.build_corpus import (
     BIDI_AND_INVISIBLE,
     C0_CONTROLS,
@@ -266,7 +266,7 @@ def stack_parameters() -> dict[str, str]:
 def test_a_record_nested_300_deep_upstream_does_not_stop_its_source(stack, monkeypatch):
     # GIVEN the questions API listing a good question and one with an extra field nested 300 deep
     import functions.fetcher.app as fetcher_app
-    from shared.http import UpstreamClient
+    from shared.adapters.http import UpstreamClient
 
     today = datetime.now(UTC).date().isoformat()
     good = question(90, dateTabled=f"{today}T00:00:00")

@@ -19,12 +19,12 @@ import pytest
 import functions.fetcher.app as fetcher_app
 import functions.notifier.app as notifier_app
 import functions.processor.app as processor_app
-from shared.http import UpstreamClient
+from shared.adapters.http import UpstreamClient
+from shared.adapters.publish_ledger import PublishLedger
+from shared.adapters.sns import SnsPublisher
+from shared.adapters.sqs import RawRecordQueue
 from shared.observability import logger
-from shared.publishing import SnsPublisher
-from shared.queueing import RawRecordQueue
 from shared.settings import NotifierSettings
-from shared.storage import PublishLedger
 from tests.faults.harness import (
     FETCHER,
     NOTIFIER,

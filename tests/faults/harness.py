@@ -1,7 +1,8 @@
 """Fault injection around the real handlers on the local stack.
 
-- AWS faults are botocore event hooks on the cached clients of `shared.aws.aws_client` (the very clients the handlers
-  use): `before-parameter-build` decides and, for batch calls, takes the entries that will fail out of the request;
+- AWS faults are botocore event hooks on the cached clients of `shared.adapters.aws.aws_client` (the very clients the
+  handlers use): `before-parameter-build` decides and, for batch calls, takes the entries that will fail out of the
+  request;
   `before-call` answers a synthetic error instead of calling moto; `after-call` adds the failed entries back to the
   response as AWS reports them (`Failed`, `SenderFault: false`), or kills the Lambda after the call succeeded.
   A synthetic error bypasses botocore's own retries: it stands for an error that outlived them.
@@ -34,7 +35,7 @@ from botocore.awsrequest import AWSResponse
 from infra.replay import answer
 from infra.replay.written_questions import RecordedQuestions
 from infra.replay.written_statements import RecordedStatements
-from shared.aws import aws_client
+from shared.adapters.aws import aws_client
 from tests.faults.world import WorldItem
 
 FETCHER, PROCESSOR, NOTIFIER = "FetcherFunction", "ProcessorFunction", "NotifierFunction"

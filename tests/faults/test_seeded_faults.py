@@ -37,7 +37,7 @@ from typing import Any
 
 import pytest
 
-from shared.models.queue import RawRecordMessage
+from shared.domain.raw_record import RawRecordMessage
 from shared.sources import get_source
 from tests.faults.harness import deliveries_by_key, format_table, ledger_key, table_rows
 from tests.faults.world import PHASES, WorldBuilder, WorldItem

@@ -82,7 +82,7 @@ def test_the_layer_imports_from_its_bytecode_where_nothing_can_be_written(built_
         source.write_text("raise ImportError('the source was compiled again instead of using the .pyc')\n")
     # WHEN a fresh interpreter that may not write bytecode imports a module of it
     result = subprocess.run(
-        [sys.executable, "-S", "-c", "import shared.text, sys; print(shared.text.__cached__)"],
+        [sys.executable, "-S", "-c", "import shared.domain.text, sys; print(shared.domain.text.__cached__)"],
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(built_layer), "PYTHONDONTWRITEBYTECODE": "1", "PATH": os.environ.get("PATH", "")},

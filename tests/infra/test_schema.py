@@ -3,7 +3,7 @@
 import json
 
 from infra.schema import SCHEMA_FILE, render_schema
-from shared.models.notification import NOTIFICATION_SCHEMA
+from shared.domain.notification import NOTIFICATION_SCHEMA
 
 
 def test_committed_schema_matches_the_model():

@@ -21,7 +21,7 @@ from cfnlint.data import AdditionalSpecs
 from cfnlint.helpers import load_resource
 
 from infra.template_topics import NOTIFIER_ROLE_ID, TOPIC_POLICY_ID, topic_logical_id
-from shared.departments import DEPARTMENTS
+from shared.domain.departments import DEPARTMENTS
 from tests.infra.helpers import as_list, get_att_target, references, resources_of_type, statements
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,7 @@ from infra.template_topics import (
     replace_block,
     topic_logical_id,
 )
-from shared.departments import DEPARTMENTS, Department
+from shared.domain.departments import DEPARTMENTS, Department
 from tests.infra.helpers import resources_of_type
 
 ALARM_TOPIC = "AlarmTopic"

@@ -19,7 +19,7 @@ import pytest
 from infra.cli import main
 from infra.local_stack import STACK_NAME, _forget_cached_configuration
 from infra.operations import OperationError, peek_dead_letters, redrive
-from shared.models.queue import RawRecordMessage
+from shared.domain.raw_record import RawRecordMessage
 
 UNKNOWN_BODY = 9999
 QUEUE_OUTPUTS = ("DeadLetterQueueUrl", "RawRecordsQueueUrl", "NotifierFailureQueueUrl")

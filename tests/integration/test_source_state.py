@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from shared.storage import DYNAMODB_ITEM_LIMIT, SEEN_SHARDS, SeenRecord, SourceState, WatermarkStore
+from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
+from shared.adapters.source_state import SEEN_SHARDS, SeenRecord, SourceState, WatermarkStore
 
 SOURCE = "govuk-publications"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

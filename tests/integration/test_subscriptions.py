@@ -19,10 +19,10 @@ import pytest
 from infra.cli import main
 from infra.local_stack import STACK_NAME
 from infra.operations import OperationError, filter_policy, subscribe
-from shared.aws import aws_client
-from shared.departments import DEPARTMENTS
-from shared.models.queue import RawRecordMessage
-from shared.queueing import RawRecordQueue
+from shared.adapters.aws import aws_client
+from shared.adapters.sqs import RawRecordQueue
+from shared.domain.departments import DEPARTMENTS
+from shared.domain.raw_record import RawRecordMessage
 from tests.conftest import UPSTREAM
 
 DFE = "department-for-education"

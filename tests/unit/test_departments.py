@@ -8,7 +8,7 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from shared.departments import (
+from shared.domain.departments import (
     DEPARTMENTS,
     Department,
     UnknownDepartmentError,

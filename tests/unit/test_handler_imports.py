@@ -18,11 +18,11 @@ ALWAYS_LAZY = (
 )
 NOT_LOADED = {
     # The fetcher builds no item versions and renders nothing; httpx and tenacity load with its first poll.
-    "functions.fetcher.app": ("httpx", "tenacity", "shared.models.notification", "shared.rendering"),
+    "functions.fetcher.app": ("httpx", "tenacity", "shared.domain.notification", "shared.render.email"),
     # The processor never talks to an upstream API and renders nothing.
-    "functions.processor.app": ("httpx", "tenacity", "shared.models.notification", "shared.rendering"),
+    "functions.processor.app": ("httpx", "tenacity", "shared.domain.notification", "shared.render.email"),
     # The notifier renders, but reads no upstream API.
-    "functions.notifier.app": ("httpx", "tenacity", "shared.fetching"),
+    "functions.notifier.app": ("httpx", "tenacity", "shared.pipeline.fetching"),
 }
 
 

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from shared.http import (
+from shared.adapters.http import (
     MAX_ATTEMPTS,
     MAX_RETRY_AFTER_SECONDS,
     USER_AGENT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.lifecycle import classify, describe_changes, word_diff_summary
+from shared.domain.lifecycle import classify, describe_changes, word_diff_summary
 from shared.sources.written_questions import WrittenQuestionsSource
 
 

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from shared.models.queue import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
-from shared.queueing import (
+from shared.adapters.sqs import (
     SEND_ATTEMPTS,
     SQS_BATCH_BYTES,
     SQS_BATCH_ENTRIES,
@@ -19,9 +18,10 @@ from shared.queueing import (
     batches_within_limits,
     fit_message,
 )
-from shared.queueing import (
+from shared.adapters.sqs import (
     SHORTENED_MARKER as QUEUE_SHORTENED_MARKER,
 )
+from shared.domain.raw_record import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
 
 MIB = 1_048_576
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)

@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 
-from shared.lifecycle import classify, describe_changes
-from shared.models.item import DepartmentRef
-from shared.models.notification import NOTIFICATION_SCHEMA, Notification
-from shared.publishing import (
+from shared.adapters.sns import (
     PUBLISH_ATTEMPTS,
     SHORTENED_MARKER,
     SNS_BATCH_ENTRIES,
@@ -23,7 +20,10 @@ from shared.publishing import (
     build_entry,
     message_attributes,
 )
-from shared.rendering import SMS_LIMIT, SUBJECT_LIMIT, email_text, sms_text, subject
+from shared.domain.item import DepartmentRef
+from shared.domain.lifecycle import classify, describe_changes
+from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
+from shared.render.email import SMS_LIMIT, SUBJECT_LIMIT, email_text, sms_text, subject
 from shared.sources.written_questions import WrittenQuestionsSource
 
 TAG = re.compile(r"</?[A-Za-z][^>]*>")

@@ -13,10 +13,10 @@ import pytest
 
 import shared.sources
 from infra.replay import apis_by_host, replay_transport
-from shared.departments import DEPARTMENTS, by_slug
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.notification import Notification
-from shared.rendering import email_text
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import DEPARTMENTS, by_slug
+from shared.domain.notification import Notification
+from shared.render.email import email_text
 from shared.sources.base import PoisonRecordError, ResponseShapeError
 from shared.sources.deposited_papers import DepositedPapersSource
 

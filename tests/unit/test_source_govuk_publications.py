@@ -15,11 +15,11 @@ import pytest
 import shared.sources
 from infra.replay import apis_by_host, replay_transport
 from infra.replay.govuk_publications import recorded_api
-from shared.departments import DEPARTMENTS, Department, by_slug
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.models.item import Item
-from shared.models.notification import Notification
-from shared.rendering import email_text
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import DEPARTMENTS, Department, by_slug
+from shared.domain.item import Item
+from shared.domain.notification import Notification
+from shared.render.email import email_text
 from shared.sources import govuk_publications
 from shared.sources.base import PoisonRecordError, ResponseShapeError
 from shared.sources.govuk_publications import GovukPublicationsSource, short_date

@@ -15,12 +15,12 @@ import pytest
 import shared.sources
 from infra.replay import recorded_apis, replay_transport
 from infra.replay.whatson_events import recorded_api
-from shared.departments import DEPARTMENTS, by_slug
-from shared.http import UpstreamClient, UpstreamResponseError
-from shared.lifecycle import classify
-from shared.models.notification import Notification
-from shared.models.queue import RawRecordMessage
-from shared.rendering import email_text
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import DEPARTMENTS, by_slug
+from shared.domain.lifecycle import classify
+from shared.domain.notification import Notification
+from shared.domain.raw_record import RawRecordMessage
+from shared.render.email import email_text
 from shared.sources.base import PoisonRecordError, ResponseShapeError
 from shared.sources.whatson_events import WhatsOnEventsSource, clock, date_windows
 

@@ -6,7 +6,15 @@ import re
 
 import pytest
 
-from shared.text import clean_text, html_to_text, neutralise, normalise_whitespace, one_line, plain_text, safe_url
+from shared.domain.text import (
+    clean_text,
+    html_to_text,
+    neutralise,
+    normalise_whitespace,
+    one_line,
+    plain_text,
+    safe_url,
+)
 
 TAG = re.compile(r"</?[A-Za-z][^>]*>")
 FJAA_REGISTER = "https://www.gov.uk/government/publications/flexi-job-apprenticeships/flexi-job-apprenticeship-agencies"

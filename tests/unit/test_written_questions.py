@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.departments import DEPARTMENTS, by_slug
-from shared.http import UpstreamClient, UpstreamResponseError
+from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.sources.base import PoisonRecordError, ResponseShapeError
 from shared.sources.written_questions import WrittenQuestionsSource
 

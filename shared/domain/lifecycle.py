@@ -6,8 +6,8 @@ import difflib
 import re
 from typing import Any
 
-from shared.models.item import Item
-from shared.models.notification import Changes, Event
+from shared.domain.item import Item
+from shared.domain.notification import Changes, Event
 
 _STATE_EVENTS: dict[str, Event] = {
     "answered": "answered",

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.models.notification import Notification
-from shared.text import one_line
-from shared.timeutil import LONDON
+from shared.domain.notification import Notification
+from shared.domain.text import one_line
+from shared.domain.timeutil import LONDON
 
 SUBJECT_LIMIT = 99
 """SNS: "less than 100 characters"."""

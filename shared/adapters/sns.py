@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.models.notification import Notification
-from shared.rendering import email_text, sms_text, subject
+from shared.domain.notification import Notification
+from shared.render.email import email_text, sms_text, subject
 
 SNS_BATCH_ENTRIES = 10
 SNS_MESSAGE_BYTES = 262_144

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models.item import Attachment, DepartmentRef, House, Item, Person, Timestamp
+from shared.domain.item import Attachment, DepartmentRef, House, Item, Person, Timestamp
 
 NOTIFICATION_SCHEMA: Literal["deptwatch.notification/1"] = "deptwatch.notification/1"
 

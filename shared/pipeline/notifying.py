@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
-from shared.lifecycle import classify, describe_changes
-from shared.models.item import Item
-from shared.models.notification import Notification
+from shared.adapters.items_store import item_from_image
+from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
+from shared.adapters.sns import Outgoing, SnsPublisher, topic_arn
+from shared.domain.item import Item
+from shared.domain.lifecycle import classify, describe_changes
+from shared.domain.notification import Notification
 from shared.observability import logger
-from shared.publishing import Outgoing, SnsPublisher, topic_arn
-from shared.storage import ClaimOutcome, PublishLedger, item_from_image
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from shared.models.queue import RawRecordMessage
+from shared.domain.raw_record import RawRecordMessage
 
 SQS_BATCH_ENTRIES = 10
 SQS_BATCH_BYTES = 1_048_576

@@ -9,11 +9,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
-from shared.text import safe_text
+from shared.domain.text import safe_text
 
 House = Literal["commons", "lords"]
 Text = Annotated[str, AfterValidator(safe_text)]
-"""Every upstream string in an item: whatever a source forgot to clean, the model cleans (see shared.text)."""
+"""Every upstream string in an item: whatever a source forgot to clean, the model cleans (see shared.domain.text)."""
 Timestamp = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
 """ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z")."""
 

@@ -10,13 +10,13 @@ from datetime import datetime
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from shared.models.item import Item
-from shared.models.queue import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
+from shared.adapters.items_store import ItemStore, ItemTooLargeError, WriteOutcome, WriteResult, fit_item
+from shared.adapters.sqs import DeadLetterQueue
+from shared.domain.item import Item
+from shared.domain.raw_record import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
 from shared.observability import logger
-from shared.queueing import DeadLetterQueue
 from shared.sources import UnknownSourceError, get_source
 from shared.sources.base import PoisonRecordError, validation_reason
-from shared.storage import ItemStore, ItemTooLargeError, WriteOutcome, WriteResult, fit_item
 
 
 class RecordProcessor:

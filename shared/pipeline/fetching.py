@@ -9,13 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from shared.departments import Department
-from shared.http import UpstreamClient, UpstreamError, UpstreamUnreachableError
-from shared.models.queue import RawRecordMessage
+from shared.adapters.http import UpstreamClient, UpstreamError, UpstreamUnreachableError
+from shared.adapters.source_state import SeenRecord, SourceState, WatermarkStore
+from shared.adapters.sqs import RawRecordQueue
+from shared.domain.departments import Department
+from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
-from shared.queueing import RawRecordQueue
 from shared.sources.base import Source
-from shared.storage import SeenRecord, SourceState, WatermarkStore
 
 SEND_CHUNK = 100
 """Records are queued as they are fetched, in chunks, rather than all held until the end."""

@@ -1,0 +1,138 @@
+"""The notifier's publish ledger in the state table: claim, complete, release, so nothing is published twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from enum import StrEnum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared.adapters.dynamodb import TRANSACTION_ATTEMPTS, TRANSACTION_LIMIT, conditional_failure
+
+
+class ClaimOutcome(StrEnum):
+    CLAIMED = "claimed"
+    DONE = "done"
+    """Published before: never again."""
+    BUSY = "busy"
+    """Another notifier holds an unexpired claim: retry later."""
+
+
+class PublishLedger:
+    """One row per published message, so a replayed stream record or a retried batch never publishes twice.
+
+    Claims are taken before publishing (conditional puts, batched in transactions), marked completed right after, and
+    released when the publish failed. A claim left behind by a crash expires after the lease, and the message is then
+    published by the retry.
+    """
+
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    RETENTION_SECONDS = 7 * 24 * 3600
+    """Longer than a stream record can be replayed (24 hours), then removed by the table's TTL."""
+
+    def __init__(self, client: Any, table_name: str, lease_seconds: int, clock: Any = time.time) -> None:
+        self._client = client
+        self._table = table_name
+        self._lease = lease_seconds
+        self._clock = clock
+
+    def claim(self, keys: Sequence[str]) -> dict[str, ClaimOutcome]:
+        """Claim every key, in transactions of up to 100 conditional puts (one request for a typical batch).
+
+        A transaction fails whole when one of its claims does; its cancellation reasons say which, and the rest are
+        claimed again without them.
+        """
+        now = int(self._clock())
+        outcomes: dict[str, ClaimOutcome] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), TRANSACTION_LIMIT):
+            pending = unique[start : start + TRANSACTION_LIMIT]
+            for _ in range(TRANSACTION_ATTEMPTS):
+                if not pending:
+                    break
+                refused = self._claim_transaction(pending, now)
+                outcomes.update(refused)
+                if not refused:
+                    outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+                    pending = []
+                pending = [key for key in pending if key not in refused]
+            else:
+                if pending:
+                    raise RuntimeError(f"{len(pending)} publish claims kept conflicting")
+        return outcomes
+
+    def _claim_transaction(self, keys: Sequence[str], now: int) -> dict[str, ClaimOutcome]:
+        """Put the claims; on cancellation, the outcome of each key that was refused (an empty dict: all claimed)."""
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                "id": {"S": key},
+                                "status": {"S": self.IN_PROGRESS},
+                                "lease_until": {"N": str(now + self._lease)},
+                                "expiration": {"N": str(now + self.RETENTION_SECONDS)},
+                            },
+                            "ConditionExpression": (
+                                "attribute_not_exists(id) OR (#status = :in_progress AND lease_until < :now)"
+                            ),
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":in_progress": {"S": self.IN_PROGRESS},
+                                ":now": {"N": str(now)},
+                            },
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        }
+                    }
+                    for key in keys
+                ]
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            refused = {}
+            for key, reason in zip(keys, error.response.get("CancellationReasons", []), strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    status = reason.get("Item", {}).get("status", {}).get("S")
+                    refused[key] = ClaimOutcome.DONE if status == self.COMPLETED else ClaimOutcome.BUSY
+            if not refused:  # cancelled for another reason (a conflicting transaction): try again
+                time.sleep(0.05)
+                return self._claim_transaction(keys, now)
+            return refused
+        return {}
+
+    def complete(self, keys: Sequence[str]) -> None:
+        """Mark the keys published, in transactions of up to 100 puts."""
+        expiration = str(int(self._clock()) + self.RETENTION_SECONDS)
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), TRANSACTION_LIMIT):
+            items = [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {"id": {"S": k}, "status": {"S": self.COMPLETED}, "expiration": {"N": expiration}},
+                    }
+                }
+                for k in unique[start : start + TRANSACTION_LIMIT]
+            ]
+            self._client.transact_write_items(TransactItems=items)
+
+    def release(self, keys: Iterable[str]) -> None:
+        """Give up claims whose publish failed, so that the retry publishes (rare: one conditional delete each)."""
+        for key in keys:
+            try:
+                self._client.delete_item(
+                    TableName=self._table,
+                    Key={"id": {"S": key}},
+                    ConditionExpression="#status = :in_progress",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":in_progress": {"S": self.IN_PROGRESS}},
+                )
+            except ClientError as error:
+                if not conditional_failure(error):
+                    raise

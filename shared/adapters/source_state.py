@@ -1,0 +1,133 @@
+"""Per-source fetch state in the state table: the watermark and the digests of recently queued records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from shared.adapters.dynamodb import BATCH_ATTEMPTS, BATCH_WRITE_LIMIT, ITEM_JSON_BUDGET, batch_get
+
+
+@dataclass(frozen=True)
+class SeenRecord:
+    """What the fetcher last queued of one upstream record."""
+
+    listed: str
+    """Digest of the record as the list endpoint gave it."""
+    content: str
+    """Digest of the record as queued (completed from its detail endpoint where the list cuts it)."""
+    day: str
+    """The day it was last seen (ISO date): records out of the poll window are forgotten."""
+    checked: int
+    """When its detail endpoint was last read (epoch seconds)."""
+
+
+@dataclass(frozen=True)
+class SourceState:
+    watermark: datetime | None = None
+    """When the source last completed a poll: the next one starts here, less the overlap."""
+    seen: dict[str, SeenRecord] = field(default_factory=dict)
+    """Record key → what was last queued of it, for the records seen within the poll window."""
+
+
+SEEN_SHARDS = 16
+"""Items the per-record memory of one source is spread over, by a hash of the record key. One item (400 KB) holds
+~2,500 records keyed by GOV.UK paths and ~5,000 keyed by ids: 16 hold 40,000 to 80,000 in the poll window (a week of
+catching up after an outage), and still cost one BatchGetItem to read."""
+
+
+class WatermarkStore:
+    """Per-source state: the watermark (`watermark#<source>`) and the digests of recent records, in SEEN_SHARDS items
+    (`seen#<source>#<n>`) so that a busy window never outgrows DynamoDB's 400 KB item.
+
+    A poll reads them all in one BatchGetItem, and writes only the shards that changed, then the watermark. Either
+    write may be lost to a crash without harm: a shard not written only re-queues its records (the processor finds
+    them unchanged), and a watermark not written only re-reads the window.
+    """
+
+    def __init__(self, client: Any, table_name: str, shards: int = SEEN_SHARDS, budget: int = ITEM_JSON_BUDGET) -> None:
+        self._client = client
+        self._table = table_name
+        self._shards = shards
+        self._budget = budget
+        self._read: dict[str, dict[str, str]] = {}
+        """Source → shard id → the JSON read by the last `get`: unchanged shards are not written again."""
+
+    def _shard_id(self, source: str, key: str) -> str:
+        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) % self._shards
+        return f"seen#{source}#{number}"
+
+    def get(self, source: str) -> SourceState:
+        ids = [f"watermark#{source}", *(f"seen#{source}#{n}" for n in range(self._shards))]
+        rows = self._batch_get(ids)
+        watermark = rows.get(ids[0], {})
+        stored = {row_id: row["seen"]["S"] for row_id, row in rows.items() if row_id != ids[0] and "seen" in row}
+        self._read[source] = stored
+        seen: dict[str, SeenRecord] = {}
+        # Before the shards, the memory lived in the watermark item: read it until the next write moves it.
+        for text in (watermark.get("seen", {}).get("S") or "{}", *stored.values()):
+            seen.update({key: SeenRecord(*entry) for key, entry in json.loads(text).items()})
+        value = watermark.get("value", {}).get("S")
+        return SourceState(watermark=datetime.fromisoformat(value) if value else None, seen=seen)
+
+    def put(self, source: str, state: SourceState) -> None:
+        if state.watermark is None:
+            raise ValueError("a source state is saved with a watermark")
+        shards: dict[str, dict[str, tuple[str, str, str, int]]] = {
+            f"seen#{source}#{n}": {} for n in range(self._shards)
+        }
+        for key, e in state.seen.items():
+            shards[self._shard_id(source, key)][key] = (e.listed, e.content, e.day, e.checked)
+        previous = self._read.pop(source, {})
+        changed = {
+            shard_id: text
+            for shard_id, entries in shards.items()
+            if (text := self._fitting_json(entries)) != previous.get(shard_id, "{}")
+        }
+        self._batch_put([{"id": {"S": shard_id}, "seen": {"S": text}} for shard_id, text in changed.items()])
+        self._client.put_item(
+            TableName=self._table,
+            Item={"id": {"S": f"watermark#{source}"}, "value": {"S": state.watermark.isoformat()}},
+        )
+
+    def _fitting_json(self, entries: dict[str, tuple[str, str, str, int]]) -> str:
+        """The shard's JSON within the item budget: beyond it (an extreme backfill), the records seen on the oldest
+        days are forgotten, which costs their re-queueing, never a failed poll."""
+        text = json.dumps(entries, separators=(",", ":"), sort_keys=True)
+        if len(text.encode()) <= self._budget:
+            return text
+        kept: dict[str, tuple[str, str, str, int]] = {}
+        size = 2
+        for key, entry in sorted(entries.items(), key=lambda pair: pair[1][2], reverse=True):
+            size += len(json.dumps({key: entry}, separators=(",", ":")).encode()) - 1  # less its braces, plus a comma
+            if size > self._budget:
+                break
+            kept[key] = entry
+        return json.dumps(kept, separators=(",", ":"), sort_keys=True)
+
+    def _batch_get(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        request = {"Keys": [{"id": {"S": row_id}} for row_id in ids], "ConsistentRead": True}
+        rows, complete = batch_get(self._client, self._table, request)
+        if not complete:
+            # A partial state would forget records (re-queueing them) or lose the watermark (re-reading the window):
+            # fail the poll instead, and the next one reads again.
+            raise RuntimeError(f"state of {ids[0]} still unread after {BATCH_ATTEMPTS} attempts (throttled)")
+        return {row["id"]["S"]: row for row in rows}
+
+    def _batch_put(self, rows: Sequence[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] = {
+                self._table: [{"PutRequest": {"Item": row}} for row in rows[start : start + BATCH_WRITE_LIMIT]]
+            }
+            for attempt in range(BATCH_ATTEMPTS):
+                pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError(f"state shards of {self._table} still unwritten after {BATCH_ATTEMPTS} attempts")

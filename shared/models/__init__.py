@@ -1,1 +1,0 @@
-"""Pydantic models at deptwatch's boundaries: the queue contract, the stored item and the published notification."""
