@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, final
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
 
@@ -68,13 +69,119 @@ def validate_record(model: type[M], record: dict[str, Any], what: str) -> M:
         raise PoisonRecordError(f"invalid {what}: {validation_reason(error)}") from None
 
 
+@dataclass(frozen=True)
+class ListRequest:
+    """One list query of a poll: the base pages it to exhaustion with the source's paginator."""
+
+    url: str
+    params: Mapping[str, Any]
+    department: str | None = None
+    """The department the query was for, given to records that do not name their own (What's On question times)."""
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One record as a list endpoint gave it, and where it came from."""
+
+    record: dict[str, Any]
+    origin: str
+    department: str | None = None
+
+
+RecordReader = Callable[[Any], list[dict[str, Any]]]
+"""A source's `records_from_response`: the records of one response body, ResponseShapeError if it is not one."""
+
+
+class Paginator(ABC):
+    """How one list query is paged: the requests it takes and when it is exhausted."""
+
+    @abstractmethod
+    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+        """Every page of the query, in order, each as the records it held."""
+
+
+@dataclass(frozen=True)
+class OffsetPaginator(Paginator):
+    """The Parliament APIs' paging: `skip` records, `{total, items: [...]}` per page. Pages advance by what each one
+    returned (APIs cap pages below what is asked for) until a page is empty or the API's total is reached."""
+
+    skip: str
+    items: str
+    total: str
+
+    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+        offset = 0
+        while True:
+            body = http.get_json(request.url, {**request.params, self.skip: offset})
+            records = _read(read, body, request.url)
+            if not isinstance(body, dict) or self.items not in body:
+                raise UpstreamResponseError("a list request answered with a single item", request.url)
+            origin = f"{request.url}?{self.skip}={offset}"
+            yield [Listed(record, origin, request.department) for record in records]
+            offset += len(records)
+            count = body.get(self.total)
+            if not records or not isinstance(count, int) or offset >= count:
+                return
+
+
+@dataclass(frozen=True)
+class StartPaginator(Paginator):
+    """GOV.UK search's paging: `start` records, `{results, total, start}` per page; the page must start where asked."""
+
+    start: str = "start"
+    total: str = "total"
+
+    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+        start = 0
+        while True:
+            body = http.get_json(request.url, {**request.params, self.start: start})
+            records = _read(read, body, request.url)
+            if body.get(self.start, start) != start:
+                raise UpstreamResponseError(
+                    f"asked for results from {start}, got results from {body[self.start]}", request.url
+                )
+            origin = f"{request.url}?{self.start}={start}"
+            yield [Listed(record, origin, request.department) for record in records]
+            start += len(records)
+            if not records or start >= body[self.total]:
+                return
+
+
+@dataclass(frozen=True)
+class SinglePage(Paginator):
+    """An endpoint without paging that answers a bare JSON array (What's On: at most 31 days per call instead)."""
+
+    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+        origin = f"{request.url}?{urlencode(request.params, doseq=True)}"
+        body = http.get_json(request.url, request.params)
+        if not isinstance(body, list):
+            raise UpstreamResponseError("the list did not answer with an array", origin)
+        yield [Listed(record, origin, request.department) for record in _read(read, body, origin)]
+
+
+def _read(read: RecordReader, body: Any, url: str) -> list[dict[str, Any]]:
+    try:
+        return read(body)
+    except ResponseShapeError as error:
+        raise UpstreamResponseError(str(error), url) from error
+
+
 class Source(ABC):
-    """One upstream source. Subclasses are stateless; one instance each lives in the registry."""
+    """One upstream source: what to ask for, how to page, how to complete and parse one record.
+
+    A source declares; the base runs the poll (`fetch`): every list request paged to exhaustion by the source's
+    paginator, records of departments not asked for dropped (an ignored filter must not flood another department's
+    topic), each record once however often it is listed, and a record the list cuts completed from its detail
+    endpoint unless the fetcher knows it already. Subclasses are stateless; one instance each lives in the registry.
+    """
 
     name: ClassVar[str]
     kind: ClassVar[str]
+    paginator: ClassVar[Paginator]
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
+    has_detail: ClassVar[bool] = False
+    """Whether the list endpoint cuts records that a detail endpoint completes (`detail_url`)."""
 
     def notifiable(self, record: dict[str, Any]) -> bool:
         """Whether deptwatch tells anyone about such a record at all (a private committee meeting: no)."""
@@ -97,7 +204,41 @@ class Source(ABC):
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """The records in one response body, exactly as the API returned them; ResponseShapeError if it is not one."""
 
-    @abstractmethod
+    # --- What to ask for: declared by each source ---
+
+    def list_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        """The list queries that cover every record of `departments` changed in [since, until]."""
+        raise NotImplementedError(f"{type(self).__name__} declares no list_requests")
+
+    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
+        """Whether a listed record belongs to one of `departments` (records say so in their own fields)."""
+        return lambda record: True
+
+    def detail_url(self, record: dict[str, Any]) -> str | None:
+        """Where a record that the list cut is read in full; None when the listed record is complete (or invalid:
+        the processor reports why)."""
+        return None
+
+    detail_params: ClassVar[Mapping[str, str]] = {}
+
+    def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+        """The record to queue from its listed and detail forms (default: the detail)."""
+        return detail
+
+    # --- The poll: owned by the base ---
+
+    def listed(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[Listed]:
+        """Every record of every list request, page after page. A source whose API needs a conversation (one
+        answer deciding the next question) overrides this, and the base still filters, dedupes and completes."""
+        for request in self.list_requests(departments, since, until):
+            for page in self.paginator.pages(http, request, self.records_from_response):
+                yield from page
+
+    @final
     def fetch(
         self,
         http: UpstreamClient,
@@ -106,10 +247,53 @@ class Source(ABC):
         until: datetime,
         known: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
-        """Every record of the given departments that changed in [since, until], paged to exhaustion.
+        """Every record of the given departments that changed in [since, until], each once, completed.
 
         A listed record that `known` recognises needs no detail request: it is yielded as listed, marked known.
         """
+        asked = self.asked(departments)
+        seen: set[str] = set()
+        for listed in self.listed(http, departments, since, until):
+            record = listed.record
+            key = self.record_key(record)
+            if not asked(record):
+                logger.warning(
+                    "record of a department we did not ask for dropped", extra={"source": self.name, "record": key}
+                )
+            elif key not in seen:
+                seen.add(key)
+                yield self._completed(http, listed, known)
+
+    def _completed(self, http: UpstreamClient, listed: Listed, known: KnownRecord | None) -> FetchedRecord:
+        as_listed = FetchedRecord(record=listed.record, department=listed.department, origin=listed.origin)
+        if not self.has_detail:
+            return as_listed
+        if known is not None and known(listed.record):
+            return replace(as_listed, listed=listed.record, known=True)
+        url = self.detail_url(listed.record)
+        if url is None:
+            return replace(as_listed, listed=listed.record)
+        detail = self._read_detail(http, url, listed.record)
+        if detail is None:
+            return replace(as_listed, listed=listed.record)
+        merged = self.merge_detail(listed.record, detail)
+        return FetchedRecord(record=merged, department=listed.department, origin=url, listed=listed.record)
+
+    def _read_detail(self, http: UpstreamClient, url: str, record: dict[str, Any]) -> dict[str, Any] | None:
+        """The detail of `record`, checked to be that record; None when the detail endpoint no longer has it."""
+        key = self.record_key(record)
+        try:
+            body = http.get_json(url, dict(self.detail_params) or None)
+        except UpstreamResponseError as error:
+            if error.status != 404:
+                raise
+            # Gone between the list and the detail request (deleted, or not yet published): keep what the list gave.
+            logger.warning("record detail not found, list form kept", extra={"source": self.name, "record": key})
+            return None
+        matching = [r for r in _read(self.records_from_response, body, url) if self.record_key(r) == key]
+        if len(matching) != 1:
+            raise UpstreamResponseError(f"detail of {self.name} record {key} is not that record", url)
+        return matching[0]
 
     def value_records(self, body: Any, items: str) -> list[dict[str, Any]]:
         """The records of a Parliament API response: a list page `{totalResults, <items>: [{value, links}]}` or one
@@ -125,54 +309,6 @@ class Source(ABC):
             if not isinstance(entry, dict) or not isinstance(entry.get("value"), dict):
                 raise ResponseShapeError(f"{items}[{position}] has no 'value' object")
         return [entry["value"] for entry in entries]
-
-    def pages(
-        self, http: UpstreamClient, url: str, params: dict[str, Any], *, skip: str, items: str, total: str
-    ) -> Iterator[tuple[dict[str, Any], str]]:
-        """Every record of a list endpoint and where it came from, paged by what each page returned (APIs cap pages
-        below what is asked for), until the page is empty or the API's total is reached."""
-        offset = 0
-        while True:
-            body = http.get_json(url, {**params, skip: offset})
-            try:
-                records = self.records_from_response(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), url) from error
-            if not isinstance(body, dict) or items not in body:
-                raise UpstreamResponseError("a list request answered with a single item", url)
-            for record in records:
-                yield record, f"{url}?{skip}={offset}"
-            offset += len(records)
-            count = body.get(total)
-            if not records or not isinstance(count, int) or offset >= count:
-                return
-
-    def asked_once(
-        self, listed: Iterable[tuple[dict[str, Any], str]], asked: Callable[[dict[str, Any]], bool]
-    ) -> Iterator[tuple[dict[str, Any], str]]:
-        """The records of a department we asked for, each once (by record key) however often it is listed.
-
-        A record of another department means the API ignored a filter: it must not flood that department's topic.
-        """
-        seen: set[str] = set()
-        for record, origin in listed:
-            key = self.record_key(record)
-            if not asked(record):
-                logger.warning(
-                    "record of a department we did not ask for dropped", extra={"source": self.name, "record": key}
-                )
-            elif key not in seen:
-                seen.add(key)
-                yield record, origin
-
-    @staticmethod
-    def with_detail(
-        record: dict[str, Any], origin: str, known: KnownRecord | None, complete: Callable[[], FetchedRecord]
-    ) -> FetchedRecord:
-        """The listed record completed by `complete` (a detail request), unless `known` says it need not be."""
-        if known is not None and known(record):
-            return FetchedRecord(record=record, origin=origin, listed=record, known=True)
-        return replace(complete(), listed=record)
 
     @abstractmethod
     def parse(self, message: RawRecordMessage) -> Item:

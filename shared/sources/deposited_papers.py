@@ -15,29 +15,21 @@ matched to the registry by depositing department NAME (departments.by_name knows
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from functools import partial
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
-from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department, by_name
 from shared.domain.item import Attachment, DepartmentRef, Item
 from shared.domain.notification import Notification, NotificationItem
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import one_line, plain_text, safe_url
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import (
-    FetchedRecord,
-    KnownRecord,
-    PoisonRecordError,
-    Source,
-    validate_record,
-)
+from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
 
 API = "https://depositedpapers-api.parliament.uk/api/DepositedPapers"
 PUBLIC_URL = "https://depositedpapers.parliament.uk/depositedpaper/{paper_id}/details"
@@ -159,48 +151,43 @@ class DepositedPaper(_Upstream):
 class DepositedPapersSource(Source):
     name = "deposited-papers"
     kind = "deposited-paper"
+    paginator = OffsetPaginator(skip="Skip", items="items", total="totalResults")
+    has_detail = True
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A list page `{items: [{value, links}], totalResults, links}` or one paper `{value, links}`."""
         return self.value_records(body, "items")
 
-    def fetch(
-        self,
-        http: UpstreamClient,
-        departments: Sequence[Department],
-        since: datetime,
-        until: datetime,
-        known: KnownRecord | None = None,
-    ) -> Iterator[FetchedRecord]:
-        asked = set(departments)
-        params: dict[str, Any] = {
+    def list_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        """One query for every department: the API filters by an id we do not have (see the module's note)."""
+        params = {
             "DepositedFrom": london_date(since).isoformat(),
             "DepositedTo": london_date(until).isoformat(),
             "OrderBy": ORDER,
             "Take": PAGE_SIZE,
         }
-        listed = self.pages(http, API, params, skip="Skip", items="items", total="totalResults")
+        yield ListRequest(API, params)
 
-        def of_ours(record: dict[str, Any]) -> bool:
-            """Papers name their departments (names change: the registry knows the old ones); unknown names and
-            departments we do not watch have nowhere to be published."""
-            return bool(asked.intersection(departments_named(department_names(record.get("depositingDepartments")))))
+    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
+        """Papers name their departments (names change: the registry knows the old ones); unknown names and
+        departments we do not watch have nowhere to be published."""
+        wanted = set(departments)
+        return lambda record: bool(
+            wanted.intersection(departments_named(department_names(record.get("depositingDepartments"))))
+        )
 
-        for record, origin in self.asked_once(listed, of_ours):
-            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
-
-    def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
-        """The paper with its documents: the list endpoint leaves them out, the detail endpoint has them."""
+    def detail_url(self, record: dict[str, Any]) -> str | None:
+        """The list endpoint leaves the documents out; the detail endpoint has them."""
         paper_id = record.get("paperId")
         if record.get("attachedDocuments") or not isinstance(paper_id, int) or paper_id <= 0:
-            return FetchedRecord(record=record, origin=origin)  # complete, or invalid for the processor to report
-        url = f"{API}/{paper_id}"
-        body = http.get_json(url)
-        detail = body.get("value") if isinstance(body, dict) else None
-        if not isinstance(detail, dict) or detail.get("paperId") != paper_id:
-            raise UpstreamResponseError(f"detail of deposited paper {paper_id} is not that paper", url)
-        # The detail may not repeat every field of the list (its schema differs): keep both, the detail winning.
-        return FetchedRecord(record={**record, **detail}, origin=url)
+            return None  # complete, or invalid for the processor to report
+        return f"{API}/{paper_id}"
+
+    def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+        """The detail may not repeat every field of the list (its schema differs): keep both, the detail winning."""
+        return {**listed, **detail}
 
     def parse(self, message: RawRecordMessage) -> Item:
         paper = validate_record(DepositedPaper, message.record, "deposited paper")

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, by_govuk_slug
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.notification import Notification, NotificationItem
@@ -26,11 +26,12 @@ from shared.domain.text import plain_text, safe_url
 from shared.domain.timeutil import LONDON, in_london
 from shared.observability import logger
 from shared.sources.base import (
-    FetchedRecord,
-    KnownRecord,
+    Listed,
+    ListRequest,
     PoisonRecordError,
     ResponseShapeError,
     Source,
+    StartPaginator,
     validate_record,
 )
 
@@ -231,9 +232,19 @@ class _ResponseCheck:
         return self.newest_first and not self.date_filter_applied
 
 
+def _organisation_slugs(departments: Sequence[Department]) -> list[str]:
+    return list(dict.fromkeys(slug for department in departments for slug in department.govuk_slugs))
+
+
+def _window_start(since: datetime) -> datetime:
+    """The API's dates are UTC days; the first one of the window covers `since`, whatever its time of day."""
+    return datetime.combine(in_london(since).astimezone(UTC).date(), time(), UTC)
+
+
 class GovukPublicationsSource(Source):
     name = "govuk-publications"
     kind = "publication"
+    paginator = StartPaginator()
     volatile_fields = frozenset({"es_score", "index", "_id", "elasticsearch_type", "document_type"})
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
@@ -250,67 +261,43 @@ class GovukPublicationsSource(Source):
                 raise ResponseShapeError(f"results[{position}] is not an object")
         return list(body["results"])
 
-    def fetch(
-        self,
-        http: UpstreamClient,
-        departments: Sequence[Department],
-        since: datetime,
-        until: datetime,
-        known: KnownRecord | None = None,
-    ) -> Iterator[FetchedRecord]:
-        slugs = list(dict.fromkeys(slug for department in departments for slug in department.govuk_slugs))
+    def list_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        """One query for every department (its current and former organisation slugs), newest first."""
+        slugs = _organisation_slugs(departments)
         if not slugs:
             return  # no GOV.UK organisation to ask for (a query without the filter would return all of GOV.UK)
-        asked = set(slugs)
-        # The API's dates are UTC days; the first one of the window covers `since`, whatever its time of day.
-        check = _ResponseCheck(datetime.combine(in_london(since).astimezone(UTC).date(), time(), UTC))
         params: dict[str, Any] = {
             "filter_organisations": slugs,
-            "filter_public_timestamp": f"from:{check.window_start.date().isoformat()}",
+            "filter_public_timestamp": f"from:{_window_start(since).date().isoformat()}",
             "order": "-public_timestamp",
             "fields": list(FIELDS),
             "debug": INCLUDE_WITHDRAWN,
             "count": PAGE_SIZE,
         }
-        seen: set[str] = set()
-        for records, origin in self._pages(http, params):
-            for record in records:
-                if check.before_window(record):
-                    continue
-                named = {o.get("slug") for o in record.get("organisations") or () if isinstance(o, dict)}
-                if not named & asked:
-                    # A filter the API ignored must not flood another department's topic.
-                    logger.warning(
-                        "record of an organisation we did not ask for dropped",
-                        extra={
-                            "source": self.name,
-                            "link": record.get("link"),
-                            "organisations": sorted(map(str, named)),
-                        },
-                    )
-                    continue
-                key = str(record.get("content_id") or record.get("link"))
-                if key in seen:
-                    continue
-                seen.add(key)
-                yield FetchedRecord(record=record, origin=origin)
-            if check.past_window():
-                return
+        yield ListRequest(API, params)
 
-    def _pages(self, http: UpstreamClient, params: dict[str, Any]) -> Iterator[tuple[list[dict[str, Any]], str]]:
-        start = 0
-        while True:
-            body = http.get_json(API, {**params, "start": start})
-            try:
-                records = self.records_from_response(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), API) from error
-            if body.get("start", start) != start:
-                raise UpstreamResponseError(f"asked for results from {start}, got results from {body['start']}", API)
-            yield records, f"{API}?start={start}"
-            start += len(records)
-            if not records or start >= body["total"]:
-                return
+    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
+        asked = set(_organisation_slugs(departments))
+
+        def named(record: dict[str, Any]) -> bool:
+            organisations = record.get("organisations") or ()
+            return bool(asked & {o.get("slug") for o in organisations if isinstance(o, dict)})
+
+        return named
+
+    def listed(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[Listed]:
+        """The pages, without results older than the window, and no further page once newest-first results are
+        past it (the API ignored the date filter: every later page is older still)."""
+        check = _ResponseCheck(_window_start(since))
+        for request in self.list_requests(departments, since, until):
+            for page in self.paginator.pages(http, request, self.records_from_response):
+                yield from (listed for listed in page if not check.before_window(listed.record))
+                if check.past_window():
+                    return
 
     def parse(self, message: RawRecordMessage) -> Item:
         publication = validate_record(Publication, message.record, "GOV.UK search result")

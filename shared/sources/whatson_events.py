@@ -18,12 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
-from shared.adapters.http import UpstreamClient, UpstreamResponseError
+from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, UnknownDepartmentError, by_committee, by_slug
 from shared.domain.item import DepartmentRef, Item, Person
 from shared.domain.notification import Notification, NotificationItem
@@ -32,10 +31,11 @@ from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import LONDON, in_london, london_date
 from shared.observability import logger
 from shared.sources.base import (
-    FetchedRecord,
-    KnownRecord,
+    Listed,
+    ListRequest,
     PoisonRecordError,
     ResponseShapeError,
+    SinglePage,
     Source,
     validate_record,
 )
@@ -234,6 +234,7 @@ def when(starts_at: str) -> str:
 class WhatsOnEventsSource(Source):
     name = "whatson-events"
     kind = "scheduled-event"
+    paginator = SinglePage()
 
     def notifiable(self, record: dict[str, Any]) -> bool:
         return _category(record) != PRIVATE_MEETING
@@ -249,51 +250,41 @@ class WhatsOnEventsSource(Source):
                 raise ResponseShapeError(f"[{position}] is not a What's On event (an object with an Id)")
         return body
 
-    def fetch(
-        self,
-        http: UpstreamClient,
-        departments: Sequence[Department],
-        since: datetime,
-        until: datetime,
-        known: KnownRecord | None = None,
-    ) -> Iterator[FetchedRecord]:
+    def listed(
+        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterator[Listed]:
+        """Per window: the committee sessions of the watched departments from one unfiltered list, then each
+        department's question times (none asked for when the window has nothing calendared: a recess)."""
         watched = {department.slug for department in departments}
-        seen: set[int | str] = set()
         start = london_date(since)
         end = max(london_date(until) + HORIZON, start + timedelta(days=MAX_DAYS_PER_CALL - 1))
         for first, last in date_windows(start, end):
-            events, origin = self._list(http, first, last)
-            for record in events:
-                department = _committee_department(record)
-                if department is None or department.slug not in watched or not self.notifiable(record):
-                    continue
-                if _first_sight(record, seen):
-                    yield FetchedRecord(record=record, origin=origin)
+            events = self._list(http, first, last)
+            for listed in events:
+                department = _committee_department(listed.record)
+                if department is not None and department.slug in watched and self.notifiable(listed.record):
+                    yield listed
             if not events:
-                continue  # nothing calendared (a recess): no question times to ask each department about
-            question_times = {r.get("Id") for r in events if _category(r) in QUESTION_TIMES}
+                continue
+            question_times = {
+                listed.record.get("Id") for listed in events if _category(listed.record) in QUESTION_TIMES
+            }
             for department in departments:
                 if department.answering_body_ids:
-                    yield from self._question_times(http, department, first, last, question_times, seen)
+                    yield from self._question_times(http, department, first, last, question_times)
 
     def _question_times(
-        self,
-        http: UpstreamClient,
-        department: Department,
-        first: date,
-        last: date,
-        window_question_times: set[Any],
-        seen: set[int | str],
-    ) -> Iterator[FetchedRecord]:
+        self, http: UpstreamClient, department: Department, first: date, last: date, window_question_times: set[Any]
+    ) -> Iterator[Listed]:
         """The department's question times: its `answeringBodyIds` answer, checked, with the department attached."""
-        answer, origin = self._list(http, first, last, department.answering_body_ids)
-        sessions = [record for record in answer if _category(record) in QUESTION_TIMES]
-        if others := [record.get("Id") for record in answer if _category(record) not in QUESTION_TIMES]:
+        answer = self._list(http, first, last, department)
+        sessions = [listed for listed in answer if _category(listed.record) in QUESTION_TIMES]
+        if others := [listed.record.get("Id") for listed in answer if _category(listed.record) not in QUESTION_TIMES]:
             logger.warning(
                 "events that are not question times dropped from a department's answer",
                 extra={"source": self.name, "department": department.slug, "dropped": len(others), "ids": others[:20]},
             )
-        claimed = {record.get("Id") for record in sessions}
+        claimed = {listed.record.get("Id") for listed in sessions}
         if len(window_question_times) > 1 and window_question_times <= claimed:
             # Every question time of the window in one department's answer: the filter was ignored, and keeping them
             # would flood that department's topic with everyone's.
@@ -302,35 +293,28 @@ class WhatsOnEventsSource(Source):
                 extra={"source": self.name, "department": department.slug, "question_times": len(claimed)},
             )
             return
-        for record in sessions:
-            if _first_sight(record, seen):
-                yield FetchedRecord(record=record, department=department.slug, origin=origin)
+        yield from sessions
 
     def _list(
-        self, http: UpstreamClient, first: date, last: date, answering_body_ids: Sequence[int] = ()
-    ) -> tuple[list[dict[str, Any]], str]:
-        """The events of [first, last] (inclusive dates), without those outside the window asked for."""
+        self, http: UpstreamClient, first: date, last: date, department: Department | None = None
+    ) -> list[Listed]:
+        """The events of [first, last] (inclusive dates), without those outside the window asked for; a department's
+        question times when one is given."""
         params: dict[str, Any] = {
             "queryParameters.startDate": first.isoformat(),
             "queryParameters.endDate": last.isoformat(),
         }
-        if answering_body_ids:
-            params["queryParameters.answeringBodyIds"] = list(answering_body_ids)
-        origin = f"{LIST_API}?{urlencode(params, doseq=True)}"
-        body = http.get_json(LIST_API, params)
-        if not isinstance(body, list):
-            raise UpstreamResponseError("the events list did not answer with an array of events", origin)
-        try:
-            records = self.records_from_response(body)
-        except ResponseShapeError as error:
-            raise UpstreamResponseError(str(error), origin) from error
-        inside = [record for record in records if _overlaps(record, first, last)]
-        if outside := [record.get("Id") for record in records if not _overlaps(record, first, last)]:
+        if department is not None:
+            params["queryParameters.answeringBodyIds"] = list(department.answering_body_ids)
+        request = ListRequest(LIST_API, params, department.slug if department else None)
+        listed = [entry for page in self.paginator.pages(http, request, self.records_from_response) for entry in page]
+        inside = [entry for entry in listed if _overlaps(entry.record, first, last)]
+        if outside := [entry.record.get("Id") for entry in listed if not _overlaps(entry.record, first, last)]:
             logger.warning(
                 "events outside the date window asked for dropped",
-                extra={"source": self.name, "url": origin, "dropped": len(outside), "ids": outside[:20]},
+                extra={"source": self.name, "url": listed[0].origin, "dropped": len(outside), "ids": outside[:20]},
             )
-        return inside, origin
+        return inside
 
     def parse(self, message: RawRecordMessage) -> Item:
         event = validate_record(Event, message.record, "What's On event")
@@ -442,14 +426,3 @@ def _overlaps(record: dict[str, Any], first: date, last: date) -> bool:
         return True
     end = _date_part(record.get("EndDate")) or start
     return start <= last and max(start, end) >= first
-
-
-def _first_sight(record: dict[str, Any], seen: set[int | str]) -> bool:
-    """True the first time an event is met in a poll: the API lists an event more than once."""
-    key = record.get("Id")
-    if not isinstance(key, int | str):
-        return True  # not an event id: the processor reports the record
-    if key in seen:
-        return False
-    seen.add(key)
-    return True

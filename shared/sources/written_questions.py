@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from functools import partial
-from itertools import chain
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
-from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.notification import Notification
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
-from shared.observability import logger
-from shared.sources.base import (
-    FetchedRecord,
-    KnownRecord,
-    PoisonRecordError,
-    Source,
-    validate_record,
-)
+from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
 
 API = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions"
@@ -96,66 +86,47 @@ def _dates(question: WrittenQuestion) -> dict[str, str | None]:
     }
 
 
+def _answering_bodies(departments: Sequence[Department]) -> list[int]:
+    return sorted({body_id for department in departments for body_id in department.answering_body_ids})
+
+
 class WrittenQuestionsSource(Source):
     name = "written-questions"
     kind = "written-question"
+    paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
+    has_detail = True
+    detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A list page `{totalResults, results: [{value, links}]}` or one item `{value, links}`."""
         return self.value_records(body, "results")
 
-    def fetch(
-        self,
-        http: UpstreamClient,
-        departments: Sequence[Department],
-        since: datetime,
-        until: datetime,
-        known: KnownRecord | None = None,
-    ) -> Iterator[FetchedRecord]:
-        body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
-        windows = (
-            self.pages(
-                http,
-                API,
-                {
-                    "answeringBodies": body_ids,
-                    f"{window}From": london_date(since).isoformat(),
-                    f"{window}To": london_date(until).isoformat(),
-                    "expandMember": "true",
-                    "includeWithdrawn": "true",
-                    "take": PAGE_SIZE,
-                },
-                skip="skip",
-                items="results",
-                total="totalResults",
-            )
-            for window in DATE_WINDOWS
-        )
-        listed = self.asked_once(chain.from_iterable(windows), lambda r: r.get("answeringBodyId") in body_ids)
-        for record, origin in listed:
-            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
+    def list_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        """One query per date field (the API has no OR), each for every department at once."""
+        for window in DATE_WINDOWS:
+            params = {
+                "answeringBodies": _answering_bodies(departments),
+                f"{window}From": london_date(since).isoformat(),
+                f"{window}To": london_date(until).isoformat(),
+                "expandMember": "true",
+                "includeWithdrawn": "true",
+                "take": PAGE_SIZE,
+            }
+            yield ListRequest(API, params)
 
-    def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
-        """The record with its full text: the list endpoint truncates it, the detail endpoint does not."""
+    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
+        body_ids = set(_answering_bodies(departments))
+        return lambda record: record.get("answeringBodyId") in body_ids
+
+    def detail_url(self, record: dict[str, Any]) -> str | None:
+        """The list endpoint truncates the texts; the detail endpoint has them in full (and the answer's HTML)."""
         try:
             question = WrittenQuestion.model_validate(record)
         except ValueError:
-            return FetchedRecord(record=record, origin=origin)  # the processor reports why
-        if not question.text_truncated():
-            return FetchedRecord(record=record, origin=origin)
-        url = f"{API}/{question.id}"
-        try:
-            body = http.get_json(url, {"expandMember": "true"})
-        except UpstreamResponseError as error:
-            if error.status != 404:
-                raise
-            # Gone between the list and the detail request (deleted, or not yet published): keep what the list gave.
-            logger.warning("question detail not found, list text kept", extra={"record_id": question.id})
-            return FetchedRecord(record=record, origin=origin)
-        detail = body.get("value") if isinstance(body, dict) else None
-        if not isinstance(detail, dict) or detail.get("id") != question.id:
-            raise UpstreamResponseError(f"detail of question {question.id} is not that question", url)
-        return FetchedRecord(record=detail, origin=url)
+            return None  # the processor reports why
+        return f"{API}/{question.id}" if question.text_truncated() else None
 
     def parse(self, message: RawRecordMessage) -> Item:
         question = validate_record(WrittenQuestion, message.record, "written question")

@@ -19,28 +19,19 @@ carries it is the correction, and `linkedStatementId` the statement it corrects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
-from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.notification import Notification, NotificationItem
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import (
-    FetchedRecord,
-    KnownRecord,
-    PoisonRecordError,
-    ResponseShapeError,
-    Source,
-    validate_record,
-)
+from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
 
 API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
@@ -90,54 +81,49 @@ class WrittenStatement(Upstream):
         return "corrected" if any(link.link_type in CORRECTION_LINKS for link in self.links()) else "published"
 
 
+def _answering_bodies(departments: Sequence[Department]) -> list[int]:
+    return sorted({body_id for department in departments for body_id in department.answering_body_ids})
+
+
 class WrittenStatementsSource(Source):
     name = "written-statements"
     kind = "written-statement"
+    paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
+    has_detail = True
+    detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:
         """A list page `{totalResults, results: [{value, links}]}` (also what the spec says the detail endpoint
         returns) or one item `{value, links}`."""
         return self.value_records(body, "results")
 
-    def fetch(
-        self,
-        http: UpstreamClient,
-        departments: Sequence[Department],
-        since: datetime,
-        until: datetime,
-        known: KnownRecord | None = None,
-    ) -> Iterator[FetchedRecord]:
-        body_ids = sorted({body_id for d in departments for body_id in d.answering_body_ids})
-        params: dict[str, Any] = {
-            "answeringBodies": body_ids,
+    def list_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        params = {
+            "answeringBodies": _answering_bodies(departments),
             "madeWhenFrom": london_date(since).isoformat(),
             "madeWhenTo": london_date(until).isoformat(),
             "expandMember": "true",
             "take": PAGE_SIZE,
         }
-        listed = self.pages(http, API, params, skip="skip", items="results", total="totalResults")
-        for record, origin in self.asked_once(listed, lambda r: r.get("answeringBodyId") in body_ids):
-            yield self.with_detail(record, origin, known, partial(self._complete, http, record, origin))
+        yield ListRequest(API, params)
 
-    def _complete(self, http: UpstreamClient, record: dict[str, Any], origin: str) -> FetchedRecord:
-        """The record with its full text: the list endpoint cuts it, the detail endpoint does not."""
+    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
+        body_ids = set(_answering_bodies(departments))
+        return lambda record: record.get("answeringBodyId") in body_ids
+
+    def detail_url(self, record: dict[str, Any]) -> str | None:
+        """The list endpoint cuts the text; the detail endpoint does not."""
         try:
             statement = WrittenStatement.model_validate(record)
         except ValueError:
-            return FetchedRecord(record=record, origin=origin)  # the processor reports why
-        if not statement.text_truncated():
-            return FetchedRecord(record=record, origin=origin)
-        url = f"{API}/{statement.id}"
-        body = http.get_json(url, {"expandMember": "true"})
-        try:
-            details = [r for r in self.records_from_response(body) if r.get("id") == statement.id]
-        except ResponseShapeError as error:
-            raise UpstreamResponseError(str(error), url) from error
-        if len(details) != 1:
-            raise UpstreamResponseError(f"detail of statement {statement.id} is not that statement", url)
-        # The detail wins wherever it has a value; the list's expanded member stays if the detail has none.
-        merged = {**record, **{name: value for name, value in details[0].items() if value is not None}}
-        return FetchedRecord(record=merged, origin=url)
+            return None  # the processor reports why
+        return f"{API}/{statement.id}" if statement.text_truncated() else None
+
+    def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+        """The detail wins wherever it has a value; the list's expanded member stays if the detail has none."""
+        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
 
     def parse(self, message: RawRecordMessage) -> Item:
         statement = validate_record(WrittenStatement, message.record, "written statement")

@@ -676,7 +676,7 @@ def test_fetch_drops_results_of_organisations_not_asked_for(dfe_results, recorde
 
     # THEN only the results naming DfE come back (no other department's topic is flooded), with a warning
     assert [f.record["link"] for f in fetched] == list(EXPECTED)
-    assert warnings == ["record of an organisation we did not ask for dropped"]
+    assert warnings == ["record of a department we did not ask for dropped"]
 
 
 def test_fetch_keeps_a_joint_publication_asked_for_by_one_of_its_departments(dfe_results):
