@@ -6,34 +6,11 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from shared.adapters.dynamodb import BATCH_ATTEMPTS, BATCH_WRITE_LIMIT, ITEM_JSON_BUDGET, batch_get
-
-
-@dataclass(frozen=True)
-class SeenRecord:
-    """What the fetcher last queued of one upstream record."""
-
-    listed: str
-    """Digest of the record as the list endpoint gave it."""
-    content: str
-    """Digest of the record as queued (completed from its detail endpoint where the list cuts it)."""
-    day: str
-    """The day it was last seen (ISO date): records out of the poll window are forgotten."""
-    checked: int
-    """When its detail endpoint was last read (epoch seconds)."""
-
-
-@dataclass(frozen=True)
-class SourceState:
-    watermark: datetime | None = None
-    """When the source last completed a poll: the next one starts here, less the overlap."""
-    seen: dict[str, SeenRecord] = field(default_factory=dict)
-    """Record key → what was last queued of it, for the records seen within the poll window."""
-
+from shared.sources.incremental import SeenRecord, SourceState
 
 SEEN_SHARDS = 16
 """Items the per-record memory of one source is spread over, by a hash of the record key. One item (400 KB) holds

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.adapters.http import UpstreamClient, UpstreamError, UpstreamUnreachableError
-from shared.adapters.source_state import SeenRecord, SourceState, WatermarkStore
+from shared.adapters.source_state import WatermarkStore
 from shared.adapters.sqs import RawRecordQueue
 from shared.domain.departments import Department
 from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
 from shared.sources.base import Source
+from shared.sources.incremental import FetchedRecord, RecordMemory
 
 SEND_CHUNK = 100
 """Records are queued as they are fetched, in chunks, rather than all held until the end."""
-WATERMARK_REFRESH = timedelta(hours=1)
 DETAIL_RECHECK = timedelta(hours=1)
-"""An idle poll leaves the stored watermark alone until it is this old (the window start moves at least hourly)."""
+"""A record whose listed form is unchanged has its detail read again at least this often (edits beyond the cut)."""
 
 
 class PollRequest(BaseModel):
@@ -33,7 +32,7 @@ class PollRequest(BaseModel):
     """Read from this time (naive: London) instead of the watermark, e.g. {"since": "2026-01-01"}."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceReport:
     source: str
     since: datetime
@@ -113,79 +112,53 @@ class Poller:
     ) -> SourceReport:
         state = self._watermarks.get(source.name)
         since = window.start(state.watermark, now)
-        today, stamp = now.date().isoformat(), int(now.timestamp())
-        seen_now: dict[str, SeenRecord] = {}
-        queued = skipped = 0
-
-        def detail_known(listed: dict[str, Any]) -> bool:
-            """Listed as when last queued, and its detail read recently: no need to read the detail again."""
-            entry = state.seen.get(source.record_key(listed))
-            return (
-                entry is not None
-                and entry.listed == source.digest(listed)
-                and stamp - entry.checked < self._detail_recheck.total_seconds()
-            )
-
+        memory = RecordMemory(source, state, now, self._detail_recheck, requeue_all=window.since is not None)
+        queued = 0
         try:
             chunk: list[RawRecordMessage] = []
-            # A backfill asked for explicitly re-queues everything; otherwise a record is queued only when its
-            # content differs from what was last queued for it (by the source's record key).
-            explicit = window.since is not None
-            for fetched in source.fetch(self._http, departments, since, now, None if explicit else detail_known):
-                listed = fetched.listed or fetched.record
-                key = source.record_key(listed)
-                last = state.seen.get(key)
-                if fetched.known and last is not None:
-                    seen_now[key] = replace(last, day=today)
-                    skipped += 1
-                    continue
-                content = source.digest(fetched.record)
-                checked = stamp if fetched.listed is not None else (last.checked if last else stamp)
-                seen_now[key] = SeenRecord(source.digest(listed), content, today, checked)
-                if last is not None and last.content == content and not explicit:
-                    skipped += 1
-                    continue
-                chunk.append(
-                    RawRecordMessage(
-                        source=source.name,
-                        record=fetched.record,
-                        department=fetched.department,
-                        fetched_at=now,
-                        origin=fetched.origin,
-                    )
-                )
+            for fetched in source.fetch(self._http, departments, since, now, memory.detail_check()):
+                if memory.remember(fetched):
+                    chunk.append(_message(source, fetched, now))
                 if len(chunk) >= SEND_CHUNK:
                     queued += self._queue.send(chunk)
                     chunk = []
             queued += self._queue.send(chunk)
-            self._save_state(source.name, state, seen_now, since, now)
-        except UpstreamUnreachableError as error:
-            logger.error("source unreachable", extra={"source": source.name, "host": error.host, "error": str(error)})
-            return SourceReport(source.name, since, queued, skipped, str(error), error.host, state.watermark)
-        except UpstreamError as error:
-            logger.error("source failed", extra={"source": source.name, "url": error.url, "error": str(error)})
-            return SourceReport(source.name, since, queued, skipped, str(error), last_success=state.watermark)
+            # Every record of the poll is on the queue: the watermark may advance.
+            if (next_state := memory.next_state(since)) is not None:
+                self._watermarks.put(source.name, next_state)
         except Exception as error:  # one broken source must never stop the others
-            logger.exception("source failed unexpectedly", extra={"source": source.name})
+            reason, unreachable_host = _failure(source, error)
             return SourceReport(
-                source.name, since, queued, skipped, f"{error.__class__.__name__}: {error}", None, state.watermark
+                source=source.name,
+                since=since,
+                queued=queued,
+                unchanged=memory.unchanged,
+                error=reason,
+                unreachable_host=unreachable_host,
+                last_success=state.watermark,
             )
         logger.info(
             "source polled",
-            extra={"source": source.name, "queued": queued, "unchanged": skipped, "since": since.isoformat()},
+            extra={"source": source.name, "queued": queued, "unchanged": memory.unchanged, "since": since.isoformat()},
         )
-        return SourceReport(source.name, since, queued, skipped, last_success=now)
+        return SourceReport(
+            source=source.name, since=since, queued=queued, unchanged=memory.unchanged, last_success=now
+        )
 
-    def _save_state(
-        self, source: str, state: SourceState, seen_now: dict[str, SeenRecord], since: datetime, now: datetime
-    ) -> None:
-        """Advance the watermark (every record is on the queue by now) and keep the records still in the window.
 
-        Nothing is written when nothing seen changed and the stored watermark is recent: idle polls cost no write.
-        """
-        oldest_kept = since.date().isoformat()
-        seen = {key: entry for key, entry in {**state.seen, **seen_now}.items() if entry.day >= oldest_kept}
-        fresh = state.watermark is not None and now - state.watermark < WATERMARK_REFRESH
-        if seen == state.seen and fresh:
-            return
-        self._watermarks.put(source, SourceState(watermark=now, seen=seen))
+def _message(source: Source, fetched: FetchedRecord, now: datetime) -> RawRecordMessage:
+    return RawRecordMessage(
+        source=source.name, record=fetched.record, department=fetched.department, fetched_at=now, origin=fetched.origin
+    )
+
+
+def _failure(source: Source, error: Exception) -> tuple[str, str | None]:
+    """Why the source's poll failed, and the host when it could not be reached at all; logged as it deserves."""
+    if isinstance(error, UpstreamUnreachableError):
+        logger.error("source unreachable", extra={"source": source.name, "host": error.host, "error": str(error)})
+        return str(error), error.host
+    if isinstance(error, UpstreamError):
+        logger.error("source failed", extra={"source": source.name, "url": error.url, "error": str(error)})
+        return str(error), None
+    logger.exception("source failed unexpectedly", extra={"source": source.name})
+    return f"{error.__class__.__name__}: {error}", None

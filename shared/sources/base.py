@@ -18,6 +18,7 @@ from shared.domain.departments import Department
 from shared.domain.item import Item
 from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
+from shared.sources.incremental import FetchedRecord, KnownRecord
 
 if TYPE_CHECKING:  # only the notifier renders: the fetcher and the processor need not build these models
     from shared.domain.notification import Notification, NotificationItem
@@ -32,22 +33,6 @@ class PoisonRecordError(ValueError):
 
 class ResponseShapeError(ValueError):
     """An upstream response body that is not what this source's API returns."""
-
-
-@dataclass(frozen=True)
-class FetchedRecord:
-    record: dict[str, Any]
-    department: str | None = None
-    """The department the query was for, for records that do not name their department."""
-    origin: str | None = None
-    listed: dict[str, Any] | None = None
-    """The record as the list endpoint gave it, when `record` was completed from a detail endpoint."""
-    known: bool = False
-    """Listed exactly as when it was last queued: not completed, and not to be queued again."""
-
-
-KnownRecord = Callable[[dict[str, Any]], bool]
-"""Whether a listed record is known well enough that its detail need not be read again (see the fetcher)."""
 
 
 def validation_reason(error: ValidationError) -> str:

@@ -1,4 +1,4 @@
-"""The fetcher's per-source state in StateTable (shared/storage.py WatermarkStore), on moto.
+"""The fetcher's per-source state in StateTable (shared/adapters/source_state.py WatermarkStore), on moto.
 
 The watermark and the memory of every record seen in the poll window must survive a window of any realistic size
 (catching up after a week's outage, GOV.UK's long keys) within DynamoDB's 400 KB item, at one read per poll and
@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
-from shared.adapters.source_state import SEEN_SHARDS, SeenRecord, SourceState, WatermarkStore
+from shared.adapters.source_state import SEEN_SHARDS, WatermarkStore
+from shared.sources.incremental import SeenRecord, SourceState
 
 SOURCE = "govuk-publications"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

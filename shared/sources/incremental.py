@@ -1,0 +1,130 @@
+"""The incremental-fetch contract: what a poll yields per record, and what it remembers of each between polls.
+
+A poll re-reads an overlap before its watermark (the APIs lag), so most records it meets were queued before. The
+memory keeps, per record seen within the window, digests of its listed and queued forms: a record listed as when it
+was last queued needs no detail request (until `detail_recheck` has passed: an edit beyond the list's cut changes no
+listed field), and one whose content is unchanged is not queued again. The fetcher drives it; the source-state store
+persists it (shared/adapters/source_state.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class FetchedRecord:
+    record: dict[str, Any]
+    department: str | None = None
+    """The department the query was for, for records that do not name their department."""
+    origin: str | None = None
+    listed: dict[str, Any] | None = None
+    """The record as the list endpoint gave it, for a source whose list cuts records (whether or not it was
+    completed this time): its detail was read, or found unneeded, now."""
+    known: bool = False
+    """Listed exactly as when it was last queued: not completed, and not to be queued again."""
+
+
+KnownRecord = Callable[[dict[str, Any]], bool]
+"""Whether a listed record is known well enough that its detail need not be read again."""
+
+
+@dataclass(frozen=True)
+class SeenRecord:
+    """What the fetcher last queued of one upstream record."""
+
+    listed: str
+    """Digest of the record as the list endpoint gave it."""
+    content: str
+    """Digest of the record as queued (completed from its detail endpoint where the list cuts it)."""
+    day: str
+    """The day it was last seen (ISO date): records out of the poll window are forgotten."""
+    checked: int
+    """When its detail endpoint was last read (epoch seconds)."""
+
+
+@dataclass(frozen=True)
+class SourceState:
+    watermark: datetime | None = None
+    """When the source last completed a poll: the next one starts here, less the overlap."""
+    seen: dict[str, SeenRecord] = field(default_factory=dict)
+    """Record key → what was last queued of it, for the records seen within the poll window."""
+
+
+class RecordIdentity(Protocol):
+    """What the memory needs of a source: a record's stable key and a digest of its content."""
+
+    def record_key(self, record: dict[str, Any]) -> str: ...
+
+    def digest(self, record: dict[str, Any]) -> str: ...
+
+
+WATERMARK_REFRESH = timedelta(hours=1)
+"""An idle poll leaves the stored watermark alone until it is this old (the window start moves at least hourly)."""
+
+
+class RecordMemory:
+    """One source's poll: what it knew of each record before, and what it learns now.
+
+    `requeue_all` (an explicit backfill) queues every record whatever was queued before; the processor still writes
+    only changes.
+    """
+
+    def __init__(
+        self, source: RecordIdentity, state: SourceState, now: datetime, detail_recheck: timedelta, requeue_all: bool
+    ) -> None:
+        self._source = source
+        self._state = state
+        self._now = now
+        self._stamp = int(now.timestamp())
+        self._today = now.date().isoformat()
+        self._detail_recheck = detail_recheck.total_seconds()
+        self._seen_now: dict[str, SeenRecord] = {}
+        self.requeue_all = requeue_all
+        self.unchanged = 0
+        """Records met again exactly as they were last queued: not queued again."""
+
+    def known(self, listed: dict[str, Any]) -> bool:
+        """Listed as when last queued, and its detail read recently: no need to read the detail again."""
+        entry = self._state.seen.get(self._source.record_key(listed))
+        return (
+            entry is not None
+            and entry.listed == self._source.digest(listed)
+            and self._stamp - entry.checked < self._detail_recheck
+        )
+
+    def detail_check(self) -> KnownRecord | None:
+        """What the source asks before reading a detail: nothing is known during an explicit backfill."""
+        return None if self.requeue_all else self.known
+
+    def remember(self, fetched: FetchedRecord) -> bool:
+        """Note the record as seen now; whether it is to be queued (new, or changed since it was last queued)."""
+        listed = fetched.listed or fetched.record
+        key = self._source.record_key(listed)
+        last = self._state.seen.get(key)
+        if fetched.known and last is not None:
+            self._seen_now[key] = replace(last, day=self._today)
+            self.unchanged += 1
+            return False
+        content = self._source.digest(fetched.record)
+        checked = self._stamp if fetched.listed is not None else (last.checked if last else self._stamp)
+        self._seen_now[key] = SeenRecord(self._source.digest(listed), content, self._today, checked)
+        if last is not None and last.content == content and not self.requeue_all:
+            self.unchanged += 1
+            return False
+        return True
+
+    def next_state(self, since: datetime) -> SourceState | None:
+        """The state to save once every record of the poll is on the queue: the watermark advanced to now, and the
+        records still in the window. None when nothing seen changed and the stored watermark is recent: idle polls
+        cost no write."""
+        oldest_kept = since.date().isoformat()
+        merged = {**self._state.seen, **self._seen_now}
+        seen = {key: entry for key, entry in merged.items() if entry.day >= oldest_kept}
+        watermark = self._state.watermark
+        if seen == self._state.seen and watermark is not None and self._now - watermark < WATERMARK_REFRESH:
+            return None
+        return SourceState(watermark=self._now, seen=seen)
