@@ -16,6 +16,10 @@ Text = Annotated[str, AfterValidator(safe_text)]
 """Every upstream string in an item: whatever a source forgot to clean, the model cleans (see shared.domain.text)."""
 Timestamp = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
 """ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z")."""
+SCHEDULED_START = "starts_at"
+"""The `details` key of a scheduled item's start (an event, a sitting): ISO 8601 with its offset, or just the date
+while no time is set. Any source of scheduled items sets it; when it moves, the new version is `rescheduled` and its
+email says "Was …, now …"."""
 
 
 class DepartmentRef(BaseModel):

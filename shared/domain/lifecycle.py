@@ -6,16 +6,11 @@ import difflib
 import re
 from typing import Any
 
+from shared.domain.events import Event
 from shared.domain.item import Item
-from shared.domain.notification import Changes, Event
+from shared.domain.notification import Changes
 
-_STATE_EVENTS: dict[str, Event] = {
-    "answered": "answered",
-    "holding-answer": "holding-answer",
-    "corrected": "corrected",
-    "withdrawn": "withdrawn",
-    "cancelled": "cancelled",
-}
+BY_PRECEDENCE = tuple(sorted(Event, key=lambda event: event.rule.precedence))
 TEXT_FIELDS = ("title", "summary", "body")
 """Compared word by word; their old values are too long to repeat in a notification."""
 TEXT_LABELS = {"title": "Title", "summary": "Summary", "body": "Text"}
@@ -23,19 +18,11 @@ WORDS_SHOWN = 12
 
 
 def classify(old: Item | None, new: Item) -> Event:
-    """`new` for a first version (even one that arrives already answered); else what the state change says.
-
-    A scheduled event whose `details.starts_at` moved is `rescheduled`; any other material change is `updated`.
+    """The event whose rule applies, the rules asked by precedence (see Event): `new` for a first version (even one
+    that arrives already answered); else what the state change says; a scheduled item whose start moved is
+    `rescheduled`; any other material change is `updated`.
     """
-    if old is None:
-        return "new"
-    if new.state != old.state and new.state in _STATE_EVENTS:
-        return _STATE_EVENTS[new.state]
-    if new.state == "corrected" and new.body != old.body:
-        return "corrected"
-    if new.details.get("starts_at") != old.details.get("starts_at"):
-        return "rescheduled"
-    return "updated"
+    return next(event for event in BY_PRECEDENCE if event.rule.applies(old, new))
 
 
 def describe_changes(old: Item, new: Item) -> Changes:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from shared.domain.events import Event
 from shared.domain.item import Attachment, DepartmentRef, House, Item, Person, Timestamp
 
 NOTIFICATION_SCHEMA: Literal["deptwatch.notification/1"] = "deptwatch.notification/1"
 
-Event = Literal["new", "answered", "holding-answer", "corrected", "withdrawn", "updated", "rescheduled", "cancelled"]
+EventField = Annotated[Event, WithJsonSchema({"enum": [e.value for e in Event], "title": "Event", "type": "string"})]
+"""The published schema keeps the event's enum inline, as it was before Event was an enum class (same documents)."""
 
 
 class NotificationItem(BaseModel):
@@ -57,7 +59,7 @@ class Notification(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     schema_: Literal["deptwatch.notification/1"] = Field(default=NOTIFICATION_SCHEMA, alias="schema")
-    event: Event
+    event: EventField
     item: NotificationItem
     changes: Changes | None = None
 

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, final
+from typing import Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
@@ -16,12 +16,10 @@ from pydantic import BaseModel, ValidationError
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
 from shared.domain.item import Item
+from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
 from shared.sources.incremental import FetchedRecord, KnownRecord
-
-if TYPE_CHECKING:  # only the notifier renders: the fetcher and the processor need not build these models
-    from shared.domain.notification import Notification, NotificationItem
 
 
 class PoisonRecordError(ValueError):
@@ -161,7 +159,7 @@ class Source(ABC):
     """
 
     name: ClassVar[str]
-    kind: ClassVar[str]
+    kind: ClassVar[Kind]
     paginator: ClassVar[Paginator]
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
@@ -298,27 +296,3 @@ class Source(ABC):
     @abstractmethod
     def parse(self, message: RawRecordMessage) -> Item:
         """The normalised item of one queued record; PoisonRecordError when it can never be one."""
-
-    # How its items read in an email, as the department page shows them. Sources override what differs.
-
-    def headline(self, notification: Notification) -> str:
-        """The first line: what kind of thing this is ("Written Question", "Deposited Papers", …)."""
-        from shared.render.email import kind_label
-
-        return kind_label(notification.item.kind)
-
-    def date_line(self, item: NotificationItem) -> str:
-        from shared.render.email import long_date
-
-        return long_date(item.updated_at)
-
-    def email_section(self, notification: Notification) -> list[str]:
-        """The lines between the header and the attachments: people, then summary and body."""
-        item = notification.item
-        lines = [f"{person.role.replace('-', ' ').capitalize()}: {person.display()}" for person in item.people]
-        if lines:
-            lines.append("")
-        for text in (item.summary, item.body):
-            if text:
-                lines += [text, ""]
-        return lines

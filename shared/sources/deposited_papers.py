@@ -25,7 +25,7 @@ from pydantic.alias_generators import to_camel
 
 from shared.domain.departments import Department, by_name
 from shared.domain.item import Attachment, DepartmentRef, Item
-from shared.domain.notification import Notification, NotificationItem
+from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import one_line, plain_text, safe_url
 from shared.domain.timeutil import in_london, london_date
@@ -150,7 +150,7 @@ class DepositedPaper(_Upstream):
 
 class DepositedPapersSource(Source):
     name = "deposited-papers"
-    kind = "deposited-paper"
+    kind = Kind.DEPOSITED_PAPER
     paginator = OffsetPaginator(skip="Skip", items="items", total="totalResults")
     has_detail = True
 
@@ -231,29 +231,3 @@ class DepositedPapersSource(Source):
                 "depositing_departments": "; ".join(paper.depositing_departments),
             },
         )
-
-    def date_line(self, item: NotificationItem) -> str:
-        """The day of deposit (or of the last update when the deposit date is not known)."""
-        from shared.render.email import long_date
-
-        return long_date(item.published_at)
-
-    def email_section(self, notification: Notification) -> list[str]:
-        """As the department page shows a deposited paper: the source page, then one line per document."""
-        item = notification.item
-        lines = [f"Source Page: {item.title}"]
-        lines += [f"Document: {a.title} ({a.file_type or 'file'})" for a in item.attachments]
-        if not item.attachments:
-            lines.append("No documents listed yet.")
-        lines.append("")
-        if item.details.get("paper_number"):
-            lines.append(f"Paper number: {item.details['paper_number']}")
-        if len(item.departments) > 1:
-            lines.append(f"Deposited by: {'; '.join(d.name for d in item.departments)}")
-        if item.details.get("corporate_authors"):
-            lines.append(f"Corporate author: {item.details['corporate_authors']}")
-        lines.append("")
-        for text in (item.summary, item.body):
-            if text:
-                lines += [text, ""]
-        return lines

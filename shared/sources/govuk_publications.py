@@ -20,10 +20,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, by_govuk_slug
 from shared.domain.item import DepartmentRef, Item
-from shared.domain.notification import Notification, NotificationItem
+from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import plain_text, safe_url
-from shared.domain.timeutil import LONDON, in_london
+from shared.domain.timeutil import in_london
 from shared.observability import logger
 from shared.sources.base import (
     Listed,
@@ -107,7 +107,6 @@ UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 _NOT_ID_CHARACTERS = re.compile(r"[^A-Za-z0-9._:/-]+")
 LINK_ID_LIMIT = 200
 """An id made from a link is cut here (with a digest of the whole link), well inside the Item id's 300 characters."""
-SHORT_MONTHS = ("Jan.", "Feb.", "Mar.", "Apr.", "May", "Jun.", "Jul.", "Aug.", "Sep.", "Oct.", "Nov.", "Dec.")
 
 
 def _aware(value: datetime) -> datetime:
@@ -191,12 +190,6 @@ def _timestamp(value: Any) -> datetime | None:
         return None
 
 
-def short_date(value: datetime) -> str:
-    """ "Apr. 19 2024", as the department page dates publications."""
-    local = value.astimezone(LONDON)
-    return f"{SHORT_MONTHS[local.month - 1]} {local.day} {local.year}"
-
-
 @dataclass
 class _ResponseCheck:
     """What one poll saw of the results' dates, to notice an `order` or date filter that the API did not apply."""
@@ -243,7 +236,7 @@ def _window_start(since: datetime) -> datetime:
 
 class GovukPublicationsSource(Source):
     name = "govuk-publications"
-    kind = "publication"
+    kind = Kind.PUBLICATION
     paginator = StartPaginator()
     volatile_fields = frozenset({"es_score", "index", "_id", "elasticsearch_type", "document_type"})
 
@@ -332,22 +325,3 @@ class GovukPublicationsSource(Source):
                 "display_type": publication.display_type,
             },
         )
-
-    def headline(self, notification: Notification) -> str:
-        """ "Departmental Publication (News and Communications)", as the department page heads a publication."""
-        label = super().headline(notification)
-        category = notification.item.category
-        return f"{label} ({category})" if category else label
-
-    def date_line(self, item: NotificationItem) -> str:
-        return short_date(item.updated_at)
-
-    def email_section(self, notification: Notification) -> list[str]:
-        """As the department page shows a publication: its page and document, then GOV.UK's summary."""
-        item = notification.item
-        lines = [f"Source Page: {item.title}", f"Document: {item.title} (webpage)", ""]
-        if item.state == "withdrawn":
-            lines += ["Withdrawn: GOV.UK marks this publication as no longer current.", ""]
-        if item.summary:
-            lines += [item.summary, ""]
-        return lines

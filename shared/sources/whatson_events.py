@@ -24,8 +24,8 @@ from pydantic.alias_generators import to_pascal
 
 from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, UnknownDepartmentError, by_committee, by_slug
-from shared.domain.item import DepartmentRef, Item, Person
-from shared.domain.notification import Notification, NotificationItem
+from shared.domain.item import SCHEDULED_START, DepartmentRef, Item, Person
+from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import LONDON, in_london, london_date
@@ -52,7 +52,6 @@ QUESTION_TIMES = frozenset({"oral questions", "prime minister's question time"})
 """Categories an `answeringBodyIds` answer may hold: the question times of the departments asked for."""
 PRIVATE_MEETING = "private meeting"
 """A committee meeting in private has no public business to follow: not watched."""
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def _empty_when_null(value: Any) -> Any:
@@ -212,28 +211,9 @@ def date_windows(first: date, last: date) -> list[tuple[date, date]]:
     ]
 
 
-def short_date(day: date) -> str:
-    """ "29 Apr 2024", as the department page shows it."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def clock(moment: datetime) -> str:
-    """ "2:30 p.m.", "9:30 a.m.", "12:00 p.m.": 12-hour, minutes always shown."""
-    hour = moment.hour % 12 or 12
-    return f"{hour}:{moment.minute:02d} {'a.m.' if moment.hour < 12 else 'p.m.'}"
-
-
-def when(starts_at: str) -> str:
-    """ "29 Apr 2024, 2:30 p.m." from a `starts_at` detail; just the date when no time is scheduled."""
-    if "T" not in starts_at:
-        return short_date(date.fromisoformat(starts_at))
-    moment = datetime.fromisoformat(starts_at).astimezone(LONDON)
-    return f"{short_date(moment.date())}, {clock(moment)}"
-
-
 class WhatsOnEventsSource(Source):
     name = "whatson-events"
-    kind = "scheduled-event"
+    kind = Kind.SCHEDULED_EVENT
     paginator = SinglePage()
 
     def notifiable(self, record: dict[str, Any]) -> bool:
@@ -344,7 +324,7 @@ class WhatsOnEventsSource(Source):
             body=html_to_text(event.notes) or None,
             people=tuple(people),
             details={
-                "starts_at": event.starts_at(),
+                SCHEDULED_START: event.starts_at(),
                 "ends_at": event.ends_at(),
                 "location": plain_text(event.location) or None,
                 "type": plain_text(event.type) or None,
@@ -377,46 +357,6 @@ class WhatsOnEventsSource(Source):
             raise PoisonRecordError(f"department {asked_for!r} is not in the department registry") from None
 
     # --- The email, as the department page shows an event ---
-
-    def headline(self, notification: Notification) -> str:
-        """ "Scheduled Event - 29 Apr 2024, 2:30 p.m." over "Commons - Oral questions - Main Chamber"."""
-        from shared.render.email import kind_label
-
-        item = notification.item
-        details = item.details
-        starts_at = details.get("starts_at") or item.published_at.isoformat()
-        where = [
-            item.house.capitalize() if item.house else None,
-            details.get("committee"),
-            item.category,
-            details.get("type"),
-        ]
-        return f"{kind_label(item.kind)} - {when(starts_at)}\n" + " - ".join(part for part in where if part)
-
-    def date_line(self, item: NotificationItem) -> str:
-        """The day in full, with the start and end times when they are scheduled."""
-        from shared.render.email import long_date
-
-        starts_at, ends_at = item.details.get("starts_at"), item.details.get("ends_at")
-        line = long_date(item.published_at)
-        if isinstance(starts_at, str) and "T" in starts_at:
-            line += f", {clock(item.published_at.astimezone(LONDON))}"
-            if isinstance(ends_at, str) and "T" in ends_at:
-                line += f" to {clock(datetime.fromisoformat(ends_at).astimezone(LONDON))}"
-        return line
-
-    def email_section(self, notification: Notification) -> list[str]:
-        """Cancelled or moved first, then where, who (members, witnesses), the Description and notes."""
-        item = notification.item
-        lines: list[str] = []
-        cancelled_on = item.details.get("cancelled_on")
-        if item.state == "cancelled" and isinstance(cancelled_on, str):
-            lines += [f"CANCELLED on {short_date(date.fromisoformat(cancelled_on))}", ""]
-        elif notification.event == "rescheduled":
-            lines += [f"RESCHEDULED: now {when(str(item.details.get('starts_at')))}", ""]
-        if item.details.get("location"):
-            lines += [f"Location: {item.details['location']}", ""]
-        return lines + super().email_section(notification)
 
 
 def _overlaps(record: dict[str, Any], first: date, last: date) -> bool:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import Field
 
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
-from shared.domain.notification import Notification
+from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
@@ -24,13 +24,6 @@ PAGE_SIZE = 1000
 LIST_TEXT_LIMIT = 255
 """The list endpoint cuts questionText at 255 characters (no ellipsis) and answerText at 255 plus "..."."""
 DATE_WINDOWS = ("tabledWhen", "answeredWhen", "correctedWhen")
-DATE_LABELS = (
-    ("tabled", "date_tabled"),
-    ("due for answer", "date_for_answer"),
-    ("holding answer", "date_holding_answer"),
-    ("answered", "date_answered"),
-    ("corrected", "date_answer_corrected"),
-)
 
 
 class WrittenQuestion(Upstream):
@@ -92,7 +85,7 @@ def _answering_bodies(departments: Sequence[Department]) -> list[int]:
 
 class WrittenQuestionsSource(Source):
     name = "written-questions"
-    kind = "written-question"
+    kind = Kind.WRITTEN_QUESTION
     paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
     has_detail = True
     detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
@@ -177,26 +170,3 @@ class WrittenQuestionsSource(Source):
                 "grouped_questions": ", ".join(question.grouped_questions) or None,
             },
         )
-
-    def email_section(self, notification: Notification) -> list[str]:
-        """As the department page shows a question: asked by, the question, answered by, the answer."""
-        from shared.render.email import people_with_role
-
-        item = notification.item
-        lines: list[str] = []
-        for asker in people_with_role(notification, "asked-by"):
-            lines += [f"Asked by: {asker}", ""]
-        days = [(label, date.fromisoformat(str(day))) for label, key in DATE_LABELS if (day := item.details.get(key))]
-        dates = [f"{label} {day.day} {day:%B %Y}" for label, day in days]
-        lines += [f"UIN {item.details.get('uin')}, " + ", ".join(dates), ""]
-        lines += [f"Question to the {item.department.name}:", "", item.summary or "", ""]
-        if not item.body:
-            return [*lines, "Not answered yet.", ""]
-        answerers = people_with_role(notification, "answered-by")
-        heading = f"Answered by {answerers[0]}" if answerers else "Answer"
-        if item.state == "holding-answer":
-            heading = f"Holding answer{heading.removeprefix('Answer')}"
-        lines += [heading, "", item.body, ""]
-        for corrector in people_with_role(notification, "corrected-by"):
-            lines += [f"Corrected by {corrector}", ""]
-        return lines

@@ -27,7 +27,7 @@ from pydantic import Field
 
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
-from shared.domain.notification import Notification, NotificationItem
+from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
@@ -41,7 +41,6 @@ PAGE_SIZE = 100
 LIST_TEXT_LIMIT = 255
 """The list endpoint cuts `text` at about 255 characters."""
 CORRECTION_LINKS = frozenset({"CorrectedStatement", "CorrectedAnswer"})
-JOINT_LINK = "JointStatement"
 
 
 class LinkedStatement(Upstream):
@@ -87,7 +86,7 @@ def _answering_bodies(departments: Sequence[Department]) -> list[int]:
 
 class WrittenStatementsSource(Source):
     name = "written-statements"
-    kind = "written-statement"
+    kind = Kind.WRITTEN_STATEMENT
     paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
     has_detail = True
     detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
@@ -165,38 +164,3 @@ class WrittenStatementsSource(Source):
                 "linked_statements": ", ".join(link.label() for link in statement.links()) or None,
             },
         )
-
-    def date_line(self, item: NotificationItem) -> str:
-        """The day the statement was made (a later link to a correction does not move it)."""
-        from shared.render.email import long_date
-
-        return long_date(item.published_at)
-
-    def email_section(self, notification: Notification) -> list[str]:
-        """As the statement page reads: who made it and in what role, the statement, then what it is linked to."""
-        from shared.render.email import people_with_role
-
-        item = notification.item
-        role = item.details.get("member_role")
-        makers = people_with_role(notification, "made-by")
-        made_by = ", ".join(part for part in (makers[0] if makers else None, role) if part)
-        lines = [f"Made by: {made_by}", ""] if made_by else []
-        lines += [item.body or "No text published.", ""]
-        links = _links_by_type(item.details.get("linked_statements"))
-        if links.get(JOINT_LINK):
-            lines += [f"Joint statement, linked with statement {', '.join(links[JOINT_LINK])}.", ""]
-        if links.get("CorrectedStatement"):
-            lines += [f"This statement corrects statement {', '.join(links['CorrectedStatement'])}.", ""]
-        if links.get("CorrectedAnswer"):
-            lines += [f"This statement corrects the answer {', '.join(links['CorrectedAnswer'])}.", ""]
-        return lines
-
-
-def _links_by_type(labels: Any) -> dict[str, list[str]]:
-    """{"JointStatement": ["123"], …} from the details' "123 (JointStatement), 456 (CorrectedStatement)"."""
-    links: dict[str, list[str]] = {}
-    for label in str(labels or "").split(", "):
-        linked_id, _, link_type = label.partition(" (")
-        if linked_id and link_type:
-            links.setdefault(link_type.rstrip(")"), []).append(linked_id)
-    return links

@@ -1,5 +1,5 @@
-"""What subscribers receive: the rendered texts (shared/rendering.py) and the SNS entries and batches
-(shared/publishing.py), checked against AWS's limits that moto does not enforce."""
+"""What subscribers receive: the SNS entries and batches (shared/adapters/sns.py), checked against AWS's limits that
+moto does not enforce. How the texts read is in tests/unit/render/."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ from shared.adapters.sns import (
     message_attributes,
 )
 from shared.domain.item import DepartmentRef
-from shared.domain.lifecycle import classify, describe_changes
 from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
-from shared.render.email import SMS_LIMIT, SUBJECT_LIMIT, email_text, sms_text, subject
+from shared.render.email import email_text, subject
 from shared.sources.written_questions import WrittenQuestionsSource
 
 TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -53,106 +52,6 @@ def sns_size(entry: dict[str, Any]) -> int:
         for name, value in entry["MessageAttributes"].items()
     )
     return len(entry["Message"].encode()) + len(entry.get("Subject", "").encode()) + attributes
-
-
-# --- The email text ---
-
-
-def test_email_of_the_real_answer_reads_like_the_department_page(notification, detail_record):
-    # GIVEN the notification of the real answered question 1679416 for the Department for Education
-    # WHEN its email is rendered
-    text = email_text(notification)
-
-    # THEN it has no HTML, names the department, quotes the question and the answer's paragraphs, and links the page
-    assert not TAG.search(text)
-    assert "&nbsp;" not in text and "&amp;" not in text
-    assert "Question to the Department for Education:" in text
-    assert detail_record["questionText"] in text
-    assert "\n\nThe department is supporting sectors with short-term project-based work" in text
-    assert "\n\nIn July 2021, the government created a £7 million fund" in text
-    assert "achievements by FJAAs in due course." in text
-    assert (
-        "https://www.gov.uk/government/publications/flexi-job-apprenticeships/flexi-job-apprenticeship-agencies" in text
-    )
-    assert f"Source page: {PAGE}" in text
-    assert text.splitlines()[:5] == [
-        "Written Question",
-        "Apprentices: Employment Agencies",
-        "Department: Department for Education",
-        "Wednesday 10th January 2024",
-        "",
-    ]
-    assert "What changed" not in text
-
-
-def test_email_of_an_unanswered_question_says_so(item):
-    # GIVEN a question with no answer yet
-    # WHEN its email is rendered
-    text = email_text(notify(item, body=None, state="tabled"))
-
-    # THEN it says it is not answered
-    assert "Not answered yet." in text
-    assert "Answer\n" not in text
-
-
-def test_email_of_a_holding_answer_is_labelled_as_one(item):
-    holding = item.model_copy(update={"state": "holding-answer", "body": "I will reply as soon as possible."})
-
-    text = email_text(Notification.for_department(holding, 2, "holding-answer", holding.departments[0]))
-
-    assert "\nHolding answer\n\nI will reply as soon as possible.\n" in text
-
-
-def test_email_of_a_changed_answer_says_what_changed(item):
-    # GIVEN version 2 of the real answer, with one figure edited
-    edited = item.model_copy(update={"body": item.body.replace("There are now 44 FJAAs", "There are now 45 FJAAs")})
-    notification = Notification.for_department(
-        edited, 2, classify(item, edited), edited.departments[0], describe_changes(item, edited)
-    )
-
-    # WHEN its email is rendered
-    text = email_text(notification)
-
-    # THEN under the header it says it is an update, which version, and the words that changed
-    assert text.splitlines()[4:6] == [
-        "What changed: updated (version 2)",
-        '- Text: 1 word added, 1 removed; "44" became "45"',
-    ]
-    assert "There are now 45 FJAAs" in text
-
-
-# --- Subject and SMS ---
-
-
-def test_subject_of_the_real_record_is_one_short_line(item):
-    line = subject(Notification.for_department(item, 2, "answered", item.departments[0]))
-
-    assert line == "Answered written question: Apprentices: Employment Agencies"
-    assert len(line) <= SUBJECT_LIMIT
-
-
-def test_subject_of_a_long_multiline_title_is_cut_to_one_line_within_100_characters(item):
-    # GIVEN a title of several lines and hundreds of characters, with control characters
-    title = "Schools:\nFunding\r\n" + "very long heading " * 30 + "\x07end"
-
-    # WHEN the subject is rendered
-    line = subject(notify(item, title=title))
-
-    # THEN it is one line of at most 100 characters, without control characters
-    assert len(line) <= 100
-    assert "\n" not in line and "\r" not in line and "\x07" not in line
-    assert line.startswith("New written question: Schools: Funding very long heading")
-    assert line.endswith("…")
-
-
-def test_sms_fits_and_keeps_the_link(item):
-    # GIVEN a notification with a long title
-    # WHEN its SMS text is rendered
-    text = sms_text(notify(item, title="A heading " * 40))
-
-    # THEN it fits one SMS and ends with the page link
-    assert len(text) <= SMS_LIMIT
-    assert text.endswith(f" {PAGE}")
 
 
 # --- Message attributes ---
@@ -417,12 +316,3 @@ def test_department_ref_of_the_topic_is_the_one_published(item):
         "hm-treasury",
     ]
     assert all(len(n.item.departments) == 2 for n in notifications)
-
-
-def test_the_email_of_a_question_gives_its_uin_and_dates(notification):
-    # GIVEN the notification of the real question 1679416 (tabled 5 January, answered 10 January 2024)
-    # WHEN its email is rendered
-    text = email_text(notification)
-
-    # THEN one line gives its UIN and the dates a department page shows
-    assert "UIN 7926, tabled 5 January 2024, due for answer 10 January 2024, answered 10 January 2024" in text

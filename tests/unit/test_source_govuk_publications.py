@@ -12,17 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-import shared.sources
 from infra.replay import apis_by_host, replay_transport
 from infra.replay.govuk_publications import recorded_api
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, Department, by_slug
 from shared.domain.item import Item
-from shared.domain.notification import Notification
-from shared.render.email import email_text
 from shared.sources import govuk_publications
 from shared.sources.base import PoisonRecordError, ResponseShapeError
-from shared.sources.govuk_publications import GovukPublicationsSource, short_date
+from shared.sources.govuk_publications import GovukPublicationsSource
 
 SOURCE = GovukPublicationsSource()
 API_HOST = "www.gov.uk"
@@ -788,89 +785,6 @@ def test_fetch_reports_a_422_for_what_the_api_does_not_accept():
     with pytest.raises(UpstreamResponseError, match=r"HTTP 422.*Unexpected parameters"):
         list(SOURCE.fetch(client, [by_slug(DFE)], SINCE, UNTIL))
     assert client.requests == 1
-
-
-# --- the email ---
-
-
-@pytest.fixture
-def registered():
-    """The source as the renderer finds it: registered by its name."""
-    assert type(shared.sources.get_source(SOURCE.name)) is type(SOURCE)
-
-
-def notify(item: Item, department: int = 0, event: str = "new") -> Notification:
-    return Notification.for_department(item, 1, event, item.departments[department])  # type: ignore[arg-type]
-
-
-def test_email_reads_like_the_department_page(parse, by_link, registered):
-    # GIVEN the notification of the recorded press release
-    item = parse(by_link[PRESS_RELEASE])
-
-    # WHEN its email is rendered
-    text = email_text(notify(item))
-
-    # THEN it reads like the department page: headline with category, title, department, date, source page and
-    # document, then GOV.UK's summary and the link
-    assert text.splitlines()[:10] == [
-        "Departmental Publication (News and Communications)",
-        "Landmark childcare rollout on track",
-        "Department: Department for Education",
-        "Apr. 19 2024",
-        "",
-        "Source Page: Landmark childcare rollout on track",
-        "Document: Landmark childcare rollout on track (webpage)",
-        "",
-        by_link[PRESS_RELEASE]["description"],
-        "",
-    ]
-    assert "Source page: https://www.gov.uk/government/news/landmark-childcare-rollout-on-track" in text
-    assert not TAG.search(text)
-
-
-def test_email_of_a_joint_publication_names_each_topic_department(parse, by_link, registered):
-    # GIVEN the joint DfE and DHSC guidance
-    item = parse(by_link[JOINT_GUIDANCE])
-
-    # WHEN it is rendered for each department's topic
-    # THEN each email names its own department, under the guidance's category
-    for position, name in enumerate(("Department for Education", "Department of Health and Social Care")):
-        lines = email_text(notify(item, position)).splitlines()
-        assert lines[:4] == [
-            "Departmental Publication (Guidance and Regulation)",
-            "SEND code of practice: 0 to 25 years",
-            f"Department: {name}",
-            "Apr. 17 2024",
-        ]
-
-
-def test_email_of_statistics_and_of_a_withdrawal(parse, by_link, registered):
-    statistics = parse(by_link["/government/statistics/a-level-and-other-16-to-18-results-2023-revised"])
-    assert email_text(notify(statistics)).startswith("Departmental Publication (Statistics)\n")
-
-    # GIVEN the withdrawn guidance, notified as a withdrawal
-    text = email_text(notify(parse(by_link[WITHDRAWN]), event="withdrawn"))
-
-    # THEN the email says it is withdrawn
-    assert "What changed: withdrawn (version 1)" in text
-    assert "Withdrawn: GOV.UK marks this publication as no longer current." in text
-
-
-def test_headline_without_a_category(parse, by_link):
-    item = parse({**by_link[PRESS_RELEASE], "content_purpose_supergroup": None, "content_store_document_type": None})
-    assert SOURCE.headline(notify(item)) == "Departmental Publication"
-
-
-@pytest.mark.parametrize(
-    ("moment", "shown"),
-    [
-        (datetime(2024, 4, 18, 23, 30, tzinfo=UTC), "Apr. 19 2024"),  # already the 19th in London (BST)
-        (datetime(2024, 5, 2, 9, 0, tzinfo=UTC), "May 2 2024"),
-        (datetime(2024, 12, 31, 23, 30, tzinfo=UTC), "Dec. 31 2024"),  # GMT: still the 31st
-    ],
-)
-def test_short_date_is_the_london_day(moment, shown):
-    assert short_date(moment) == shown
 
 
 # --- the offline demo: the recordings replayed through the fetch ---

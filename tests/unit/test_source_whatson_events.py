@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import copy
 import itertools
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-import shared.sources
 from infra.replay import recorded_apis, replay_transport
 from infra.replay.whatson_events import recorded_api
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.domain.lifecycle import classify
-from shared.domain.notification import Notification
 from shared.domain.raw_record import RawRecordMessage
-from shared.render.email import email_text
 from shared.sources.base import PoisonRecordError, ResponseShapeError
-from shared.sources.whatson_events import WhatsOnEventsSource, clock, date_windows
+from shared.sources.whatson_events import WhatsOnEventsSource, date_windows
 
 SOURCE = WhatsOnEventsSource()
 HOST = "whatson-api.parliament.uk"
@@ -668,100 +664,6 @@ def test_fetch_reports_a_refused_query():
     # THEN UpstreamResponseError
     with pytest.raises(UpstreamResponseError):
         list(SOURCE.fetch(client_for(refuse), DEPARTMENTS, SINCE, UNTIL))
-
-
-# --- the email ---
-
-
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
-
-
-@pytest.fixture
-def registered():
-    """The source as the renderer finds it: registered by its name."""
-    assert type(shared.sources.get_source(SOURCE.name)) is type(SOURCE)
-
-
-def email(item, event="new") -> str:
-    return email_text(Notification.for_department(item, 2 if event != "new" else 1, event, item.departments[0]))
-
-
-def test_email_of_a_question_time_reads_like_the_department_page(recorded, registered):
-    # GIVEN DfE's question time
-    [record] = recorded(DFE_ANSWER)
-
-    # WHEN its email is rendered
-    text = email(parse(record, DFE))
-
-    # THEN it starts as the department page shows it, and links the event's page
-    assert text.splitlines()[:5] == [
-        "Scheduled Event - 29 Apr 2024, 2:30 p.m.",
-        "Commons - Oral questions - Main Chamber",
-        "Education (including Topical Questions)",
-        "Department: Department for Education",
-        "Monday 29th April 2024, 2:30 p.m. to 3:30 p.m.",
-    ]
-    assert "Source page: https://whatson.parliament.uk/event/cal51301" in text
-    assert not TAG.search(text)
-
-
-def test_email_of_a_committee_session_names_committee_inquiry_place_and_witnesses(recorded, registered):
-    # GIVEN the Education Committee's session on disabled students' allowance
-    text = email(parse(events(recorded, EARLY)[DSA]))
-
-    # WHEN its email is read
-    # THEN it reads like the department page, then says where and who
-    assert text.splitlines()[:4] == [
-        "Scheduled Event - 23 Apr 2024, 9:30 a.m.",
-        "Commons - Education Committee - Oral evidence - Select & Joint Committees",
-        DSA_INQUIRY,
-        "Department: Department for Education",
-    ]
-    assert "Location: The Thatcher Room, Portcullis House" in text
-    assert "Witness: Chief Executive, Student Loans Company" in text
-    assert "&amp;" not in text and not TAG.search(text)
-
-
-def test_email_of_a_cancelled_session_says_so(recorded, registered):
-    # GIVEN the screen-time session, cancelled on 24 April
-    text = email(parse(events(recorded, LATE)[SCREEN_TIME]), "cancelled")
-
-    # WHEN its email is read
-    # THEN it says when it was cancelled, and what it was
-    assert "CANCELLED on 24 Apr 2024" in text
-    assert text.splitlines()[0] == "Scheduled Event - 1 May 2024, 9:30 a.m."
-
-
-def test_email_of_a_rescheduled_session_gives_the_new_time(recorded, registered):
-    # GIVEN the teacher-recruitment session, moved to 7 May 10:00
-    text = email(parse(events(recorded, LATE)[TEACHERS]), "rescheduled")
-
-    # WHEN its email is read
-    # THEN it says it was rescheduled, and to when
-    assert "RESCHEDULED: now 7 May 2024, 10:00 a.m." in text
-    assert "What changed: rescheduled (version 2)" in text
-
-
-def test_email_of_an_event_without_a_time_shows_the_day_only(recorded, registered):
-    # GIVEN the Lords oral question, which has no time
-    text = email(parse(events(recorded, EARLY)[LORDS_QUESTION], DFE))
-
-    # WHEN its email is read
-    # THEN the headline has the date alone, and the member is named
-    assert text.splitlines()[:2] == ["Scheduled Event - 23 Apr 2024", "Lords - Oral questions - Main Chamber"]
-    assert "Tuesday 23rd April 2024\n" in text
-    assert "Member: Baroness Morris of Yardley (Labour - Life peer)" in text
-
-
-@pytest.mark.parametrize(
-    ("hour", "minute", "shown"),
-    [(0, 30, "12:30 a.m."), (9, 5, "9:05 a.m."), (12, 0, "12:00 p.m."), (14, 30, "2:30 p.m."), (23, 59, "11:59 p.m.")],
-)
-def test_times_are_shown_as_the_department_page_does(hour, minute, shown):
-    # GIVEN a time of day
-    # WHEN it is shown
-    # THEN it is 12-hour with a.m./p.m. and the minutes always
-    assert clock(datetime(2024, 4, 29, hour, minute)) == shown
 
 
 # --- the offline demo: the recorded API that the replay server serves ---

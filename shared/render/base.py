@@ -1,0 +1,40 @@
+"""How an item of one kind reads in an email: the defaults that each kind's renderer overrides where it differs."""
+
+from __future__ import annotations
+
+from shared.domain.kinds import Kind
+from shared.domain.notification import Notification, NotificationItem
+from shared.render.formats import long_date
+
+KIND_LABELS = {member.value: member.label for member in Kind}
+
+
+def kind_label(kind: str) -> str:
+    """The kind's label; an unknown kind (from a newer or older deptwatch) is still readable."""
+    return KIND_LABELS.get(kind) or kind.replace("-", " ").title()
+
+
+def people_with_role(notification: Notification, role: str) -> list[str]:
+    return [person.display() for person in notification.item.people if person.role == role]
+
+
+class KindRenderer:
+    """The parts of the email that depend on the item's kind, as the department page shows such an item."""
+
+    def headline(self, notification: Notification) -> str:
+        """The first line: what kind of thing this is ("Written Question", "Deposited Papers", …)."""
+        return kind_label(notification.item.kind)
+
+    def date_line(self, item: NotificationItem) -> str:
+        return long_date(item.updated_at)
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """The lines between the header and the attachments: people, then summary and body."""
+        item = notification.item
+        lines = [f"{person.role.replace('-', ' ').capitalize()}: {person.display()}" for person in item.people]
+        if lines:
+            lines.append("")
+        for text in (item.summary, item.body):
+            if text:
+                lines += [text, ""]
+        return lines
