@@ -5,20 +5,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.aws import aws_client
 from shared.adapters.items_store import ItemStore
 from shared.adapters.sqs import DeadLetterQueue
-from shared.domain.timeutil import utc_now
-from shared.observability import emit_counts, emit_newest_item_ages, logger, metrics
+from shared.observability import logger, metrics
 from shared.pipeline.processing import RecordProcessor
 from shared.settings import processor_settings
-
-batch = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
@@ -30,17 +26,10 @@ def _processor() -> RecordProcessor:
     )
 
 
-def _process(record: SQSRecord) -> None:
-    _processor().process(record.body)
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    processor = _processor()
-    processor.start_batch([record["body"] for record in event.get("Records", [])])
-    try:
-        return process_partial_response(event=event, record_handler=_process, processor=batch, context=context)
-    finally:
-        emit_counts("Records", processor.counts)
-        emit_newest_item_ages(processor.newest, utc_now())
+    processor = _processor()  # per-batch state lives in its Powertools hooks (_prepare, _clean)
+    return process_partial_response(
+        event=event, record_handler=processor.process_record, processor=processor, context=context
+    )

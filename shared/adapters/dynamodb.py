@@ -7,6 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.retry import Backoff, Sleep, retry_pending
+
 DYNAMODB_ITEM_LIMIT = 409_600
 """DynamoDB's item size limit in bytes, attribute names included (moto enforces 405,000, AWS 409,600)."""
 ITEM_JSON_BUDGET = DYNAMODB_ITEM_LIMIT - 9_600
@@ -15,25 +17,27 @@ BATCH_GET_LIMIT = 100
 TRANSACTION_LIMIT = 100
 TRANSACTION_ATTEMPTS = 5
 BATCH_ATTEMPTS = 5
+BATCH_BACKOFF = Backoff(first=0.05, cap=1.0)
 
 
 def conditional_failure(error: ClientError) -> bool:
     return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
-def batch_get(client: Any, table: str, request: dict[str, Any]) -> tuple[list[dict[str, Any]], bool]:
+def batch_get(
+    client: Any, table: str, request: dict[str, Any], sleep: Sleep = time.sleep
+) -> tuple[list[dict[str, Any]], bool]:
     """One BatchGetItem of at most 100 keys, its unprocessed keys retried with backoff: the rows found, and whether
     every key was read."""
     rows: list[dict[str, Any]] = []
-    pending: dict[str, Any] = {table: request}
-    for attempt in range(BATCH_ATTEMPTS):
+
+    def read(pending: dict[str, Any]) -> dict[str, Any]:
         response = client.batch_get_item(RequestItems=pending)
-        rows += response.get("Responses", {}).get(table, [])
-        pending = response.get("UnprocessedKeys") or {}
-        if not pending:
-            return rows, True
-        time.sleep(min(0.05 * 2**attempt, 1.0))
-    return rows, False
+        rows.extend(response.get("Responses", {}).get(table, []))
+        return response.get("UnprocessedKeys") or {}
+
+    unread = retry_pending(read, {table: request}, attempts=BATCH_ATTEMPTS, backoff=BATCH_BACKOFF, sleep=sleep)
+    return rows, not unread
 
 
 BATCH_WRITE_LIMIT = 25

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb import BATCH_GET_LIMIT, ITEM_JSON_BUDGET, batch_get, conditional_failure
+from shared.adapters.retry import Sleep
 from shared.domain.item import Item
 
 SHORTENED_MARKER = "\n\n[… shortened by deptwatch: the full text is on the page linked below]"
@@ -58,9 +60,10 @@ class ItemStore:
     The table's stream (NEW_AND_OLD_IMAGES) carries each new version, with the previous one, to the notifier.
     """
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, sleep: Sleep = time.sleep) -> None:
         self._client = client
         self._table = table_name
+        self._sleep = sleep
 
     def stored_hashes(self, item_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
         """Item id → (content hash, version) of the stored items among `item_ids`, read in batches of 100."""
@@ -73,7 +76,7 @@ class ItemStore:
                 "ExpressionAttributeNames": {"#version": "version"},
             }
             # Keys still unread after the retries are simply not found: the conditional write decides for them.
-            rows, _ = batch_get(self._client, self._table, request)
+            rows, _ = batch_get(self._client, self._table, request, sleep=self._sleep)
             for row in rows:
                 found[row["item_id"]["S"]] = (row["content_hash"]["S"], int(row["version"]["N"]))
         return found

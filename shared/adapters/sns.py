@@ -10,6 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shared.adapters.retry import Backoff, Sleep, retry_pending
 from shared.domain.notification import Notification
 from shared.render.email import email_text, sms_text, subject
 
@@ -18,6 +19,7 @@ SNS_MESSAGE_BYTES = 262_144
 """SNS's limit for one message, attributes included, and for the sum of one PublishBatch (256 KiB)."""
 SHORTENED_MARKER = "\n\n[… shortened: the full text is at the link below]"
 PUBLISH_ATTEMPTS = 4
+PUBLISH_BACKOFF = Backoff(first=0.1, cap=2.0)
 
 
 def topic_arn(prefix: str, department_slug: str) -> str:
@@ -98,7 +100,7 @@ class Outgoing:
 
 
 class SnsPublisher:
-    def __init__(self, client: Any, sleep: Any = time.sleep) -> None:
+    def __init__(self, client: Any, sleep: Sleep = time.sleep) -> None:
         self._client = client
         self._sleep = sleep
         self.published = 0
@@ -120,10 +122,11 @@ class SnsPublisher:
         return failures
 
     def _publish_batch(self, arn: str, batch: list[tuple[Outgoing, dict[str, Any]]]) -> dict[str, str]:
-        pending = {entry["Id"]: (message, entry) for message, entry in batch}
         failures: dict[str, str] = {}
         last_reason: dict[str, str] = {}
-        for attempt in range(PUBLISH_ATTEMPTS):
+
+        def publish(pending: dict[str, tuple[Outgoing, dict[str, Any]]]) -> dict[str, tuple[Outgoing, dict[str, Any]]]:
+            """One PublishBatch; the entries worth sending again (those SNS failed on its side)."""
             try:
                 response = self._client.publish_batch(
                     TopicArn=arn, PublishBatchRequestEntries=[entry for _, entry in pending.values()]
@@ -141,11 +144,13 @@ class SnsPublisher:
                 else:
                     retry[failed["Id"]] = (message, entry)
                     last_reason[message.key] = reason
-            pending = retry
-            if not pending:
-                return failures
-            self._sleep(min(0.1 * 2**attempt, 2.0))
-        for message, _ in pending.values():
+            return retry
+
+        entries = {entry["Id"]: (message, entry) for message, entry in batch}
+        unpublished = retry_pending(
+            publish, entries, attempts=PUBLISH_ATTEMPTS, backoff=PUBLISH_BACKOFF, sleep=self._sleep
+        )
+        for message, _ in unpublished.values():
             failures[message.key] = f"{last_reason[message.key]} (after {PUBLISH_ATTEMPTS} attempts)"
         return failures
 

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.adapters.dynamodb import BATCH_ATTEMPTS, BATCH_WRITE_LIMIT, ITEM_JSON_BUDGET, batch_get
+from shared.adapters.dynamodb import BATCH_ATTEMPTS, BATCH_BACKOFF, BATCH_WRITE_LIMIT, ITEM_JSON_BUDGET, batch_get
+from shared.adapters.retry import Sleep, retry_pending
 from shared.sources.incremental import SeenRecord, SourceState
 
 SEEN_SHARDS = 16
@@ -27,11 +28,19 @@ class WatermarkStore:
     them unchanged), and a watermark not written only re-reads the window.
     """
 
-    def __init__(self, client: Any, table_name: str, shards: int = SEEN_SHARDS, budget: int = ITEM_JSON_BUDGET) -> None:
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        shards: int = SEEN_SHARDS,
+        budget: int = ITEM_JSON_BUDGET,
+        sleep: Sleep = time.sleep,
+    ) -> None:
         self._client = client
         self._table = table_name
         self._shards = shards
         self._budget = budget
+        self._sleep = sleep
         self._read: dict[str, dict[str, str]] = {}
         """Source → shard id → the JSON read by the last `get`: unchanged shards are not written again."""
 
@@ -89,7 +98,7 @@ class WatermarkStore:
 
     def _batch_get(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         request = {"Keys": [{"id": {"S": row_id}} for row_id in ids], "ConsistentRead": True}
-        rows, complete = batch_get(self._client, self._table, request)
+        rows, complete = batch_get(self._client, self._table, request, sleep=self._sleep)
         if not complete:
             # A partial state would forget records (re-queueing them) or lose the watermark (re-reading the window):
             # fail the poll instead, and the next one reads again.
@@ -98,13 +107,13 @@ class WatermarkStore:
 
     def _batch_put(self, rows: Sequence[dict[str, Any]]) -> None:
         for start in range(0, len(rows), BATCH_WRITE_LIMIT):
-            pending: dict[str, Any] = {
-                self._table: [{"PutRequest": {"Item": row}} for row in rows[start : start + BATCH_WRITE_LIMIT]]
-            }
-            for attempt in range(BATCH_ATTEMPTS):
-                pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-                if not pending:
-                    break
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-            else:
+            requests = {self._table: [{"PutRequest": {"Item": row}} for row in rows[start : start + BATCH_WRITE_LIMIT]]}
+            unwritten = retry_pending(
+                self._write, requests, attempts=BATCH_ATTEMPTS, backoff=BATCH_BACKOFF, sleep=self._sleep
+            )
+            if unwritten:
                 raise RuntimeError(f"state shards of {self._table} still unwritten after {BATCH_ATTEMPTS} attempts")
+
+    def _write(self, requests: dict[str, Any]) -> dict[str, Any]:
+        """One BatchWriteItem; the requests it left unprocessed."""
+        return self._client.batch_write_item(RequestItems=requests).get("UnprocessedItems") or {}

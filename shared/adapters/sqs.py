@@ -7,12 +7,14 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from shared.adapters.retry import Backoff, Sleep, retry_pending
 from shared.domain.raw_record import RawRecordMessage
 
 SQS_BATCH_ENTRIES = 10
 SQS_BATCH_BYTES = 1_048_576
 """SQS's limit for one message and for the sum of a batch (1 MiB since 2025); moto does not enforce it."""
 SEND_ATTEMPTS = 4
+SEND_BACKOFF = Backoff(first=0.1, cap=2.0)
 
 
 class QueueSendError(RuntimeError):
@@ -82,7 +84,7 @@ def _set_leaf(container: Any, path: tuple[Any, ...], value: str) -> None:
 
 
 class RawRecordQueue:
-    def __init__(self, client: Any, queue_url: str, sleep: Any = time.sleep) -> None:
+    def __init__(self, client: Any, queue_url: str, sleep: Sleep = time.sleep) -> None:
         self._client = client
         self._url = queue_url
         self._sleep = sleep
@@ -95,22 +97,22 @@ class RawRecordQueue:
         return len(bodies)
 
     def _send_batch(self, entries: dict[str, str]) -> None:
-        pending = entries
-        for attempt in range(SEND_ATTEMPTS):
-            response = self._client.send_message_batch(
-                QueueUrl=self._url,
-                Entries=[{"Id": entry_id, "MessageBody": body} for entry_id, body in pending.items()],
-            )
-            failed = response.get("Failed") or []
-            permanent = [f for f in failed if f.get("SenderFault")]
-            if permanent:
-                reasons = "; ".join(f"{f.get('Code')}: {f.get('Message')}" for f in permanent)
-                raise QueueSendError(f"SQS rejected {len(permanent)} message(s): {reasons}")
-            pending = {f["Id"]: pending[f["Id"]] for f in failed}
-            if not pending:
-                return
-            self._sleep(min(0.1 * 2**attempt, 2.0))
-        raise QueueSendError(f"SQS failed {len(pending)} message(s) after {SEND_ATTEMPTS} attempts")
+        unsent = retry_pending(self._send, entries, attempts=SEND_ATTEMPTS, backoff=SEND_BACKOFF, sleep=self._sleep)
+        if unsent:
+            raise QueueSendError(f"SQS failed {len(unsent)} message(s) after {SEND_ATTEMPTS} attempts")
+
+    def _send(self, entries: dict[str, str]) -> dict[str, str]:
+        """One SendMessageBatch; the entries SQS failed on its side (worth sending again). An entry refused as the
+        sender's fault fails them all: it would be refused again."""
+        response = self._client.send_message_batch(
+            QueueUrl=self._url, Entries=[{"Id": entry_id, "MessageBody": body} for entry_id, body in entries.items()]
+        )
+        failed = response.get("Failed") or []
+        permanent = [f for f in failed if f.get("SenderFault")]
+        if permanent:
+            reasons = "; ".join(f"{f.get('Code')}: {f.get('Message')}" for f in permanent)
+            raise QueueSendError(f"SQS rejected {len(permanent)} message(s): {reasons}")
+        return {f["Id"]: entries[f["Id"]] for f in failed}
 
 
 class DeadLetterQueue:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
@@ -14,22 +15,27 @@ from shared.adapters.items_store import ItemStore, ItemTooLargeError, WriteOutco
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.raw_record import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
-from shared.observability import logger
+from shared.domain.timeutil import utc_now
+from shared.observability import emit_counts, emit_newest_item_ages, logger
 from shared.sources import UnknownSourceError, get_source
 from shared.sources.base import PoisonRecordError, validation_reason
 
 
-class RecordProcessor:
-    """Processes the SQS message bodies of a batch; counts outcomes per source for the batch's metrics.
+class RecordProcessor(BatchProcessor):
+    """Processes an SQS batch of raw records (Powertools' BatchProcessor); counts outcomes per source for its metrics.
 
-    `start_batch` parses every record and reads the stored content hashes of their items in one BatchGetItem, so a
-    record seen again unchanged (the overlap of every poll) costs a tenth of a read and no write. `process` then
-    handles one record: a poison record (one that can never become an item) goes to the dead-letter queue at once with
-    its reason and is acknowledged; any other error propagates, so the message is retried and, after
-    maxReceiveCount, redriven by SQS.
+    `_prepare` (entering a batch) parses every record and reads the stored content hashes of their items in one
+    BatchGetItem, so a record seen again unchanged (the overlap of every poll) costs a tenth of a read and no write.
+    `process_record`, the record handler, then handles one record: a poison record (one that can never become an
+    item) goes to the dead-letter queue at once with its reason and is acknowledged; any other error fails that
+    record, so the message is retried and, after maxReceiveCount, redriven by SQS. `_clean` (leaving the batch) emits
+    the batch's metrics, also when every record failed.
+
+    One instance serves every batch of a container: the hooks give each batch fresh state, and Powertools runs them.
     """
 
     def __init__(self, store: ItemStore, dead_letters: DeadLetterQueue) -> None:
+        super().__init__(event_type=EventType.SQS)
         self._store = store
         self._dead_letters = dead_letters
         self.counts: Counter[tuple[str, str]] = Counter()
@@ -38,10 +44,11 @@ class RecordProcessor:
         self._parsed: dict[str, _Parsed] = {}
         self._stored: dict[str, tuple[str, int]] = {}
 
-    def start_batch(self, bodies: Sequence[str]) -> None:
-        self.counts.clear()
-        self.newest.clear()
-        self._parsed = {body: _parse(body) for body in bodies}
+    def _prepare(self) -> None:
+        super()._prepare()
+        self.counts = Counter()
+        self.newest = {}
+        self._parsed = {body: _parse(body) for body in (record["body"] for record in self.records)}
         item_ids = [parsed.item.id for parsed in self._parsed.values() if parsed.item]
         try:
             self._stored = self._store.stored_hashes(item_ids)
@@ -49,7 +56,17 @@ class RecordProcessor:
             logger.warning("stored hashes could not be read", extra={"error": str(error)})
             self._stored = {}
 
-    def process(self, body: str) -> WriteResult | None:
+    def _clean(self) -> None:
+        try:
+            super()._clean()  # raises BatchProcessingError when every record failed
+        finally:
+            emit_counts("Records", self.counts)
+            emit_newest_item_ages(self.newest, utc_now())
+            self._parsed, self._stored = {}, {}
+
+    def process_record(self, record: SQSRecord) -> WriteResult | None:
+        """The record handler given to `process_partial_response`: one raw record, parsed in `_prepare`."""
+        body = record.body
         parsed = self._parsed.pop(body, None) or _parse(body)
         if parsed.item is None or parsed.message is None:
             self._reject(body, parsed.error or "unreadable record", parsed.message)
