@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -13,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.aws import aws_client
 from shared.adapters.items_store import ItemStore
 from shared.adapters.sqs import DeadLetterQueue
+from shared.container import per_container
 from shared.domain.timeutil import utc_now
 from shared.observability import emit_counts, emit_newest_item_ages, logger, metrics
 from shared.pipeline.processing import RecordProcessor
@@ -21,7 +21,7 @@ from shared.settings import processor_settings
 batch = BatchProcessor(event_type=EventType.SQS)
 
 
-@cache
+@per_container
 def _processor() -> RecordProcessor:
     settings = processor_settings()
     return RecordProcessor(
