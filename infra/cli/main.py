@@ -1,216 +1,78 @@
-"""`deptwatch`: run the whole pipeline locally (moto as the embedded AWS), or feed recorded responses through it."""
+"""`deptwatch`: list the departments, subscribe to a deployed stack's topics, look at its dead-letter queues; and, with
+the local extra (`pip install 'deptwatch[local]'`), run the whole pipeline locally on moto.
+
+This module needs boto3 and `shared` only: the local stack's commands (`run`, `ingest`) are imported when they run.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
-import time
 import warnings
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
-from infra.local_stack import Delivery, LocalStack, local_stack, use_local_environment
-from infra.operations import OperationError
+from infra.cli.operations import OperationError
 
-OUT: TextIO = sys.stdout
-"""The real standard output: the functions' own output goes to stderr while a command runs."""
-DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
+LOCAL_EXTRA_MODULES = ("moto", "cfnlint")
+"""What the local stack needs beyond the product's dependencies: the `local` extra."""
 
-
-def _print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
-    if as_json:
-        for delivery in deliveries:
-            out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
-        return
-    by_department: dict[str, list[Delivery]] = {}
-    for delivery in deliveries:
-        by_department.setdefault(delivery.department, []).append(delivery)
-    for department, items in sorted(by_department.items()):
-        name = items[0].message.get("item", {}).get("department", {}).get("name", department)
-        out.write(f"\n=== {name} ({department}): {len(items)} notification(s) ===\n")
-        for delivery in items:
-            attributes = ", ".join(f"{k}={v}" for k, v in sorted(delivery.attributes.items()))
-            out.write(f"\n--- {delivery.subject}\n    [{attributes}]\n\n")
-            out.write("\n".join(f"    {line}" if line else "" for line in delivery.email.splitlines()) + "\n")
-    out.flush()
+Command = Callable[[argparse.Namespace, TextIO], int]
 
 
-def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [report for report in result.get("sources", []) if report.get("error")]
+def _local_command(name: str) -> Command:
+    """`run` and `ingest`, imported only when used: without the local extra they say what to install."""
 
-
-def command_run(args: argparse.Namespace) -> int:
-    use_local_environment()
-    environment: dict[str, str] = {}
-    parameters = {"Departments": args.departments} if args.departments else {}
-    replay = None
-    if args.offline:
-        from infra.replay import replay_server
-
-        replay = replay_server()
-        overrides, earliest = replay.__enter__()
-        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
-        since = args.since or (earliest.isoformat() if earliest else None)
-    else:
-        since = args.since
-    try:
-        with local_stack(parameters, environment) as stack:
-            first = True
-            while True:
-                code = _poll_once(stack, since if first else None, args)
-                if code or not args.watch:
-                    return code
-                first = False
-                time.sleep(args.interval)
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        if replay is not None:
-            replay.__exit__(None, None, None)
-
-
-def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace) -> int:
-    event: dict[str, Any] = {"since": since} if since else {}
-    result = stack.invoke(
-        "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
-    )
-    failures = _source_failures(result)
-    if (
-        failures
-        and len(failures) == len(result.get("sources", []))
-        and all(f.get("unreachable_host") for f in failures)
-    ):
-        hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
-        sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
-        return 2
-    for failure in failures:
-        sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
-    stack.drain()
-    deliveries = stack.collect_deliveries()
-    _print_deliveries(deliveries, args.json, OUT)
-    if not args.json:
-        queued = sum(report["queued"] for report in result.get("sources", []))
-        OUT.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
-    return 1 if failures else 0
-
-
-def command_ingest(args: argparse.Namespace) -> int:
-    from shared.adapters.aws import aws_client
-    from shared.adapters.sqs import QueueSendError, RawRecordQueue
-    from shared.domain.departments import UnknownDepartmentError, by_slug
-    from shared.domain.raw_record import RawRecordMessage
-    from shared.domain.timeutil import utc_now
-    from shared.sources import get_source
-
-    use_local_environment()
-    source = get_source(args.source)
-    if args.department:
-        try:
-            by_slug(args.department)
-        except UnknownDepartmentError as error:
-            sys.stderr.write(f"deptwatch: {error.args[0]}\n")
+    def command(args: argparse.Namespace, out: TextIO) -> int:
+        missing = [module for module in LOCAL_EXTRA_MODULES if importlib.util.find_spec(module) is None]
+        if missing:
+            sys.stderr.write(
+                f"deptwatch {args.command} runs the local stack, which needs {', '.join(missing)}: "
+                "pip install 'deptwatch[local]'\n"
+            )
             return 2
-    failed = False
-    with local_stack() as stack:
-        queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
-        for path in args.files:
-            try:
-                body = json.loads(Path(path).read_bytes().decode("utf-8"))
-                records = source.records_from_response(body)
-            except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-                if isinstance(error, RecursionError):
-                    reason = "not JSON that can be read (nested too deeply)"
-                elif isinstance(error, json.JSONDecodeError):
-                    reason = f"not JSON ({error})"
-                else:
-                    reason = str(error)
-                sys.stderr.write(f"deptwatch: {path}: {reason}\n")
-                failed = True
-                continue
-            skipped = sum(not source.notifiable(record) for record in records)
-            if skipped:
-                sys.stderr.write(f"deptwatch: {path}: {skipped} record(s) deptwatch does not notify (skipped)\n")
-            fetched_at = utc_now()
-            messages = [
-                RawRecordMessage(
-                    source=source.name,
-                    record=record,
-                    department=args.department,
-                    fetched_at=fetched_at,
-                    origin=f"{path}#{position}",
-                )
-                for position, record in enumerate(records)
-                if source.notifiable(record)
-            ]
-            try:
-                queue.send(messages)
-            except QueueSendError as error:
-                sys.stderr.write(f"deptwatch: {path}: {error}\n")
-                failed = True
-                continue
-            stack.drain()
-            _print_deliveries(stack.collect_deliveries(), args.json, OUT)
-            for rejected in _take_dead_letters(stack):
-                sys.stderr.write(f"deptwatch: {rejected}\n")
-                failed = True
-    return 1 if failed else 0
+        from infra.local import commands
+
+        handler: Command = getattr(commands, name)
+        return handler(args, out)
+
+    return command
 
 
-def _take_dead_letters(stack: LocalStack) -> list[str]:
-    """Describe and remove what the processor rejected: "FILE record N (id X): reason"."""
-    url = stack.output("DeadLetterQueueUrl")
-    described: list[str] = []
-    while True:
-        messages = stack.sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
-        ).get("Messages", [])
-        if not messages:
-            return described
-        for message in messages:
-            reason = message.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "rejected")
-            described.append(f"{_describe_origin(message['Body'])}: {reason}")
-            stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+def command_departments(args: argparse.Namespace, out: TextIO) -> int:
+    from infra.cli.departments import departments_json, departments_table
 
-
-def _describe_origin(body: str) -> str:
-    try:
-        message = json.loads(body)
-        origin = str(message.get("origin") or "unknown record")
-        record_id = message.get("record", {}).get("id")
-    except (ValueError, AttributeError):
-        return "a message that is not JSON"
-    path, _, position = origin.rpartition("#")
-    where = f"{path} record {position}" if path and position.isdigit() else origin
-    return f"{where} (id {record_id})" if record_id is not None else where
+    out.write(departments_json() + "\n" if args.json else departments_table())
+    return 0
 
 
 def _stack_name(args: argparse.Namespace) -> str:
     return str(args.stack or os.environ.get("DEPTWATCH_STACK") or "deptwatch")
 
 
-def command_topics(args: argparse.Namespace) -> int:
+def command_topics(args: argparse.Namespace, out: TextIO) -> int:
     import boto3
 
-    from infra.operations import department_topics
+    from infra.cli.operations import department_topics
 
     for slug, arn in sorted(department_topics(boto3.client("sns"), _stack_name(args)).items()):
-        OUT.write(f"{slug}\t{arn}\n")
+        out.write(f"{slug}\t{arn}\n")
     return 0
 
 
-def command_subscribe(args: argparse.Namespace) -> int:
+def command_subscribe(args: argparse.Namespace, out: TextIO) -> int:
     import boto3
 
-    from infra.operations import filter_policy, subscribe
+    from infra.cli.operations import filter_policy, subscribe
 
     policy = filter_policy(kind=args.kind, event=args.event, house=args.house, category=args.category)
     subscription = subscribe(
         boto3.client("sns"), _stack_name(args), args.department, args.protocol, args.endpoint, policy
     )
-    OUT.write(
+    out.write(
         json.dumps(
             {
                 "subscription_arn": subscription.arn,
@@ -222,23 +84,23 @@ def command_subscribe(args: argparse.Namespace) -> int:
         + "\n"
     )
     if subscription.pending_confirmation:
-        OUT.write(
+        out.write(
             "SNS has sent a confirmation request to the endpoint: the subscription starts once it is confirmed.\n"
         )
     return 0
 
 
-def command_dlq(args: argparse.Namespace) -> int:
+def command_dlq(args: argparse.Namespace, out: TextIO) -> int:
     import boto3
 
-    from infra.operations import DEAD_LETTER_QUEUES, peek_dead_letters, redrive, stack_outputs
+    from infra.cli.operations import DEAD_LETTER_QUEUES, peek_dead_letters, redrive, stack_outputs
 
     outputs = stack_outputs(boto3.client("cloudformation"), _stack_name(args))
     sqs = boto3.client("sqs")
     queue_url = outputs[DEAD_LETTER_QUEUES[args.queue]]
     if args.action == "list":
         for letter in peek_dead_letters(sqs, queue_url):
-            OUT.write(json.dumps(letter.summary(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(letter.summary(), ensure_ascii=False) + "\n")
     elif args.action == "show":
         if not args.ids:
             sys.stderr.write("deptwatch: dlq show needs the MESSAGE_ID of each message to show (see dlq list)\n")
@@ -249,7 +111,7 @@ def command_dlq(args: argparse.Namespace) -> int:
             if shown is None:
                 sys.stderr.write(f"deptwatch: {message_id} is not on the dead-letter queue\n")
                 return 1
-            OUT.write(json.dumps({**shown.summary(), "body": shown.body}, indent=2, ensure_ascii=False) + "\n")
+            out.write(json.dumps({**shown.summary(), "body": shown.body}, indent=2, ensure_ascii=False) + "\n")
     else:
         if args.queue != "records":
             sys.stderr.write(
@@ -258,11 +120,12 @@ def command_dlq(args: argparse.Namespace) -> int:
             )
             return 2
         moved = redrive(sqs, queue_url, outputs["RawRecordsQueueUrl"], args.ids or None)
-        OUT.write(f"{len(moved)} message(s) sent back to the records queue\n")
+        out.write(f"{len(moved)} message(s) sent back to the records queue\n")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from infra.cli.operations import DEAD_LETTER_QUEUES, PROTOCOLS
     from shared.sources import SOURCE_NAMES
 
     parser = argparse.ArgumentParser(prog="deptwatch", description=__doc__)
@@ -276,16 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--since", help="read from this date (YYYY-MM-DD) instead of the last few days")
     run.add_argument("--offline", action="store_true", help="serve the upstream from recorded responses")
     run.add_argument("--json", action="store_true", help="one JSON object per delivered message")
-    run.set_defaults(handler=command_run)
+    run.set_defaults(handler=_local_command("command_run"))
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
     ingest.add_argument("--source", required=True, choices=sorted(SOURCE_NAMES))
     ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
     ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
     ingest.add_argument("files", nargs="+", metavar="FILE")
-    ingest.set_defaults(handler=command_ingest)
+    ingest.set_defaults(handler=_local_command("command_ingest"))
 
-    from infra.operations import DEAD_LETTER_QUEUES, PROTOCOLS
+    departments = commands.add_parser("departments", help="list the departments deptwatch knows (no AWS needed)")
+    departments.add_argument("--json", action="store_true", help="one JSON array")
+    departments.set_defaults(handler=command_departments)
 
     stack_help = "the deployed stack's name (default: $DEPTWATCH_STACK or deptwatch)"
     topics = commands.add_parser("topics", help="list the department topics of a deployed stack")
@@ -317,23 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # The functions log JSON lines for CloudWatch: on a terminal they are shown (on stderr) only with --verbose, so that
-    # stdout carries nothing but the notifications (one JSON object per line with --json).
+    # stdout carries nothing but the command's output (one JSON object per line with --json).
     verbose = "--verbose" in (argv if argv is not None else sys.argv[1:])
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    global OUT
-    OUT = sys.stdout
+    out = sys.stdout
     sys.stdout = sys.stderr
     try:
         args = build_parser().parse_args(argv)
-        return int(args.handler(args))
+        return int(args.handler(args, out))
     except OperationError as error:
         sys.stderr.write(f"deptwatch: {error}\n")
         return 2
     finally:
-        sys.stdout = OUT
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        sys.stdout = out

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 import shared.sources
-from infra.replay import apis_by_host, replay_transport
+from infra.local.replay import apis_by_host, replay_transport
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.domain.notification import Notification
