@@ -12,13 +12,14 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TextIO
 
 from infra.cli.operations import OperationError
 
-LOCAL_EXTRA_MODULES = ("moto", "cfnlint")
-"""What the local stack needs beyond the product's dependencies: the `local` extra."""
+LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint"}
+"""What the local stack needs beyond the product's dependencies (the `local` extra): module → package."""
 
 Command = Callable[[argparse.Namespace, TextIO], int]
 
@@ -27,7 +28,7 @@ def _local_command(name: str) -> Command:
     """`run` and `ingest`, imported only when used: without the local extra they say what to install."""
 
     def command(args: argparse.Namespace, out: TextIO) -> int:
-        missing = [module for module in LOCAL_EXTRA_MODULES if importlib.util.find_spec(module) is None]
+        missing = [package for module, package in LOCAL_EXTRA_MODULES.items() if not importlib.util.find_spec(module)]
         if missing:
             sys.stderr.write(
                 f"deptwatch {args.command} runs the local stack, which needs {', '.join(missing)}: "
@@ -180,20 +181,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[TextIO]:
+    """Yields the real stdout; meanwhile `print` and the Powertools Logger (it binds sys.stdout when it is created, on
+    import) write to stderr, so that stdout carries nothing but the command's output."""
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield out
+    finally:
+        sys.stdout = out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    # The functions log JSON lines for CloudWatch: on a terminal they are shown (on stderr) only with --verbose, so that
-    # stdout carries nothing but the command's output (one JSON object per line with --json).
+    # The functions log JSON lines for CloudWatch: on a terminal they are shown (on stderr) only with --verbose.
     verbose = "--verbose" in (argv if argv is not None else sys.argv[1:])
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "CRITICAL")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
-    out = sys.stdout
-    sys.stdout = sys.stderr
-    try:
-        args = build_parser().parse_args(argv)
-        return int(args.handler(args, out))
-    except OperationError as error:
-        sys.stderr.write(f"deptwatch: {error}\n")
-        return 2
-    finally:
-        sys.stdout = out
+    with _stdout_to_stderr():
+        parser = build_parser()  # imports the source registry, and with it the Logger
+    args = parser.parse_args(argv)  # --help to stdout
+    with _stdout_to_stderr() as out:
+        try:
+            return int(args.handler(args, out))
+        except OperationError as error:
+            sys.stderr.write(f"deptwatch: {error}\n")
+            return 2

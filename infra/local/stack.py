@@ -597,11 +597,11 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
 
 @contextmanager
 def local_stack(
-    parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None
+    parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None, template: Path = TEMPLATE
 ) -> Iterator[LocalStack]:
     """A fresh moto world with the stack deployed in it."""
     use_local_environment()
     with mock_aws():
-        stack = LocalStack(parameters).deploy(environment)
+        stack = LocalStack(parameters, template).deploy(environment)
         stack.subscribe_inboxes()
         yield stack
