@@ -36,7 +36,7 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m infra.template_check
+	$(BIN)/python -m infra.codegen.template_check
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .
@@ -47,13 +47,13 @@ typecheck: $(BIN)/.installed
 
 ## Regenerate the files derived from a single source of truth (pinned layer requirements, per-department topics).
 requirements: $(BIN)/.installed
-	$(BIN)/python -m infra.requirements --write
+	$(BIN)/python -m infra.codegen.requirements --write
 
 template: $(BIN)/.installed
-	$(BIN)/python -m infra.template_topics --write
+	$(BIN)/python -m infra.codegen.template_topics --write
 
 schema: $(BIN)/.installed
-	$(BIN)/python -m infra.schema --write
+	$(BIN)/python -m infra.codegen.schema --write
 
 # aws-sam-cli pins its own boto3/pydantic, so it lives in its own virtualenv.
 SAM_VENV := .venv-sam

@@ -15,17 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import infra.local_stack as local
+import infra.local.stack as local
 
 local.use_local_environment()
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # logging each item would measure the logger, not us
 
 from moto import mock_aws  # noqa: E402
 
-import infra.replay.written_questions as replayed_questions  # noqa: E402
+import infra.local.replay.written_questions as replayed_questions  # noqa: E402
 from bench import synthetic  # noqa: E402
 from functions.fetcher import app as fetcher  # noqa: E402
-from infra.replay import replay_transport  # noqa: E402
+from infra.local.replay import replay_transport  # noqa: E402
 from shared.adapters.aws import aws_client  # noqa: E402
 from shared.adapters.http import UpstreamClient  # noqa: E402
 

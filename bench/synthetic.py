@@ -6,15 +6,14 @@ import copy
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from infra.replay import answer
-from infra.replay.written_questions import RecordedQuestions
+from infra.local.replay import RECORDED, answer
+from infra.local.replay.written_questions import RecordedQuestions
 
-DETAIL = Path(__file__).resolve().parent.parent / "tests/fixtures/upstream/written-questions/detail_1679416.json"
+DETAIL = RECORDED / "written-questions" / "detail_1679416.json"
 BODIES = (60, 13, 17, 54, 1, 7, 208, 29, 27, 11)
 """Answering bodies of ten departments (DfE, DEFRA, DHSC, MoJ, Home Office, MHCLG, FCDO, DWP, DfT, MoD)."""
 FIRST_DAY = date(2026, 11, 2)

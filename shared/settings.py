@@ -6,9 +6,10 @@ This module is the only code that reads the environment (Powertools reads its ow
 from __future__ import annotations
 
 import os
-from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
+
+from shared.container import per_container
 
 
 class _Settings(BaseModel):
@@ -56,16 +57,16 @@ class NotifierSettings(_Settings):
     """How long a claimed (in-progress) publish blocks others before it is taken as crashed and retried."""
 
 
-@cache
+@per_container
 def fetcher_settings() -> FetcherSettings:
     return FetcherSettings.from_environ()  # type: ignore[return-value]
 
 
-@cache
+@per_container
 def processor_settings() -> ProcessorSettings:
     return ProcessorSettings.from_environ()  # type: ignore[return-value]
 
 
-@cache
+@per_container
 def notifier_settings() -> NotifierSettings:
     return NotifierSettings.from_environ()  # type: ignore[return-value]

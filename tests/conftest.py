@@ -1,16 +1,15 @@
 """Shared fixtures: recorded upstream responses, a fresh local stack per test, and no network.
 
-`infra.local_stack` is imported first: it imports moto, which must patch botocore before any boto3 client exists (a
+`infra.local.stack` is imported first: it imports moto, which must patch botocore before any boto3 client exists (a
 client created earlier would talk to real AWS).
 """
 
 from __future__ import annotations
 
-import infra.local_stack as local
+import infra.local.stack as local
 
 local.use_local_environment()
 
-import copy  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -22,12 +21,13 @@ from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
-import infra.cfn_yaml  # noqa: E402
+from infra.local.replay import RECORDED  # noqa: E402
 from shared.adapters.aws import aws_client  # noqa: E402
 from shared.adapters.sqs import RawRecordQueue  # noqa: E402
 from shared.domain.raw_record import RawRecordMessage  # noqa: E402
 
-UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
+UPSTREAM = RECORDED
+"""The recorded upstream responses the demo serves (infra/local/recordings/), read by tests too."""
 LIST_PAGE = "written-questions/list_2024-01-05.json"
 DETAIL = "written-questions/detail_1679416.json"
 SOURCE = "written-questions"
@@ -150,23 +150,6 @@ def raw_message() -> Callable[..., RawRecordMessage]:
 
 
 # --- The local stack ------------------------------------------------------------------------------------------------
-
-
-_parse_template = infra.cfn_yaml.load_template
-_parsed_templates: dict[tuple[str, int, int], dict[str, Any]] = {}
-
-
-def _load_template_once(path: str | Path) -> dict[str, Any]:
-    """template.yaml parsed once per content (pure-Python YAML takes ~0.13 s, a quarter of a deployment); each stack
-    still gets its own copy, and an edit to the file (new mtime or size) is read again."""
-    stat = Path(path).stat()
-    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
-    if key not in _parsed_templates:
-        _parsed_templates[key] = _parse_template(path)
-    return copy.deepcopy(_parsed_templates[key])
-
-
-infra.cfn_yaml.load_template = _load_template_once
 
 
 @pytest.fixture

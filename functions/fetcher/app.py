@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,6 +13,7 @@ from shared.adapters.aws import aws_client
 from shared.adapters.http import UpstreamClient
 from shared.adapters.source_state import WatermarkStore
 from shared.adapters.sqs import RawRecordQueue
+from shared.container import per_container
 from shared.domain.departments import select
 from shared.domain.timeutil import in_london, utc_now
 from shared.observability import emit_counts, logger, metrics
@@ -24,12 +24,12 @@ from shared.sources import select_sources
 DEADLINE_MARGIN_SECONDS = 10
 
 
-@cache
+@per_container
 def _http() -> UpstreamClient:
     return UpstreamClient(origin_overrides=fetcher_settings().UPSTREAM_OVERRIDES)
 
 
-@cache
+@per_container
 def _poller() -> Poller:
     settings = fetcher_settings()
     return Poller(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -14,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.aws import aws_client
 from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
+from shared.container import per_container
 from shared.observability import logger, metrics
 from shared.pipeline.notifying import Notifier, change_from_stream_record
 from shared.settings import notifier_settings
@@ -25,7 +25,7 @@ class NotificationFailedError(RuntimeError):
     pass
 
 
-@cache
+@per_container
 def _notifier() -> Notifier:
     settings = notifier_settings()
     return Notifier(

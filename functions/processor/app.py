@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import process_partial_response
@@ -12,12 +11,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.aws import aws_client
 from shared.adapters.items_store import ItemStore
 from shared.adapters.sqs import DeadLetterQueue
+from shared.container import per_container
 from shared.observability import logger, metrics
 from shared.pipeline.processing import RecordProcessor
 from shared.settings import processor_settings
 
 
-@cache
+@per_container
 def _processor() -> RecordProcessor:
     settings = processor_settings()
     return RecordProcessor(

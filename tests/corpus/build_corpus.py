@@ -2,7 +2,7 @@
 with it. `python -m tests.corpus.build_corpus` writes the files again (they are committed; the tests read them).
 
 Every file is an upstream response body as the API would return it (a list page, or raw bytes), built from the real
-recorded records in tests/fixtures/upstream/ with only the hostile fields changed. Good records sit beside the bad
+recorded records in infra/local/recordings/ with only the hostile fields changed. Good records sit beside the bad
 ones so that a test can see that a bad record fails alone. The 2 MB answer is not committed: `huge_answer_response()`
 builds it at test time (it compresses to nothing, but a 2 MB file in the tree helps nobody).
 """
@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "upstream"
+from infra.local.replay import RECORDED
+
+FIXTURES = RECORDED
 FILES = Path(__file__).resolve().parent / "files"
 
 WQ, WS = "written-questions", "written-statements"

@@ -31,6 +31,7 @@ from infra.cli import main
 from shared.adapters.aws import aws_client
 from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
 from shared.adapters.sqs import RawRecordQueue
+from shared.container import reset_container_caches
 from shared.domain.raw_record import RawRecordMessage
 from shared.sources import get_source
 from tests.corpus.build_corpus import (
@@ -280,11 +281,10 @@ def test_a_record_nested_300_deep_upstream_does_not_stop_its_source(stack, monke
         return httpx.Response(200, json={"value": next(r for r in (good, deep) if r["id"] == wanted)})
 
     monkeypatch.setattr(fetcher_app, "UpstreamClient", partial(UpstreamClient, transport=httpx.MockTransport(answer)))
-    fetcher_app._http.cache_clear()
-    fetcher_app._poller.cache_clear()
+    reset_container_caches()
 
     # WHEN the schedule fires and the pipeline runs
-    result = stack.run_schedule()
+    result = stack.run_schedule("FetcherFunction")
     stack.drain()
 
     # THEN the source completes, the good question is delivered, and the deep one is on the dead-letter queue

@@ -23,6 +23,7 @@ from shared.adapters.http import UpstreamClient
 from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import RawRecordQueue
+from shared.container import reset_container_caches
 from shared.observability import logger
 from shared.settings import NotifierSettings
 from tests.faults.harness import (
@@ -94,8 +95,7 @@ def rig_factory(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         monkeypatch.setattr(notifier_app, "PublishLedger", partial(PublishLedger, clock=clock))
         for module, function in ((fetcher_app, FETCHER), (processor_app, PROCESSOR), (notifier_app, NOTIFIER)):
             monkeypatch.setattr(module, "lambda_handler", injector.wrap(function, module.lambda_handler))
-        for cached in (fetcher_app._http, fetcher_app._poller, processor_app._processor, notifier_app._notifier):
-            cached.cache_clear()  # built on first use, with the constructors above
+        reset_container_caches()  # built on first use, with the constructors above
         injector.install()
         rigs.append(rig)
         return rig
@@ -105,5 +105,4 @@ def rig_factory(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
     finally:
         for rig in rigs:
             rig.injector.uninstall()
-        for cached in (fetcher_app._http, fetcher_app._poller, processor_app._processor, notifier_app._notifier):
-            cached.cache_clear()
+        reset_container_caches()

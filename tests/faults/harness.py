@@ -9,7 +9,7 @@
 - A Lambda death is `LambdaDeath`, a BaseException raised from a hook: no `except Exception` (ours or Powertools')
   takes it for an ordinary error, so nothing after that point runs. The handler wrapper plays the Lambda runtime and
   reports it to the emulated event-source mapping as a failed invocation (`InvocationFailed`).
-- Upstream faults come from an httpx MockTransport wrapped around the recorded APIs of `infra.replay`.
+- Upstream faults come from an httpx MockTransport wrapped around the recorded APIs of `infra.local.replay`.
 
 Hooks act only inside a handler's invocation (a thread-local names the function), so the local stack's own calls
 (receiving, deleting, reading inboxes) are never touched. Every decision is drawn from a random generator per layer,
@@ -32,9 +32,9 @@ from urllib.parse import parse_qs
 import httpx
 from botocore.awsrequest import AWSResponse
 
-from infra.replay import answer
-from infra.replay.written_questions import RecordedQuestions
-from infra.replay.written_statements import RecordedStatements
+from infra.local.replay import answer
+from infra.local.replay.written_questions import RecordedQuestions
+from infra.local.replay.written_statements import RecordedStatements
 from shared.adapters.aws import aws_client
 from tests.faults.world import WorldItem
 
@@ -560,7 +560,7 @@ class Pipeline:
 
     def poll(self, phase: int) -> PollOutcome:
         try:
-            result = self.stack.run_schedule()
+            result = self.stack.run_schedule("FetcherFunction")
         except InvocationFailed:
             outcome = PollOutcome(phase, died=True)
         else:
@@ -594,7 +594,7 @@ class Pipeline:
         ).get("Messages", [])
         if not messages:
             return False
-        event = {"Records": [self.stack._sqs_record(m, mapping.queue_arn) for m in messages]}
+        event = {"Records": [self.stack.lambda_sqs_record(m, mapping.queue_arn) for m in messages]}
         failures = invoke_concurrently(self.stack, mapping.function.logical_id, event, self.injector)
         failed = set.intersection(*failures)
         with self.injector._lock:

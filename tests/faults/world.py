@@ -14,11 +14,12 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-UPSTREAM = Path(__file__).resolve().parent.parent / "fixtures" / "upstream"
+from infra.local.replay import RECORDED
+
+UPSTREAM = RECORDED
 LONDON = ZoneInfo("Europe/London")
 PHASES = (1, 2, 3)
 

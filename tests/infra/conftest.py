@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from infra.cfn_yaml import load_template
-from infra.template_check import TEMPLATE, sam_translate
+from infra.cfn_template import load_template
+from infra.codegen.template_check import TEMPLATE, sam_translate
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra.requirements import REQUIREMENTS, render, runtime_dependencies, unpinned
+from infra.codegen.requirements import REQUIREMENTS, render, runtime_dependencies, unpinned
 
 
 def test_layer_requirements_are_not_stale() -> None:

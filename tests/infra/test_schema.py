@@ -2,7 +2,7 @@
 
 import json
 
-from infra.schema import SCHEMA_FILE, render_schema
+from infra.codegen.schema import SCHEMA_FILE, render_schema
 from shared.domain.notification import NOTIFICATION_SCHEMA
 
 

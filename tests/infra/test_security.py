@@ -20,7 +20,7 @@ import pytest
 from cfnlint.data import AdditionalSpecs
 from cfnlint.helpers import load_resource
 
-from infra.template_topics import NOTIFIER_ROLE_ID, TOPIC_POLICY_ID, topic_logical_id
+from infra.codegen.template_topics import NOTIFIER_ROLE_ID, TOPIC_POLICY_ID, topic_logical_id
 from shared.domain.departments import DEPARTMENTS
 from tests.infra.helpers import as_list, get_att_target, references, resources_of_type, statements
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.template_check import TEMPLATE, lint_template, lint_translation
+from infra.codegen.template_check import TEMPLATE, lint_template, lint_translation
 
 pytestmark = pytest.mark.cfnlint  # ~2 s per lint run; the translation is shared through a session fixture
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from infra.cfn_yaml import loads_template
-from infra.template_check import TEMPLATE
-from infra.template_topics import (
+from infra.cfn_template import loads_template
+from infra.codegen.template_check import TEMPLATE
+from infra.codegen.template_topics import (
     DISPLAY_NAME_MAX,
     TOPIC_POLICY_ID,
     TemplateMarkerError,
@@ -28,7 +28,7 @@ SKELETON = """\
 Resources:
   Queue:
     Type: AWS::SQS::Queue  # hand-written, must survive
-  # BEGIN generated: department topics (python -m infra.template_topics --write)
+  # BEGIN generated: department topics (python -m infra.codegen.template_topics --write)
   Stale: {}
   # END generated: department topics
   # BEGIN generated: department topic policy
@@ -55,8 +55,10 @@ def test_template_is_regenerated_from_the_registry() -> None:
     text = TEMPLATE.read_text(encoding="utf-8")
     # WHEN the generated blocks are rendered from the registry
     expected = render_template(text, DEPARTMENTS)
-    # THEN nothing changes (otherwise: `python -m infra.template_topics --write`, i.e. `make template`)
-    assert text == expected, "template.yaml is stale: run `make template` (python -m infra.template_topics --write)"
+    # THEN nothing changes (otherwise: `python -m infra.codegen.template_topics --write`, i.e. `make template`)
+    assert text == expected, (
+        "template.yaml is stale: run `make template` (python -m infra.codegen.template_topics --write)"
+    )
 
 
 def test_one_topic_per_department_and_nothing_else(template: dict[str, Any]) -> None:
@@ -177,7 +179,9 @@ def test_regeneration_replaces_only_the_marked_blocks() -> None:
     [
         SKELETON.replace("  # END generated: department topics\n", ""),
         SKELETON + "  # BEGIN generated: department topics\n",
-        SKELETON.replace("  # BEGIN generated: department topics (python -m infra.template_topics --write)\n", "")
+        SKELETON.replace(
+            "  # BEGIN generated: department topics (python -m infra.codegen.template_topics --write)\n", ""
+        )
         + "  # BEGIN generated: department topics\n",
     ],
     ids=["missing END", "two BEGINs", "END before BEGIN"],

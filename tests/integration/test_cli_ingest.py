@@ -2,7 +2,7 @@
 
 Each test calls `infra.cli.main([...])` in-process (moto as the embedded AWS, as the command does) and reads what it
 printed: one JSON object per delivered SNS message on stdout, problems on stderr. The responses are the recorded ones
-in tests/fixtures/upstream/, or built in the test from a recorded one by changing only the fields the API changes.
+in infra/local/recordings/, or built in the test from a recorded one by changing only the fields the API changes.
 Expected values are worked out here from the upstream records, not from the source modules under test.
 """
 
@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.cli import main
+from infra.local.replay import RECORDED
 
 REPO = Path(__file__).resolve().parents[2]
-UPSTREAM = REPO / "tests" / "fixtures" / "upstream"
+UPSTREAM = RECORDED
 LONDON = ZoneInfo("Europe/London")
 OUTPUT_KEYS = {"topic_arn", "department", "attributes", "message", "email"}
 TOPIC_PREFIX = "arn:aws:sns:eu-west-2:123456789012:deptwatch-local-"

@@ -141,7 +141,7 @@ def test_the_scheduled_fetch_reaches_every_department_topic(stack, parliament, l
     before = datetime.now(UTC)
 
     # WHEN the schedule fires and the pipeline runs
-    result = stack.run_schedule()
+    result = stack.run_schedule("FetcherFunction")
     stack.drain()
 
     # THEN the fetcher queued the 21 questions once each, without error
@@ -188,7 +188,7 @@ def test_the_scheduled_fetch_reaches_every_department_topic(stack, parliament, l
 def test_a_failing_upstream_keeps_the_watermark_and_the_stack_running(stack, parliament):
     # GIVEN a first poll that succeeded
     api, _ = parliament
-    stack.run_schedule()
+    stack.run_schedule("FetcherFunction")
     stack.drain()
     assert len(stack.collect_deliveries()) == 21
     first_mark = watermark(stack)
@@ -197,7 +197,7 @@ def test_a_failing_upstream_keeps_the_watermark_and_the_stack_running(stack, par
     # WHEN the upstream answers 500 to every request at the next poll
     api.fail = True
     failed_at = len(api.requests)
-    result = stack.run_schedule()
+    result = stack.run_schedule("FetcherFunction")
     stack.drain()
 
     # THEN the fetcher reports the error for that source (after retrying), and does not crash
@@ -212,7 +212,7 @@ def test_a_failing_upstream_keeps_the_watermark_and_the_stack_running(stack, par
 
     # WHEN the upstream recovers
     api.fail = False
-    result = stack.run_schedule()
+    result = stack.run_schedule("FetcherFunction")
     stack.drain()
 
     # THEN the poll succeeds; the questions it reads again unchanged are not even queued, nothing is notified again,
@@ -229,7 +229,7 @@ def test_a_first_poll_that_fails_sets_no_watermark(stack, parliament):
     api.fail = True
 
     # WHEN the schedule fires
-    result = stack.run_schedule()
+    result = stack.run_schedule("FetcherFunction")
     stack.drain()
 
     # THEN the source reports an error, no watermark is set and nothing is queued or published
@@ -242,7 +242,7 @@ def test_a_first_poll_that_fails_sets_no_watermark(stack, parliament):
 def test_an_idle_poll_queues_and_writes_nothing_but_a_changed_record_goes_through(stack, parliament):
     # GIVEN a first poll that stored and notified everything
     api, _ = parliament
-    stack.run_schedule()
+    stack.run_schedule("FetcherFunction")
     stack.drain()
     stack.collect_deliveries()
     writes: list[str] = []
@@ -253,7 +253,7 @@ def test_an_idle_poll_queues_and_writes_nothing_but_a_changed_record_goes_throug
     # WHEN the schedule fires again with nothing changed upstream
     details_before = len(api.detail_ids())
     try:
-        [idle] = stack.run_schedule()["sources"]
+        [idle] = stack.run_schedule("FetcherFunction")["sources"]
     finally:
         stack.dynamodb.meta.events.unregister("before-call.dynamodb.PutItem", hook)
         stack.sqs.meta.events.unregister("before-call.sqs.SendMessageBatch", hook)
@@ -269,7 +269,7 @@ def test_an_idle_poll_queues_and_writes_nothing_but_a_changed_record_goes_throug
     correction = {"answerIsCorrection": True, "dateAnswerCorrected": "2024-03-20T00:00:00"}
     api.records[0] = {**api.records[0], **correction}
     api.details[changed_id] = {**api.details[changed_id], **correction, "answerText": "<p>A corrected answer.</p>"}
-    [report] = stack.run_schedule()["sources"]
+    [report] = stack.run_schedule("FetcherFunction")["sources"]
     stack.drain()
 
     # THEN only that record is queued (and only its detail requested), and its new version is notified once

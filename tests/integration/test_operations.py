@@ -1,6 +1,6 @@
 """Dead letters on the local stack: what lands there and why, looking at them, and sending them back.
 
-infra.operations is driven directly on the stack's queues; the `deptwatch dlq` commands read the queue URLs from
+infra.cli.operations is driven directly on the stack's queues; the `deptwatch dlq` commands read the queue URLs from
 CloudFormation, so for them a minimal CloudFormation stack, named like the local stack, carries the local queues' URLs
 in its Outputs (as a deployed stack's do).
 """
@@ -17,8 +17,9 @@ import boto3
 import pytest
 
 from infra.cli import main
-from infra.local_stack import STACK_NAME, _forget_cached_configuration
-from infra.operations import OperationError, peek_dead_letters, redrive
+from infra.cli.operations import OperationError, peek_dead_letters, redrive
+from infra.local.stack import STACK_NAME
+from shared.container import reset_container_caches
 from shared.domain.raw_record import RawRecordMessage
 
 UNKNOWN_BODY = 9999
@@ -66,14 +67,15 @@ def letters(stack) -> dict[int, Any]:
 
 
 @pytest.fixture
-def broken_processor(monkeypatch) -> Iterator[Callable[[bool], None]]:
+def broken_processor(stack, monkeypatch) -> Iterator[Callable[[bool], None]]:
     """`broken(True)` deploys a processor configured with an items table that does not exist (every write fails, as
     with a DynamoDB outage or a bad deployment); `broken(False)` deploys the fix."""
-    right = os.environ["ITEMS_TABLE_NAME"]
+    environment = stack.functions["ProcessorFunction"].environment
+    right = environment["ITEMS_TABLE_NAME"]
 
     def broken(state: bool) -> None:
-        monkeypatch.setenv("ITEMS_TABLE_NAME", f"{right}-missing" if state else right)
-        _forget_cached_configuration()  # a new deployment: new Lambda containers
+        monkeypatch.setitem(environment, "ITEMS_TABLE_NAME", f"{right}-missing" if state else right)
+        reset_container_caches()  # a new deployment: new Lambda containers
 
     yield broken
     broken(False)
@@ -309,8 +311,9 @@ def test_dlq_list_show_and_redrive_work_on_a_stack_found_through_cloudformation(
 def notifier_gave_up(stack, enqueue, detail_record, monkeypatch) -> dict[str, Any]:
     """A stream batch the notifier gave up on, for real: deployed with a wrong topic prefix (as if its department's
     topic were missing), it fails on a new item until the stream mapping reports the batch on its failure queue."""
-    monkeypatch.setenv("TOPIC_ARN_PREFIX", os.environ["TOPIC_ARN_PREFIX"] + "missing-")
-    _forget_cached_configuration()
+    environment = stack.functions["NotifierFunction"].environment
+    monkeypatch.setitem(environment, "TOPIC_ARN_PREFIX", environment["TOPIC_ARN_PREFIX"] + "missing-")
+    reset_container_caches()
     # One retry instead of the template's ten: what is tested is the record of the give-up, not the count.
     for mapping in stack.stream_mappings:
         monkeypatch.setattr(mapping, "max_retries", 1)

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import process_partial_response
 
-from infra.local_stack import LocalStack
+from infra.local.stack import LocalStack
 from shared.adapters.aws import aws_client
 from shared.adapters.items_store import ItemStore
 from shared.adapters.sqs import DeadLetterQueue
@@ -28,7 +28,7 @@ def received_batch(stack: LocalStack) -> dict[str, Any]:
     messages = stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)["Messages"]
     for message in messages:
         stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return {"Records": [stack._sqs_record(m, mapping.queue_arn) for m in messages]}
+    return {"Records": [stack.lambda_sqs_record(m, mapping.queue_arn) for m in messages]}
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """One broken source never stops the others, and an upstream that ignores our department filter floods no topic.
 
-The fetcher runs for real against the replay of the recorded responses (infra.replay, on loopback), through a small
+The fetcher runs for real against the replay of the recorded responses (infra.local.replay, loopback), through a small
 loopback server in front of it that the test controls: it forwards every request to the replay, answers HTTP 500 for
 the hosts made to fail, or drops the department filters from the query (an upstream that ignores them).
 """
@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from infra.replay import replay_server
+from infra.local.replay import replay_server
 
 SOURCES = ("written-questions", "written-statements", "govuk-publications", "deposited-papers", "whatson-events")
 BROKEN = "govuk-publications"

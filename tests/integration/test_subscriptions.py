@@ -1,4 +1,4 @@
-"""Subscribing to department topics with filter policies (`deptwatch subscribe`, infra.operations) on the local stack.
+"""Subscribing to department topics with filter policies (`deptwatch subscribe`) on the local stack.
 
 SQS queues stand for subscribers: each is subscribed with its own filter policy, a mix of records with state changes
 goes through the pipeline, and each queue must hold exactly what its policy asks for of what was published. What was
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from infra.cli import main
-from infra.local_stack import STACK_NAME
-from infra.operations import OperationError, filter_policy, subscribe
+from infra.cli.operations import OperationError, filter_policy, subscribe
+from infra.local.stack import STACK_NAME
 from shared.adapters.aws import aws_client
 from shared.adapters.sqs import RawRecordQueue
 from shared.domain.departments import DEPARTMENTS

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.replay import apis_by_host, replay_transport
+from infra.local.replay import apis_by_host, replay_transport
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.sources.base import PoisonRecordError, ResponseShapeError

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.replay import apis_by_host, replay_transport
-from infra.replay.govuk_publications import recorded_api
+from infra.local.replay import apis_by_host, replay_transport
+from infra.local.replay.govuk_publications import recorded_api
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, Department, by_slug
 from shared.domain.item import Item

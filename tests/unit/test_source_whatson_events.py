@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.replay import recorded_apis, replay_transport
-from infra.replay.whatson_events import recorded_api
+from infra.local.replay import recorded_apis, replay_transport
+from infra.local.replay.whatson_events import recorded_api
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.domain.lifecycle import classify

@@ -3,8 +3,8 @@
 `sam build` installs the shared layer's third-party packages from `shared/requirements.txt`; the single source of truth
 is `[project].dependencies` in pyproject.toml. Usage:
 
-    python -m infra.requirements          # exit 1 when shared/requirements.txt is stale
-    python -m infra.requirements --write  # regenerate it
+    python -m infra.codegen.requirements          # exit 1 when shared/requirements.txt is stale
+    python -m infra.codegen.requirements --write  # regenerate it
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import sys
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = ROOT / "pyproject.toml"
 REQUIREMENTS = ROOT / "shared" / "requirements.txt"
 
 HEADER = (
-    "# GENERATED from [project].dependencies in pyproject.toml by `python -m infra.requirements --write`"
+    "# GENERATED from [project].dependencies in pyproject.toml by `python -m infra.codegen.requirements --write`"
     " (make requirements).\n"
     "# Do not edit: change pyproject.toml and regenerate. `sam build` installs these into the SharedLayer.\n"
 )
@@ -46,7 +46,7 @@ def render(dependencies: list[str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.requirements", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m infra.codegen.requirements", description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {REQUIREMENTS.relative_to(ROOT)}")
     args = parser.parse_args(argv)
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         REQUIREMENTS.write_text(expected, encoding="utf-8")
         print(f"wrote {target}")
         return 0
-    print(f"{target} is stale: run `python -m infra.requirements --write` (make requirements)", file=sys.stderr)
+    print(f"{target} is stale: run `python -m infra.codegen.requirements --write` (make requirements)", file=sys.stderr)
     return 1
 
 

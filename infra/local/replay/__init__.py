@@ -1,7 +1,7 @@
 """A loopback HTTP server that answers like the upstream APIs, from recorded responses shipped in the repo.
 
 `make demo` points the fetcher at it (UPSTREAM_OVERRIDES), so the offline pipeline runs the very same HTTP code as the
-live one. Each module of this package emulates one upstream API over the recordings in `tests/fixtures/upstream/` and
+live one. Each module of this package emulates one upstream API over the recordings in `infra/local/recordings/` and
 exposes `recorded_api() -> RecordedApi`; the server finds them by itself.
 """
 
@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-RECORDED = Path(__file__).resolve().parent.parent.parent / "tests" / "fixtures" / "upstream"
+RECORDED = Path(__file__).resolve().parent.parent / "recordings"
+"""The recorded upstream responses, one folder per source: shipped with the package (package data)."""
 
 
 class RecordedApi(Protocol):

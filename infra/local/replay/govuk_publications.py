@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from infra.replay import RECORDED, load_recording
+from infra.local.replay import RECORDED, load_recording
 
 PATH = "/api/search.json"
 PAGE_CAP = 5

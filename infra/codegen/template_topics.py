@@ -5,8 +5,8 @@ between marker comments, one `AWS::SNS::TopicPolicy` covering every one of them 
 role, only over TLS), and one `<LogicalId>Arn` output per topic. Only the text between the markers is replaced, so
 the rest of the hand-written template (comments, order, formatting) stays as it is. Usage:
 
-    python -m infra.template_topics          # exit 1 when template.yaml is stale
-    python -m infra.template_topics --write  # regenerate the blocks
+    python -m infra.codegen.template_topics          # exit 1 when template.yaml is stale
+    python -m infra.codegen.template_topics --write  # regenerate the blocks
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from shared.domain.departments import DEPARTMENTS, Department
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 
 TOPICS_BLOCK = "department topics"
@@ -221,7 +221,9 @@ def _render_block(block: _Block, departments: tuple[Department, ...], indent: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.template_topics", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m infra.codegen.template_topics", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--write", action="store_true", help="rewrite the generated blocks of template.yaml")
     parser.add_argument("--template", type=Path, default=TEMPLATE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(
         f"{args.template.name} is stale: its department topics differ from shared/departments.py; "
-        "run `python -m infra.template_topics --write` (make template)",
+        "run `python -m infra.codegen.template_topics --write` (make template)",
         file=sys.stderr,
     )
     return 1

@@ -12,7 +12,7 @@ import re
 from datetime import date
 from typing import Any
 
-from infra.replay import RECORDED, load_recording
+from infra.local.replay import RECORDED, load_recording
 
 HOST = "whatson-api.parliament.uk"
 EVENTS_PREFIX = "/calendar/events/"

@@ -2,7 +2,8 @@
 
 moto cannot run Lambda code without Docker and its own event-source mappings interfere, so this module emulates
 what AWS does around our handlers, with the same batch semantics:
-- the schedule: the fetcher is invoked with a "Scheduled Event" payload;
+- schedules: each function with a Schedule or ScheduleV2 event is invoked with a "Scheduled Event" payload;
+- each function runs with its own environment (the template's Globals and its own Variables) set around each call;
 - the SQS mapping: batches of up to BatchSize real messages; successes deleted, reported failures visible again
   (the visibility timeout is taken as elapsed), redrive to the DLQ by SQS after maxReceiveCount; an exception from the
   handler fails the whole batch;
@@ -28,10 +29,14 @@ import moto  # noqa: F401  (imported before boto3 clients exist, so that they ar
 from moto import mock_aws
 from moto.core.model_instances import reset_model_data
 
+from shared.container import reset_container_caches
+
 REGION = "eu-west-2"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "deptwatch-local"
-TEMPLATE = Path(__file__).resolve().parent.parent / "template.yaml"
+SCHEDULE_EVENTS = ("Schedule", "ScheduleV2")
+TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
+"""template.yaml: a link to the repository's, copied into the package when it is built (shipped with it)."""
 
 LOCAL_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -107,7 +112,7 @@ class LocalStack:
     """template.yaml deployed into moto (which must be active: see `local_stack()`), and its functions run here."""
 
     def __init__(self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE) -> None:
-        from infra.cfn_yaml import load_template
+        from infra.cfn_template import load_template
         from shared.adapters.aws import aws_client
 
         self.template = load_template(template)
@@ -130,6 +135,8 @@ class LocalStack:
     # -- deployment -------------------------------------------------------------------------------------------------
 
     def deploy(self, extra_environment: dict[str, str] | None = None) -> LocalStack:
+        """Create the template's queues, tables and topics, and register its functions; `extra_environment` is set
+        for every function on top of its own (e.g. the offline demo's UPSTREAM_OVERRIDES)."""
         resources = self.template["Resources"]
         for kind, create in (
             ("AWS::SQS::Queue", self._create_queue),
@@ -146,15 +153,9 @@ class LocalStack:
         for logical_id, resource in resources.items():
             if resource["Type"] == "AWS::Serverless::Function":
                 self._register_function(logical_id, resource.get("Properties", {}))
-        environment: dict[str, str] = {}
         for spec in self.functions.values():
-            for name, value in spec.environment.items():
-                if environment.get(name, value) != value:
-                    raise ValueError(f"functions disagree on {name}: in-process they share one environment")
-                environment[name] = value
-        environment.update(extra_environment or {})
-        os.environ.update(environment)
-        _forget_cached_configuration()
+            spec.environment.update(extra_environment or {})
+        reset_container_caches()  # a new deployment: every function starts in a new container
         return self
 
     def output(self, name: str) -> str:
@@ -191,7 +192,15 @@ class LocalStack:
         }
         if "StreamSpecification" in properties:
             arguments["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
+        for indexes in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            if indexes in properties:
+                arguments[indexes] = properties[indexes]
         table = self.dynamodb.create_table(**arguments)["TableDescription"]
+        if properties.get("TimeToLiveSpecification", {}).get("Enabled"):
+            ttl = properties["TimeToLiveSpecification"]
+            self.dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+            )
         self.physical[logical_id] = {
             "Ref": name,
             "Arn": table["TableArn"],
@@ -292,12 +301,37 @@ class LocalStack:
             timeout_seconds=spec.timeout,
             invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{STACK_NAME}-{logical_id}",
         )
-        return spec.load()(event, context)
+        with _environment(spec.environment):  # Lambda imports the handler in its environment too
+            return spec.load()(event, context)
 
-    def run_schedule(self) -> Any:
-        """The fetcher's schedule firing once."""
-        fetcher = next(s for s in self.functions.values() if any(e["Type"] == "Schedule" for e in s.events.values()))
-        event = {
+    def scheduled_functions(self) -> list[str]:
+        """The logical ids of the functions a schedule invokes (Schedule or ScheduleV2 events), in template order."""
+        return [
+            spec.logical_id
+            for spec in self.functions.values()
+            if any(event["Type"] in SCHEDULE_EVENTS for event in spec.events.values())
+        ]
+
+    def run_schedule(self, logical_id: str) -> Any:
+        """The schedule(s) of one function firing once; returns what the function returned (of its last schedule)."""
+        spec = self.functions[logical_id]
+        schedules = {name: e for name, e in spec.events.items() if e["Type"] in SCHEDULE_EVENTS}
+        if not schedules:
+            raise ValueError(f"{logical_id} has no Schedule or ScheduleV2 event")
+        result = None
+        for name, schedule in schedules.items():
+            result = self.invoke(logical_id, self._scheduled_event(name, schedule.get("Properties", {})))
+        return result
+
+    def run_schedules(self) -> dict[str, Any]:
+        """Every scheduled function's schedule firing once: logical id → what the function returned."""
+        return {logical_id: self.run_schedule(logical_id) for logical_id in self.scheduled_functions()}
+
+    @staticmethod
+    def _scheduled_event(name: str, properties: dict[str, Any]) -> dict[str, Any]:
+        if "Input" in properties:  # a schedule with an Input sends exactly that
+            return json.loads(properties["Input"])  # type: ignore[no-any-return]
+        return {
             "version": "0",
             "id": str(uuid.uuid4()),
             "detail-type": "Scheduled Event",
@@ -305,10 +339,9 @@ class LocalStack:
             "account": ACCOUNT_ID,
             "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "region": REGION,
-            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{STACK_NAME}-poll"],
+            "resources": [f"arn:aws:events:{REGION}:{ACCOUNT_ID}:rule/{STACK_NAME}-{name}"],
             "detail": {},
         }
-        return self.invoke(fetcher.logical_id, event)
 
     def drain(self, max_rounds: int = 200) -> None:
         """Run the SQS and stream mappings until nothing is left to do."""
@@ -342,7 +375,7 @@ class LocalStack:
                 break
         if not messages:
             return False
-        event = {"Records": [self._sqs_record(m, mapping.queue_arn) for m in messages]}
+        event = {"Records": [self.lambda_sqs_record(m, mapping.queue_arn) for m in messages]}
         try:
             response = self.invoke(mapping.function.logical_id, event) or {}
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
@@ -359,7 +392,8 @@ class LocalStack:
         return True
 
     @staticmethod
-    def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    def lambda_sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+        """An SQS message as the event-source mapping hands it to a function (one entry of `Records`)."""
         return {
             "messageId": message["MessageId"],
             "receiptHandle": message["ReceiptHandle"],
@@ -550,32 +584,25 @@ def _substitute(text: str, lookup: Callable[[str], Any]) -> str:
     return re.sub(r"\$\{([^}!][^}]*)\}", lambda m: str(lookup(m.group(1))), text)
 
 
-def _forget_cached_configuration() -> None:
-    """Settings and clients are cached per Lambda container; a new local stack is a new container."""
-    from functions.fetcher import app as fetcher
-    from functions.notifier import app as notifier
-    from functions.processor import app as processor
-    from shared import settings
-
-    for cached in (
-        settings.fetcher_settings,
-        settings.processor_settings,
-        settings.notifier_settings,
-        fetcher._http,
-        fetcher._poller,
-        processor._processor,
-        notifier._notifier,
-    ):
-        cached.cache_clear()
+@contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """A function's own environment around its invocation (in-process, all functions share os.environ)."""
+    saved = dict(os.environ)
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextmanager
 def local_stack(
-    parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None
+    parameters: dict[str, str] | None = None, environment: dict[str, str] | None = None, template: Path = TEMPLATE
 ) -> Iterator[LocalStack]:
     """A fresh moto world with the stack deployed in it."""
     use_local_environment()
     with mock_aws():
-        stack = LocalStack(parameters).deploy(environment)
+        stack = LocalStack(parameters, template).deploy(environment)
         stack.subscribe_inboxes()
         yield stack

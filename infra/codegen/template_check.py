@@ -5,7 +5,7 @@ what SAM generates (event source mappings, roles, permissions). This module also
 aws-sam-translator, with no AWS call (a fixed region, local CodeUri/ContentUri rewritten to s3:// URIs, a static
 managed-policy map), and lints the resulting CloudFormation as well. Usage:
 
-    python -m infra.template_check [--region eu-west-2] [--template template.yaml]
+    python -m infra.codegen.template_check [--region eu-west-2] [--template template.yaml]
 
 Exit status follows cfn-lint's: 0 clean, 2 when there are errors, 4 when there are warnings, 6 for both.
 """
@@ -30,9 +30,9 @@ from samtranslator.parser.parser import Parser
 from samtranslator.translator.arn_generator import ArnGenerator
 from samtranslator.translator.translator import Translator
 
-from infra.cfn_yaml import load_template
+from infra.cfn_template import load_template
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 DEFAULT_REGION = "eu-west-2"  # London: where deptwatch is deployed
 PLACEHOLDER_BUCKET = "deptwatch-template-check"
@@ -166,7 +166,7 @@ def exit_status(findings: list[Finding]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m infra.template_check", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m infra.codegen.template_check", description=__doc__.splitlines()[0])
     parser.add_argument("--template", type=Path, default=TEMPLATE)
     parser.add_argument("--region", default=DEFAULT_REGION)
     args = parser.parse_args(argv)

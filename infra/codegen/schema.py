@@ -1,6 +1,6 @@
 """The published notification's JSON Schema, generated from the pydantic model and committed in docs/schema/.
 
-`python -m infra.schema --write` regenerates it; without --write it exits 1 when the committed file is stale.
+`python -m infra.codegen.schema --write` regenerates it; without --write it exits 1 when the committed file is stale.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "docs" / "schema" / "notification-1.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "schema" / "notification-1.schema.json"
 
 
 def render_schema() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from infra.replay import RECORDED, load_recording
+from infra.local.replay import RECORDED, load_recording
 
 PATH = "/api/DepositedPapers"
 PAGE_CAP = 20

@@ -1,0 +1,210 @@
+"""`deptwatch`: list the departments, subscribe to a deployed stack's topics, look at its dead-letter queues; and, with
+the local extra (`pip install 'deptwatch[local]'`), run the whole pipeline locally on moto.
+
+This module needs boto3 and `shared` only: the local stack's commands (`run`, `ingest`) are imported when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from infra.cli.operations import OperationError
+
+LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint"}
+"""What the local stack needs beyond the product's dependencies (the `local` extra): module → package."""
+
+Command = Callable[[argparse.Namespace, TextIO], int]
+
+
+def _local_command(name: str) -> Command:
+    """`run` and `ingest`, imported only when used: without the local extra they say what to install."""
+
+    def command(args: argparse.Namespace, out: TextIO) -> int:
+        missing = [package for module, package in LOCAL_EXTRA_MODULES.items() if not importlib.util.find_spec(module)]
+        if missing:
+            sys.stderr.write(
+                f"deptwatch {args.command} runs the local stack, which needs {', '.join(missing)}: "
+                "pip install 'deptwatch[local]'\n"
+            )
+            return 2
+        from infra.local import commands
+
+        handler: Command = getattr(commands, name)
+        return handler(args, out)
+
+    return command
+
+
+def command_departments(args: argparse.Namespace, out: TextIO) -> int:
+    from infra.cli.departments import departments_json, departments_table
+
+    out.write(departments_json() + "\n" if args.json else departments_table())
+    return 0
+
+
+def _stack_name(args: argparse.Namespace) -> str:
+    return str(args.stack or os.environ.get("DEPTWATCH_STACK") or "deptwatch")
+
+
+def command_topics(args: argparse.Namespace, out: TextIO) -> int:
+    import boto3
+
+    from infra.cli.operations import department_topics
+
+    for slug, arn in sorted(department_topics(boto3.client("sns"), _stack_name(args)).items()):
+        out.write(f"{slug}\t{arn}\n")
+    return 0
+
+
+def command_subscribe(args: argparse.Namespace, out: TextIO) -> int:
+    import boto3
+
+    from infra.cli.operations import filter_policy, subscribe
+
+    policy = filter_policy(kind=args.kind, event=args.event, house=args.house, category=args.category)
+    subscription = subscribe(
+        boto3.client("sns"), _stack_name(args), args.department, args.protocol, args.endpoint, policy
+    )
+    out.write(
+        json.dumps(
+            {
+                "subscription_arn": subscription.arn,
+                "topic_arn": subscription.topic_arn,
+                "filter_policy": subscription.policy,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    if subscription.pending_confirmation:
+        out.write(
+            "SNS has sent a confirmation request to the endpoint: the subscription starts once it is confirmed.\n"
+        )
+    return 0
+
+
+def command_dlq(args: argparse.Namespace, out: TextIO) -> int:
+    import boto3
+
+    from infra.cli.operations import DEAD_LETTER_QUEUES, peek_dead_letters, redrive, stack_outputs
+
+    outputs = stack_outputs(boto3.client("cloudformation"), _stack_name(args))
+    sqs = boto3.client("sqs")
+    queue_url = outputs[DEAD_LETTER_QUEUES[args.queue]]
+    if args.action == "list":
+        for letter in peek_dead_letters(sqs, queue_url):
+            out.write(json.dumps(letter.summary(), ensure_ascii=False) + "\n")
+    elif args.action == "show":
+        if not args.ids:
+            sys.stderr.write("deptwatch: dlq show needs the MESSAGE_ID of each message to show (see dlq list)\n")
+            return 2
+        letters = {letter.message_id: letter for letter in peek_dead_letters(sqs, queue_url, limit=10_000)}
+        for message_id in args.ids:
+            shown = letters.get(message_id)
+            if shown is None:
+                sys.stderr.write(f"deptwatch: {message_id} is not on the dead-letter queue\n")
+                return 1
+            out.write(json.dumps({**shown.summary(), "body": shown.body}, indent=2, ensure_ascii=False) + "\n")
+    else:
+        if args.queue != "records":
+            sys.stderr.write(
+                "deptwatch: only the records queue can be redriven; the notifier's failures name stream "
+                "batches, which the stream no longer holds after 24 hours\n"
+            )
+            return 2
+        moved = redrive(sqs, queue_url, outputs["RawRecordsQueueUrl"], args.ids or None)
+        out.write(f"{len(moved)} message(s) sent back to the records queue\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from infra.cli.operations import DEAD_LETTER_QUEUES, PROTOCOLS
+    from shared.sources import SOURCE_NAMES
+
+    parser = argparse.ArgumentParser(prog="deptwatch", description=__doc__)
+    parser.add_argument("--verbose", action="store_true", help="show the functions' own logs on stderr")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="poll the upstream APIs and run the whole pipeline on the local stack")
+    run.add_argument("--watch", action="store_true", help="keep polling")
+    run.add_argument("--interval", type=float, default=300, help="seconds between polls with --watch")
+    run.add_argument("--departments", help="comma-separated department slugs (default: all)")
+    run.add_argument("--since", help="read from this date (YYYY-MM-DD) instead of the last few days")
+    run.add_argument("--offline", action="store_true", help="serve the upstream from recorded responses")
+    run.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    run.set_defaults(handler=_local_command("command_run"))
+
+    ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
+    ingest.add_argument("--source", required=True, choices=sorted(SOURCE_NAMES))
+    ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
+    ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.set_defaults(handler=_local_command("command_ingest"))
+
+    departments = commands.add_parser("departments", help="list the departments deptwatch knows (no AWS needed)")
+    departments.add_argument("--json", action="store_true", help="one JSON array")
+    departments.set_defaults(handler=command_departments)
+
+    stack_help = "the deployed stack's name (default: $DEPTWATCH_STACK or deptwatch)"
+    topics = commands.add_parser("topics", help="list the department topics of a deployed stack")
+    topics.add_argument("--stack", help=stack_help)
+    topics.set_defaults(handler=command_topics)
+
+    subscribe = commands.add_parser("subscribe", help="subscribe an endpoint to a department, with a filter policy")
+    subscribe.add_argument("--stack", help=stack_help)
+    subscribe.add_argument("--department", required=True, help="department slug (see `deptwatch topics`)")
+    subscribe.add_argument("--protocol", required=True, choices=PROTOCOLS)
+    subscribe.add_argument("--endpoint", required=True, help="e-mail address, queue/function ARN or URL")
+    for name, example in (
+        ("kind", "written-question"),
+        ("event", "answered"),
+        ("house", "lords"),
+        ("category", "statistics"),
+    ):
+        subscribe.add_argument(f"--{name}", action="append", help=f"only this {name} (repeatable), e.g. {example}")
+    subscribe.set_defaults(handler=command_subscribe)
+
+    dlq = commands.add_parser("dlq", help="look at the dead-letter queues of a deployed stack and redrive them")
+    dlq.add_argument("action", choices=("list", "show", "redrive"))
+    dlq.add_argument("ids", nargs="*", metavar="MESSAGE_ID", help="for show (required) and redrive (default: all)")
+    dlq.add_argument("--queue", choices=sorted(DEAD_LETTER_QUEUES), default="records")
+    dlq.add_argument("--stack", help=stack_help)
+    dlq.set_defaults(handler=command_dlq)
+    return parser
+
+
+@contextmanager
+def _stdout_to_stderr() -> Iterator[TextIO]:
+    """Yields the real stdout; meanwhile `print` and the Powertools Logger (it binds sys.stdout when it is created, on
+    import) write to stderr, so that stdout carries nothing but the command's output."""
+    out = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield out
+    finally:
+        sys.stdout = out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # The functions log JSON lines for CloudWatch: on a terminal they are shown (on stderr) only with --verbose.
+    verbose = "--verbose" in (argv if argv is not None else sys.argv[1:])
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "CRITICAL")
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    with _stdout_to_stderr():
+        parser = build_parser()  # imports the source registry, and with it the Logger
+    args = parser.parse_args(argv)  # --help to stdout
+    with _stdout_to_stderr() as out:
+        try:
+            return int(args.handler(args, out))
+        except OperationError as error:
+            sys.stderr.write(f"deptwatch: {error}\n")
+            return 2

@@ -1,0 +1,186 @@
+"""`deptwatch run` and `deptwatch ingest`: the whole pipeline on the local stack (moto as the embedded AWS).
+
+The product CLI (infra.cli) imports this module only when one of these commands is run, so that the commands for a
+deployed stack work without moto installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
+
+DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
+
+
+def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        for delivery in deliveries:
+            out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
+        return
+    by_department: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        by_department.setdefault(delivery.department, []).append(delivery)
+    for department, items in sorted(by_department.items()):
+        name = items[0].message.get("item", {}).get("department", {}).get("name", department)
+        out.write(f"\n=== {name} ({department}): {len(items)} notification(s) ===\n")
+        for delivery in items:
+            attributes = ", ".join(f"{k}={v}" for k, v in sorted(delivery.attributes.items()))
+            out.write(f"\n--- {delivery.subject}\n    [{attributes}]\n\n")
+            out.write("\n".join(f"    {line}" if line else "" for line in delivery.email.splitlines()) + "\n")
+    out.flush()
+
+
+def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [report for report in result.get("sources", []) if report.get("error")]
+
+
+def command_run(args: argparse.Namespace, out: TextIO) -> int:
+    use_local_environment()
+    environment: dict[str, str] = {}
+    parameters = {"Departments": args.departments} if args.departments else {}
+    replay = None
+    if args.offline:
+        from infra.local.replay import replay_server
+
+        replay = replay_server()
+        overrides, earliest = replay.__enter__()
+        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
+        since = args.since or (earliest.isoformat() if earliest else None)
+    else:
+        since = args.since
+    try:
+        with local_stack(parameters, environment) as stack:
+            first = True
+            while True:
+                code = _poll_once(stack, since if first else None, args, out)
+                if code or not args.watch:
+                    return code
+                first = False
+                time.sleep(args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if replay is not None:
+            replay.__exit__(None, None, None)
+
+
+def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, out: TextIO) -> int:
+    event: dict[str, Any] = {"since": since} if since else {}
+    result = stack.invoke(
+        "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
+    )
+    failures = _source_failures(result)
+    if (
+        failures
+        and len(failures) == len(result.get("sources", []))
+        and all(f.get("unreachable_host") for f in failures)
+    ):
+        hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
+        sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
+        return 2
+    for failure in failures:
+        sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
+    stack.drain()
+    deliveries = stack.collect_deliveries()
+    print_deliveries(deliveries, args.json, out)
+    if not args.json:
+        queued = sum(report["queued"] for report in result.get("sources", []))
+        out.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
+    return 1 if failures else 0
+
+
+def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
+    from shared.adapters.aws import aws_client
+    from shared.adapters.sqs import QueueSendError, RawRecordQueue
+    from shared.domain.departments import UnknownDepartmentError, by_slug
+    from shared.domain.raw_record import RawRecordMessage
+    from shared.domain.timeutil import utc_now
+    from shared.sources import get_source
+
+    use_local_environment()
+    source = get_source(args.source)
+    if args.department:
+        try:
+            by_slug(args.department)
+        except UnknownDepartmentError as error:
+            sys.stderr.write(f"deptwatch: {error.args[0]}\n")
+            return 2
+    failed = False
+    with local_stack() as stack:
+        queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
+        for path in args.files:
+            try:
+                body = json.loads(Path(path).read_bytes().decode("utf-8"))
+                records = source.records_from_response(body)
+            except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+                if isinstance(error, RecursionError):
+                    reason = "not JSON that can be read (nested too deeply)"
+                elif isinstance(error, json.JSONDecodeError):
+                    reason = f"not JSON ({error})"
+                else:
+                    reason = str(error)
+                sys.stderr.write(f"deptwatch: {path}: {reason}\n")
+                failed = True
+                continue
+            skipped = sum(not source.notifiable(record) for record in records)
+            if skipped:
+                sys.stderr.write(f"deptwatch: {path}: {skipped} record(s) deptwatch does not notify (skipped)\n")
+            fetched_at = utc_now()
+            messages = [
+                RawRecordMessage(
+                    source=source.name,
+                    record=record,
+                    department=args.department,
+                    fetched_at=fetched_at,
+                    origin=f"{path}#{position}",
+                )
+                for position, record in enumerate(records)
+                if source.notifiable(record)
+            ]
+            try:
+                queue.send(messages)
+            except QueueSendError as error:
+                sys.stderr.write(f"deptwatch: {path}: {error}\n")
+                failed = True
+                continue
+            stack.drain()
+            print_deliveries(stack.collect_deliveries(), args.json, out)
+            for rejected in _take_dead_letters(stack):
+                sys.stderr.write(f"deptwatch: {rejected}\n")
+                failed = True
+    return 1 if failed else 0
+
+
+def _take_dead_letters(stack: LocalStack) -> list[str]:
+    """Describe and remove what the processor rejected: "FILE record N (id X): reason"."""
+    url = stack.output("DeadLetterQueueUrl")
+    described: list[str] = []
+    while True:
+        messages = stack.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not messages:
+            return described
+        for message in messages:
+            reason = message.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "rejected")
+            described.append(f"{_describe_origin(message['Body'])}: {reason}")
+            stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _describe_origin(body: str) -> str:
+    try:
+        message = json.loads(body)
+        origin = str(message.get("origin") or "unknown record")
+        record_id = message.get("record", {}).get("id")
+    except (ValueError, AttributeError):
+        return "a message that is not JSON"
+    path, _, position = origin.rpartition("#")
+    where = f"{path} record {position}" if path and position.isdigit() else origin
+    return f"{where} (id {record_id})" if record_id is not None else where
