@@ -9,6 +9,8 @@ what AWS does around our handlers, with the same batch semantics:
   handler fails the whole batch;
 - the stream mapping: batches of real stream records; on a partial failure the batch is retried from the first
   failed record, an exception bisects the batch, and after MaximumRetryAttempts the records go to the OnFailure queue.
+  Retries are spaced as `stream_retry_delay` says (Lambda's backoff), waited with the stack's `sleep`: by default no
+  wait at all (the demo and `ingest` need not sit through a backoff); a test gives a fake clock's sleep.
 
 Import this module before any boto3 client is created (moto must patch botocore first).
 """
@@ -37,6 +39,22 @@ STACK_NAME = "deptwatch-local"
 SCHEDULE_EVENTS = ("Schedule", "ScheduleV2")
 TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
 """template.yaml: a link to the repository's, copied into the package when it is built (shipped with it)."""
+STREAM_RETRY_BACKOFF_CAP = 60.0
+
+
+def lambda_stream_retry_delay(retry: int) -> float:
+    """Seconds before the `retry`-th retry of a failed stream batch: the first at once, then 1 s doubling to 60 s.
+
+    AWS documents that a stream event-source mapping retries a failed batch with backoff until it succeeds, expires
+    or runs out of MaximumRetryAttempts, not the spacing itself; this is our assumption of it. The notifier must not
+    depend on it (its ledger is tested with immediate retries too).
+    """
+    return 0.0 if retry <= 1 else min(2.0 ** (retry - 2), STREAM_RETRY_BACKOFF_CAP)
+
+
+def _elapse_at_once(seconds: float) -> None:
+    """The local stack's default wait: none."""
+
 
 LOCAL_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -131,6 +149,9 @@ class LocalStack:
         self.stream_mappings: list[StreamMapping] = []
         self.inboxes: dict[str, str] = {}
         """Topic ARN → URL of the SQS queue subscribed to it, that shows what a subscriber receives."""
+        self.stream_retry_delay: Callable[[int], float] = lambda_stream_retry_delay
+        self.sleep: Callable[[float], None] = _elapse_at_once
+        """How the stream mapping waits before a retry (tests give a fake clock's, which moves that clock on)."""
 
     # -- deployment -------------------------------------------------------------------------------------------------
 
@@ -435,19 +456,21 @@ class LocalStack:
     def pump_stream(self, mapping: StreamMapping) -> bool:
         records = self.read_stream(mapping)
         for start in range(0, len(records), mapping.batch_size):
-            self._deliver_stream_batch(mapping, records[start : start + mapping.batch_size], mapping.max_retries)
+            self._deliver_stream_batch(mapping, records[start : start + mapping.batch_size])
         return bool(records)
 
-    def _deliver_stream_batch(self, mapping: StreamMapping, batch: list[dict[str, Any]], retries_left: int) -> None:
-        attempts = 0
+    def _deliver_stream_batch(self, mapping: StreamMapping, batch: list[dict[str, Any]], retries: int = 0) -> None:
+        """Invoke until the batch succeeds; `retries`: how many its records have had already (a bisection counts as
+        one, which AWS does not count: stricter than AWS)."""
         while batch:
             try:
                 response = self.invoke(mapping.function.logical_id, {"Records": batch}) or {}
             except Exception:
                 if mapping.bisect and len(batch) > 1:
                     middle = len(batch) // 2
-                    self._deliver_stream_batch(mapping, batch[:middle], retries_left - attempts - 1)
-                    self._deliver_stream_batch(mapping, batch[middle:], retries_left - attempts - 1)
+                    self.sleep(self.stream_retry_delay(retries + 1))
+                    self._deliver_stream_batch(mapping, batch[:middle], retries + 1)
+                    self._deliver_stream_batch(mapping, batch[middle:], retries + 1)
                     return
                 failed_from = 0
             else:
@@ -456,11 +479,12 @@ class LocalStack:
                     return
                 sequence_numbers = [r["dynamodb"]["SequenceNumber"] for r in batch]
                 failed_from = min(sequence_numbers.index(f) for f in failures if f in sequence_numbers)
-            attempts += 1
             batch = batch[failed_from:]
-            if attempts > retries_left:
+            if retries >= mapping.max_retries:
                 self._send_to_on_failure(mapping, batch)
                 return
+            retries += 1
+            self.sleep(self.stream_retry_delay(retries))
 
     def _send_to_on_failure(self, mapping: StreamMapping, batch: list[dict[str, Any]]) -> None:
         if not mapping.on_failure_queue_url:
