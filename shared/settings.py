@@ -53,8 +53,6 @@ class NotifierSettings(_Settings):
     STATE_TABLE_NAME: str
     TOPIC_ARN_PREFIX: str
     """Topic ARNs are this prefix plus the department slug: `arn:aws:sns:<region>:<account>:<stack>-`."""
-    LEDGER_LEASE_SECONDS: int = Field(default=120, ge=1)
-    """How long a claimed (in-progress) publish blocks others before it is taken as crashed and retried."""
 
 
 @per_container

@@ -29,7 +29,7 @@ class NotificationFailedError(RuntimeError):
 def _notifier() -> Notifier:
     settings = notifier_settings()
     return Notifier(
-        ledger=PublishLedger(aws_client("dynamodb"), settings.STATE_TABLE_NAME, settings.LEDGER_LEASE_SECONDS),
+        ledger=PublishLedger(aws_client("dynamodb"), settings.STATE_TABLE_NAME),
         publisher=SnsPublisher(aws_client("sns")),
         topic_arn_prefix=settings.TOPIC_ARN_PREFIX,
     )
@@ -40,7 +40,8 @@ def _notifier() -> Notifier:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Publishing is batched across records (PublishBatch), so it happens first; BatchProcessor then reports the
     # records whose notifications failed, and the stream retries from the first of them.
-    result = _notifier().notify([change_from_stream_record(r) for r in DynamoDBStreamEvent(event).records])
+    changes = [change_from_stream_record(r) for r in DynamoDBStreamEvent(event).records]
+    result = _notifier().notify(changes, remaining_seconds=context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
     metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=len(result.failed))
     failed = result.failed

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -14,6 +16,12 @@ from shared.adapters.retry import IMMEDIATELY, Backoff, Sleep, retry_pending
 
 CANCELLED_BACKOFF = Backoff(first=0.05, cap=0.05)
 """The pause before a claim transaction cancelled by a conflicting transaction or throttling is tried again."""
+LEASE_MARGIN_SECONDS = 5
+"""Added to the holder's deadline: the clocks of two Lambda hosts differ a little, and a publish sent just before the
+deadline may reach SNS just after it."""
+BUSY_WAITS = 3
+"""At most this many waits for claims held by others, in one `claim`: each ends when a lease does or the time to wait
+is up, so more would only meet claims taken again by a live notifier."""
 
 
 class ClaimsConflictError(RuntimeError):
@@ -29,12 +37,22 @@ class ClaimOutcome(StrEnum):
     """Another notifier holds an unexpired claim: retry later."""
 
 
+@dataclass
+class _Round:
+    """What one claim round settled: each refused key's outcome, and until when each busy key is held."""
+
+    outcomes: dict[str, ClaimOutcome] = field(default_factory=dict)
+    held_until: dict[str, int] = field(default_factory=dict)
+
+
 class PublishLedger:
     """One row per published message, so a replayed stream record or a retried batch never publishes twice.
 
     Claims are taken before publishing (conditional puts, batched in transactions), marked completed right after, and
-    released when the publish failed. A claim left behind by a crash expires after the lease, and the message is then
-    published by the retry.
+    released when the publish failed. A claim is held until its holder's deadline (the end of the Lambda invocation
+    that took it: nothing of that invocation runs later) plus LEASE_MARGIN_SECONDS. So a claim left behind by a crash
+    is known to be abandoned once that time is past, and the retry that finds it held waits for it (within its own
+    time) and then publishes, instead of spending the stream's retries on it.
     """
 
     IN_PROGRESS = "IN_PROGRESS"
@@ -46,34 +64,56 @@ class PublishLedger:
         self,
         client: Any,
         table_name: str,
-        lease_seconds: int,
         clock: Callable[[], float] = time.time,
         sleep: Sleep = time.sleep,
     ) -> None:
         self._client = client
         self._table = table_name
-        self._lease = lease_seconds
         self._clock = clock
         self._sleep = sleep
 
-    def claim(self, keys: Sequence[str]) -> dict[str, ClaimOutcome]:
-        """Claim every key, in transactions of up to 100 conditional puts (one request for a typical batch).
+    def claim(self, keys: Sequence[str], held_for: float, wait_for: float = 0.0) -> dict[str, ClaimOutcome]:
+        """Claim every key for the `held_for` seconds the claiming invocation has left; keys held by others are waited
+        for, `wait_for` seconds at most, then claimed again.
 
-        A transaction fails whole when one of its claims does; its cancellation reasons say which, and the rest are
-        claimed again without them, at once. A transaction cancelled for no refused claim (a conflicting transaction,
-        throttling) is tried again after a pause. Either is tried TRANSACTION_ATTEMPTS times at most, then
-        ClaimsConflictError is raised.
+        Waiting is what keeps a crashed notifier's batch from being lost: the stream may retry at once, and a retry
+        that only reported the claims busy would spend every retry before the lease ends. One that waits spends at
+        least `wait_for` seconds (or until the lease ends), so a lease outlasts only a few of them.
+
+        Claims go in transactions of up to 100 conditional puts (one request for a typical batch). A transaction fails
+        whole when one of its claims does; its cancellation reasons say which, and the rest are claimed again without
+        them, at once. A transaction cancelled for no refused claim (a conflicting transaction, throttling) is tried
+        again after a pause. Either is tried TRANSACTION_ATTEMPTS times at most, then ClaimsConflictError is raised.
         """
+        start = self._clock()
+        lease_until = math.ceil(start + held_for) + LEASE_MARGIN_SECONDS
+        settled = self._claim_all(keys, lease_until)
+        for _ in range(BUSY_WAITS):
+            busy = {
+                key: until for key, until in settled.held_until.items() if settled.outcomes[key] is ClaimOutcome.BUSY
+            }
+            now = self._clock()
+            if not busy or now >= start + wait_for:
+                break
+            # A claim is free once its lease is past (`lease_until < now`, in whole seconds).
+            self._sleep(max(0.0, min(max(busy.values()) + 1, start + wait_for) - now))
+            again = self._claim_all(list(busy), lease_until)
+            settled.outcomes.update(again.outcomes)
+            settled.held_until.update(again.held_until)
+        return settled.outcomes
+
+    def _claim_all(self, keys: Sequence[str], lease_until: int) -> _Round:
         now = int(self._clock())
-        outcomes: dict[str, ClaimOutcome] = {}
+        settled = _Round()
 
         def claim_round(pending: list[str]) -> list[str]:
             """The pending keys claimed or refused; those still to claim because others were refused."""
-            refused = self._claim_transaction(pending, now)
-            outcomes.update(refused)
-            if not refused:
-                outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
-            return [key for key in pending if key not in outcomes]
+            refused = self._claim_transaction(pending, now, lease_until)
+            settled.outcomes.update(refused.outcomes)
+            settled.held_until.update(refused.held_until)
+            if not refused.outcomes:
+                settled.outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+            return [key for key in pending if key not in settled.outcomes]
 
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), TRANSACTION_LIMIT):
@@ -82,25 +122,27 @@ class PublishLedger:
             unsettled = retry_pending(claim_round, chunk, attempts=TRANSACTION_ATTEMPTS, backoff=IMMEDIATELY)
             if unsettled:
                 raise ClaimsConflictError(f"{len(unsettled)} publish claims kept conflicting")
-        return outcomes
+        return settled
 
-    def _claim_transaction(self, keys: Sequence[str], now: int) -> dict[str, ClaimOutcome]:
-        """Put the claims in one transaction; the outcome of each key refused by its condition (empty: all claimed).
+    def _claim_transaction(self, keys: Sequence[str], now: int, lease_until: int) -> _Round:
+        """Put the claims in one transaction; the outcome of each key refused by its condition (none: all claimed).
 
         A cancellation that refused no key is tried again, TRANSACTION_ATTEMPTS times in all, then ClaimsConflictError.
         """
-        refused: dict[str, ClaimOutcome] = {}
+        refused = _Round()
         reasons: list[str] = []
 
         def attempt(pending: Sequence[str]) -> Sequence[str]:
             """The keys again if the transaction was cancelled for another reason than a refused claim; else none."""
-            cancellations = self._put_claims(pending, now)
+            cancellations = self._put_claims(pending, now, lease_until)
             for key, reason in zip(pending, cancellations, strict=False):
                 if reason.get("Code") == "ConditionalCheckFailed":
-                    status = reason.get("Item", {}).get("status", {}).get("S")
-                    refused[key] = ClaimOutcome.DONE if status == self.COMPLETED else ClaimOutcome.BUSY
+                    held = reason.get("Item", {})
+                    done = held.get("status", {}).get("S") == self.COMPLETED
+                    refused.outcomes[key] = ClaimOutcome.DONE if done else ClaimOutcome.BUSY
+                    refused.held_until[key] = int(held.get("lease_until", {}).get("N", now))
             reasons[:] = sorted({r["Code"] for r in cancellations if r.get("Code") not in (None, "None")})
-            return pending if cancellations and not refused else []
+            return pending if cancellations and not refused.outcomes else []
 
         cancelled = retry_pending(
             attempt, keys, attempts=TRANSACTION_ATTEMPTS, backoff=CANCELLED_BACKOFF, sleep=self._sleep
@@ -112,7 +154,7 @@ class PublishLedger:
             )
         return refused
 
-    def _put_claims(self, keys: Sequence[str], now: int) -> list[dict[str, Any]]:
+    def _put_claims(self, keys: Sequence[str], now: int, lease_until: int) -> list[dict[str, Any]]:
         """One TransactWriteItems of conditional claims; its cancellation reasons, one per key (empty: written)."""
         try:
             self._client.transact_write_items(
@@ -123,7 +165,7 @@ class PublishLedger:
                             "Item": {
                                 "id": {"S": key},
                                 "status": {"S": self.IN_PROGRESS},
-                                "lease_until": {"N": str(now + self._lease)},
+                                "lease_until": {"N": str(lease_until)},
                                 "expiration": {"N": str(now + self.RETENTION_SECONDS)},
                             },
                             "ConditionExpression": (

@@ -16,6 +16,10 @@ from shared.domain.lifecycle import classify, describe_changes
 from shared.domain.notification import Notification
 from shared.observability import logger
 
+PUBLISH_RESERVE_SECONDS = 10.0
+"""What an invocation keeps of its time for rendering, publishing and completing after it has waited for claims held
+by others (a batch of 1000 records is ~100 PublishBatch calls, a few seconds)."""
+
 
 @dataclass(frozen=True)
 class VersionChange:
@@ -71,8 +75,12 @@ class Notifier:
         self._publisher = publisher
         self._prefix = topic_arn_prefix
 
-    def notify(self, changes: Sequence[VersionChange]) -> NotifyResult:
-        """Publish every new version once; report the record ids that failed, with why (they are retried)."""
+    def notify(self, changes: Sequence[VersionChange], remaining_seconds: float) -> NotifyResult:
+        """Publish every new version once; report the record ids that failed, with why (they are retried).
+
+        `remaining_seconds` is the time the invocation has left: its claims are held that long (and a little more),
+        and claims another invocation left behind are waited for while PUBLISH_RESERVE_SECONDS would still be left.
+        """
         failed: dict[str, str] = {}
         # Ledger key → (stream record id, notification): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Notification]] = {}
@@ -85,7 +93,9 @@ class Notifier:
                 item = notification.item
                 key = f"published#{item.id}#v{item.version}#{item.department.slug}"
                 candidates.setdefault(key, (change.record_id, notification))
-        claims = self._ledger.claim(list(candidates))
+        claims = self._ledger.claim(
+            list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
+        )
         outgoing: list[tuple[str, Outgoing]] = []
         skipped = 0
         for key, (record_id, notification) in candidates.items():
@@ -93,7 +103,7 @@ class Notifier:
                 skipped += 1
                 logger.info("already published, skipped", extra={"key": key})
             elif claims[key] is ClaimOutcome.BUSY:
-                failed[record_id] = f"{key} is being published by another invocation"
+                failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
             else:
                 arn = topic_arn(self._prefix, notification.item.department.slug)
                 outgoing.append((record_id, Outgoing(key=key, topic_arn=arn, notification=notification)))

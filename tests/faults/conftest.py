@@ -3,8 +3,9 @@ wrapped by a Lambda runtime that can die, the injector's hooks on the cached bot
 from the world through a faulty transport.
 
 The pipeline's own waits are taken out through the constructors' parameters (`sleep=`, `clock=`), not by patching
-time: the http client's backoff and the queue's and publisher's resend pauses are recorded instead of slept, and the
-ledger's clock is one the test moves past the lease.
+time: the http client's backoff and the queue's and publisher's resend pauses are recorded instead of slept; the
+ledger and the stream mapping's retries share a fake clock that moves when they sleep on it (Lambda's backoff between
+retries, a notifier waiting for a claim's lease), never by a test jumping it.
 """
 
 from __future__ import annotations
@@ -25,20 +26,17 @@ from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import RawRecordQueue
 from shared.container import reset_container_caches
 from shared.observability import logger
-from shared.settings import NotifierSettings
 from tests.faults.harness import (
     FETCHER,
     NOTIFIER,
     PROCESSOR,
+    FakeClock,
     FaultInjector,
     FaultPlan,
     FaultyUpstream,
-    LeaseClock,
     Pipeline,
 )
 from tests.faults.world import WATCHED
-
-LEASE_SECONDS = NotifierSettings.model_fields["LEDGER_LEASE_SECONDS"].default
 
 
 @pytest.fixture
@@ -67,7 +65,7 @@ def quiet_function_logs() -> Iterator[None]:
 class Rig:
     """Everything a fault test drives: the stack, the injector, the faulty upstream and the pipeline."""
 
-    def __init__(self, stack: Any, injector: FaultInjector, upstream: FaultyUpstream, clock: LeaseClock) -> None:
+    def __init__(self, stack: Any, injector: FaultInjector, upstream: FaultyUpstream, clock: FakeClock) -> None:
         self.stack = stack
         self.injector = injector
         self.upstream = upstream
@@ -82,7 +80,7 @@ def rig_factory(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
     rigs: list[Rig] = []
 
     def build(seed: int = 0, plan: FaultPlan | None = None, enabled: bool = True) -> Rig:
-        clock = LeaseClock(LEASE_SECONDS)
+        clock = FakeClock()
         injector = FaultInjector(seed, plan or FaultPlan(), clock, enabled=enabled)
         upstream = FaultyUpstream(injector)
         rig = Rig(stack, injector, upstream, clock)
@@ -92,7 +90,8 @@ def rig_factory(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         )
         monkeypatch.setattr(fetcher_app, "RawRecordQueue", partial(RawRecordQueue, sleep=record))
         monkeypatch.setattr(notifier_app, "SnsPublisher", partial(SnsPublisher, sleep=record))
-        monkeypatch.setattr(notifier_app, "PublishLedger", partial(PublishLedger, clock=clock))
+        monkeypatch.setattr(notifier_app, "PublishLedger", partial(PublishLedger, clock=clock, sleep=clock.sleep))
+        monkeypatch.setattr(stack, "sleep", clock.sleep)  # the stream mapping's backoff between retries
         for module, function in ((fetcher_app, FETCHER), (processor_app, PROCESSOR), (notifier_app, NOTIFIER)):
             monkeypatch.setattr(module, "lambda_handler", injector.wrap(function, module.lambda_handler))
         reset_container_caches()  # built on first use, with the constructors above

@@ -74,8 +74,9 @@ RECOVERY = {
     "same SQS batch to two processors at once": "conditional write: one wins, one finds it unchanged",
     "dynamodb TransactWriteItems (ledger claim): throttled": "notifier fails, stream retries (nothing claimed)",
     "dynamodb TransactWriteItems (ledger claim): TransactionConflict": "ledger retries the claim",
+    "notifier died after the ledger claim, before publishing": "retry waits out the dead holder's lease, publishes",
     "sns PublishBatch: entries Failed": "publisher resends; then ledger release + stream retry",
-    "notifier died after SNS accepted, before ledger complete": "lease expires, retry publishes (documented window)",
+    "notifier died after SNS accepted, before ledger complete": "retry waits out the lease, publishes (the window)",
     "notifier died after ledger complete, before batch response": "retry finds the ledger completed",
 }
 
@@ -106,24 +107,28 @@ class FaultPlan:
     ledger_claim_conflicts_max: int = 3
     sns_entry_failed: float = 0.08
     sns_entry_failures_per_message: int = 5
+    ledger_death_after_claim: float = 0.3
     ledger_death_before_complete: float = 0.3
     ledger_death_after_complete: float = 0.3
     ledger_deaths_max: int = 2
     """Per kind: each death costs a stream batch one bisection level of its 10 retries."""
 
 
-class LeaseClock:
-    """The publish ledger's clock: real time, moved past the lease when the test says the lease has expired."""
+class FakeClock:
+    """The time of the publish ledger and of the stream mapping's retries: it starts now and moves only when something
+    sleeps on it (the stream's backoff, the notifier waiting for a claim's lease), so a test sees retries at Lambda's
+    spacing without waiting for them."""
 
-    def __init__(self, lease_seconds: int) -> None:
-        self.lease_seconds = lease_seconds
-        self.offset = 0.0
+    def __init__(self) -> None:
+        self.now = time.time()
+        self.slept: list[float] = []
 
     def __call__(self) -> float:
-        return time.time() + self.offset
+        return self.now
 
-    def expire_leases(self) -> None:
-        self.offset += self.lease_seconds + 1
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += max(0.0, seconds)
 
 
 @dataclass
@@ -143,7 +148,7 @@ class Ledger:
 
 
 class FaultInjector:
-    def __init__(self, seed: int, plan: FaultPlan, clock: LeaseClock, enabled: bool = True) -> None:
+    def __init__(self, seed: int, plan: FaultPlan, clock: FakeClock, enabled: bool = True) -> None:
         self.seed = seed
         self.plan = plan
         self.clock = clock
@@ -416,12 +421,19 @@ class FaultInjector:
         ):
             with self._lock:
                 self.ledger.publish_window |= keys
-            self.clock.expire_leases()  # the stream's retry comes after the lease: the claims are taken as crashed
             raise LambdaDeath("after SNS accepted the messages, before the ledger marked them completed")
         context["deptwatch_completing"] = True
 
     def _ledger_result(self, http_response: Any, context: dict[str, Any], **_: Any) -> None:
-        if self.function != NOTIFIER or http_response.status_code != 200 or not context.get("deptwatch_completing"):
+        if self.function != NOTIFIER or http_response.status_code != 200:
+            return
+        if not context.get("deptwatch_completing"):  # the claims were taken
+            if self.decide(
+                "notifier died after the ledger claim, before publishing",
+                self.plan.ledger_death_after_claim,
+                total=self.plan.ledger_deaths_max,
+            ):
+                raise LambdaDeath("after the ledger claimed the messages, before publishing them")
             return
         if self.decide(
             "notifier died after ledger complete, before batch response",

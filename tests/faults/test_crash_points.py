@@ -112,15 +112,15 @@ def test_a_processor_that_dies_after_writing_and_before_its_batch_response_doubl
 
 def test_the_documented_window_a_notifier_that_dies_after_sns_accepted_republishes_once_after_the_lease(rig_factory):
     """ARCHITECTURE.md, "Nothing notified twice": the one window left is a crash between SNS accepting a message and
-    the claim being marked completed. The claim stays IN_PROGRESS; once the lease (LEDGER_LEASE_SECONDS, 120 s) has
-    expired, the stream's retry claims it again and publishes it again: subscribers get that message twice. Here the
-    ledger's clock is moved past the lease when the notifier dies, as the retry comes after it."""
+    the claim being marked completed. The claim stays IN_PROGRESS; once its lease (the dead notifier's deadline and a
+    margin) has ended, the stream's retry claims it again and publishes it again: subscribers get that message twice.
+    The retry waits for the lease on the fake clock (test_ledger_window.py: at every retry spacing)."""
     # GIVEN a notifier that dies after SNS accepted its messages, before the ledger marks them completed
     world = small_world()
     rig = rig_factory(enabled=False)
     rig.injector.force("notifier died after SNS accepted, before ledger complete")
 
-    # WHEN the records are fetched and the pipeline runs (the stream retries the batch after the lease)
+    # WHEN the records are fetched and the pipeline runs (the stream's retry waits for the lease to end)
     run_phase(rig, world)
 
     # THEN every message of that invocation arrived exactly twice: at most one duplicate, and only in that window

@@ -54,7 +54,7 @@ def claims(keys: list[str]) -> dict[str, Any]:
 
 
 def ledger(client: Any, sleeps: list[float]) -> PublishLedger:
-    return PublishLedger(client, TABLE, lease_seconds=300, clock=lambda: NOW, sleep=sleeps.append)
+    return PublishLedger(client, TABLE, clock=lambda: NOW, sleep=sleeps.append)
 
 
 # --- The publish ledger's claims ------------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def test_a_claim_transaction_that_keeps_conflicting_gives_up_after_a_bounded_num
     # THEN it raises a clear error after TRANSACTION_ATTEMPTS transactions (a further call would find no stubbed
     # answer), instead of calling itself again forever
     with pytest.raises(ClaimsConflictError, match=f"cancelled {TRANSACTION_ATTEMPTS} times.*TransactionConflict"):
-        ledger(client, sleeps).claim(["a", "b"])
+        ledger(client, sleeps).claim(["a", "b"], held_for=30)
     # AND it paused between the attempts, not after the last
     assert sleeps == [0.05] * (TRANSACTION_ATTEMPTS - 1)
 
@@ -82,7 +82,7 @@ def test_a_claim_transaction_cancelled_without_reasons_is_bounded_too(dynamodb):
         cancelled(stubber)
 
     with pytest.raises(ClaimsConflictError):
-        ledger(client, []).claim(["a"])
+        ledger(client, []).claim(["a"], held_for=30)
 
 
 def test_a_conflict_that_clears_is_retried_and_everything_is_claimed(dynamodb):
@@ -94,7 +94,7 @@ def test_a_conflict_that_clears_is_retried_and_everything_is_claimed(dynamodb):
     sleeps: list[float] = []
 
     # WHEN the keys are claimed
-    outcomes = ledger(client, sleeps).claim(["a", "b"])
+    outcomes = ledger(client, sleeps).claim(["a", "b"], held_for=30)
 
     # THEN both are claimed, after two pauses
     assert outcomes == {"a": ClaimOutcome.CLAIMED, "b": ClaimOutcome.CLAIMED}
@@ -109,7 +109,7 @@ def test_refused_claims_are_settled_and_the_rest_claimed_again_at_once(dynamodb)
     sleeps: list[float] = []
 
     # WHEN the three are claimed
-    outcomes = ledger(client, sleeps).claim(["a", "b", "c"])
+    outcomes = ledger(client, sleeps).claim(["a", "b", "c"], held_for=30)
 
     # THEN each has its outcome, and the free one was claimed in a second transaction without a pause
     assert outcomes == {"a": ClaimOutcome.DONE, "b": ClaimOutcome.BUSY, "c": ClaimOutcome.CLAIMED}
