@@ -21,7 +21,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -402,15 +402,20 @@ class LocalStack:
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed: every message comes back
             failed = {m["MessageId"] for m in messages}
+        self.settle_messages(mapping, messages, failed)
+        return True
+
+    def settle_messages(self, mapping: QueueMapping, messages: list[dict[str, Any]], failed: set[str]) -> None:
+        """Successes deleted; failures visible again, as if their visibility timeout had elapsed (received again, or
+        redriven), except those the function deleted itself (a dead-lettered poison record): they are gone."""
         for message in messages:
-            if message["MessageId"] in failed:
-                # As if the visibility timeout had elapsed: the message is received again (or redriven).
+            if message["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                continue
+            with suppress(self.sqs.exceptions.ReceiptHandleIsInvalid):
                 self.sqs.change_message_visibility(
                     QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                 )
-            else:
-                self.sqs.delete_message(QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return True
 
     @staticmethod
     def lambda_sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:

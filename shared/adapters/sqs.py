@@ -130,3 +130,9 @@ class DeadLetterQueue:
         if source:
             attributes["source"] = {"DataType": "String", "StringValue": source[:100]}
         self._client.send_message(QueueUrl=self._url, MessageBody=body, MessageAttributes=attributes)
+
+    def remove_from_source(self, queue_arn: str, receipt_handle: str) -> None:
+        """Delete a dead-lettered message from the queue it came from (`arn:aws:sqs:<region>:<account>:<name>`)."""
+        *_, account, name = queue_arn.split(":")
+        queue_url = f"{self._client.meta.endpoint_url}/{account}/{name}"
+        self._client.delete_message(QueueUrl=queue_url, ReceiptHandle=receipt_handle)

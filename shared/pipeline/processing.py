@@ -70,6 +70,7 @@ class RecordProcessor(BatchProcessor):
         parsed = self._parsed.pop(body, None) or _parse(body)
         if parsed.item is None or parsed.message is None:
             self._reject(body, parsed.error or "unreadable record", parsed.message)
+            self._acknowledge_now(record)
             return None
         item, content_hash = parsed.item, parsed.item.content_hash()
         stored = self._stored.get(item.id)
@@ -85,6 +86,15 @@ class RecordProcessor(BatchProcessor):
                 extra={"item_id": item.id, "version": result.version, "outcome": result.outcome.value},
             )
         return result
+
+    def _acknowledge_now(self, record: SQSRecord) -> None:
+        """Take a dead-lettered message off its queue at once, not with the batch response: a processor that dies
+        later in the batch would otherwise get it back and dead-letter it again. What is left (a death between the
+        two calls, or SQS delivering the message twice) can put it on the DLQ twice, never store or notify it twice."""
+        try:
+            self._dead_letters.remove_from_source(record.event_source_arn, record.receipt_handle)
+        except ClientError as error:  # the batch response still acknowledges it
+            logger.warning("dead-lettered message not deleted at once", extra={"error": str(error)})
 
     def _reject(self, body: str, reason: str, message: RawRecordMessage | None) -> None:
         source = message.source if message else None

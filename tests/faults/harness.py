@@ -614,13 +614,7 @@ class Pipeline:
             for message in messages:
                 if self.injector.ledger.dead_lettered[message["Body"]]:
                     self.injector.ledger.dead_letter_window.add(message["Body"])
-        for message in messages:
-            if message["MessageId"] in failed:
-                sqs.change_message_visibility(
-                    QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-                )
-            else:
-                sqs.delete_message(QueueUrl=mapping.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self.stack.settle_messages(mapping, messages, failed)
         return True
 
 

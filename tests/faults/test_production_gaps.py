@@ -86,17 +86,6 @@ def test_a_record_that_changes_back_to_earlier_content_is_stored_and_notified(ri
     assert [d.message["item"]["version"] for d in rig.stack.collect_deliveries()] == [3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "shared/processing.py RecordProcessor._reject sends a poison record to the DLQ and acknowledges it only with "
-        "the batch response: a processor that dies after dead-lettering it and before returning gets it back with "
-        "the batch (SQS is at-least-once) and dead-letters it again, so the DLQ holds it twice (and `dlq redrive` "
-        "replays it twice). Low severity: nothing is stored or notified twice. Fix: make the dead-lettering "
-        "idempotent with a conditional put of `dead-letter#<sha256 of the body>` (TTL > the queue's retention) before "
-        "the send, skipping the send when it exists; or have `deptwatch dlq list/redrive` collapse identical bodies."
-    ),
-)
 def test_a_poison_record_is_dead_lettered_once_even_when_its_batch_dies_after_it(rig_factory):
     # GIVEN a poison record (a question without a heading) listed before a good one
     builder = WorldBuilder(13)
