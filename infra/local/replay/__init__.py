@@ -9,6 +9,12 @@ Each module of this package is THE fake of one upstream API (`RecordedQuestions`
 - the tests: built from explicit records, with the knobs below to make it misbehave as real APIs do, behind
   `.transport()` (an `httpx.MockTransport`: unit tests have no sockets) that keeps every request in `.requests`.
 
+Built from records, each fake takes the records its endpoints serve, then the knobs:
+`RecordedQuestions(records, *, listed=None, details=None, **knobs)` and likewise `RecordedStatements` (plus
+`search_result_details`) and `RecordedPapers`: full records, the list showing each in its list form;
+`RecordedSearch(records, *, newest_first=True, **knobs)`; `RecordedEvents(events, *, answers=None, **knobs)`. Built
+from the recordings: `RecordedX.from_recordings(**knobs)`.
+
 The knobs (`Knobs`: the same words for every fake, each defaulting to a well-behaved API):
 
 - `page_cap`: every page holds at most this many records whatever is asked for (`None`: as many as asked). Each fake
