@@ -22,7 +22,6 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # logging each item wo
 
 from moto import mock_aws  # noqa: E402
 
-import infra.local.replay.written_questions as replayed_questions  # noqa: E402
 from bench import synthetic  # noqa: E402
 from functions.fetcher import app as fetcher  # noqa: E402
 from infra.local.replay import replay_transport  # noqa: E402
@@ -92,7 +91,6 @@ def backfill(count: int, step: int = 1_000) -> dict[str, float]:
     They appear upstream `step` at a time, one scheduled poll each (moto's SQS costs O(queue length) per call, so a
     queue of 10,000 would measure moto rather than us; the requests per item do not depend on it).
     """
-    replayed_questions.PAGE_CAP = 1000  # the API's page size, as production pollers use it
     records = synthetic.written_questions(count, recent=True)
     transport, requested, visible = synthetic.transport(records)
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
@@ -140,7 +138,6 @@ def idle_poll() -> dict[str, dict[str, float]]:
 
 def overlap_poll(count: int) -> dict[str, float]:
     """A scheduled poll whose window still holds `count` questions already queued (the overlap every poll re-reads)."""
-    replayed_questions.PAGE_CAP = 1000
     transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
     with stack_with_upstream(http, "written-questions") as stack:
@@ -161,7 +158,6 @@ def overlap_poll(count: int) -> dict[str, float]:
 
 def unchanged(count: int) -> dict[str, float]:
     """Records the processor sees again unchanged (an explicit backfill re-queues them, past the fetcher's digests)."""
-    replayed_questions.PAGE_CAP = 1000
     transport, _, _ = synthetic.transport(synthetic.written_questions(count))
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
     with stack_with_upstream(http, "written-questions") as stack:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from infra.local.replay import RECORDED, answer
+from infra.local.replay import RECORDED
 from infra.local.replay.written_questions import RecordedQuestions
 
 DETAIL = RECORDED / "written-questions" / "detail_1679416.json"
@@ -47,21 +47,14 @@ def written_questions(count: int, recent: bool = False) -> list[dict[str, Any]]:
 
 def transport(
     records: list[dict[str, Any]],
-) -> tuple[httpx.MockTransport, list[str], Callable[[int], None]]:
-    """The written-questions API over `records`, in-process; the paths requested; and a way to show only the first N."""
-    api = RecordedQuestions()
-    api.records = {record["id"]: record for record in records}
-    requested: list[str] = []
+) -> tuple[httpx.MockTransport, list[httpx.Request], Callable[[int], None]]:
+    """The written-questions API over `records`, in-process, with pages as big as production pollers ask (1000); the
+    requests made; and a way to show only the first N."""
+    api = RecordedQuestions(records, page_cap=1000)
+    every_listed, every_detail = api.listed, api.details
 
     def visible(count: int) -> None:
-        api.records = {record["id"]: record for record in records[:count]}
+        api.listed = every_listed[:count]
+        api.details = {record["id"]: every_detail[record["id"]] for record in records[:count]}
 
-    def handle(request: httpx.Request) -> httpx.Response:
-        requested.append(request.url.path)
-        from urllib.parse import parse_qs
-
-        query = parse_qs(request.url.query.decode(), keep_blank_values=True)
-        status, body = answer({api.host: [api]}, api.host, request.url.path, query)
-        return httpx.Response(status, json=body)
-
-    return httpx.MockTransport(handle), requested, visible
+    return api.transport(), api.requests, visible

@@ -24,10 +24,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from infra.cli import main
+from infra.local.replay.written_questions import RecordedQuestions
 from shared.adapters.aws import aws_client
 from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
 from shared.adapters.sqs import RawRecordQueue
@@ -42,7 +42,6 @@ from tests.corpus.build_corpus import (
     CorpusFile,
     huge_answer_response,
     nested,
-    page,
     question,
 )
 
@@ -272,15 +271,9 @@ def test_a_record_nested_300_deep_upstream_does_not_stop_its_source(stack, monke
     today = datetime.now(UTC).date().isoformat()
     good = question(90, dateTabled=f"{today}T00:00:00")
     deep = question(91, dateTabled=f"{today}T00:00:00", extra=nested(300))
-    listing = page(good, deep)
+    api = RecordedQuestions([good, deep], listed=[good, deep])
 
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/questions"):
-            return httpx.Response(200, json=listing)
-        wanted = int(request.url.path.rsplit("/", 1)[1])
-        return httpx.Response(200, json={"value": next(r for r in (good, deep) if r["id"] == wanted)})
-
-    monkeypatch.setattr(fetcher_app, "UpstreamClient", partial(UpstreamClient, transport=httpx.MockTransport(answer)))
+    monkeypatch.setattr(fetcher_app, "UpstreamClient", partial(UpstreamClient, transport=api.transport()))
     reset_container_caches()
 
     # WHEN the schedule fires and the pipeline runs

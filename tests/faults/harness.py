@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 import httpx
 from botocore.awsrequest import AWSResponse
 
-from infra.local.replay import answer
+from infra.local.replay import RecordedApi, answer, apis_by_host
 from infra.local.replay.written_questions import RecordedQuestions
 from infra.local.replay.written_statements import RecordedStatements
 from shared.adapters.aws import aws_client
@@ -494,9 +494,7 @@ class FaultyUpstream:
 
     def __init__(self, injector: FaultInjector) -> None:
         self.injector = injector
-        self.questions = RecordedQuestions()
-        self.statements = RecordedStatements()
-        self.apis: dict[str, list[Any]] = {self.questions.host: [self.questions, self.statements]}
+        self.apis: dict[str, list[RecordedApi]] = {}
         self.requests = 0
 
     def show(self, items: list[WorldItem], phase: int) -> None:
@@ -507,8 +505,7 @@ class FaultyUpstream:
             record = item.record_in(phase)
             if record is not None:
                 (questions if item.source == "written-questions" else statements)[record["id"]] = record
-        self.questions.records = questions
-        self.statements.records = statements
+        self.apis = apis_by_host([RecordedQuestions(questions.values()), RecordedStatements(statements.values())])
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)

@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
+import httpx
 import pytest
 
+from infra.local.replay.written_questions import RecordedQuestions
+
 API_ORIGIN = "https://questions-statements-api.parliament.uk"
-LIST_PATH = "/api/writtenquestions/questions"
 WATERMARK = "watermark#written-questions"
 
 BODY_TO_DEPARTMENT = {
@@ -30,50 +32,31 @@ BODY_TO_DEPARTMENT = {
 }
 
 
-class RecordedParliament:
-    """Replays the recorded responses: the real list page (plus question 1679416 as the list endpoint shows it) in
+class RecordedParliament(RecordedQuestions):
+    """The written-questions fake over the real list page (plus question 1679416 as the list endpoint shows it) in
     pages of at most 10, the real detail record of 1679416, and for the other truncated list records their full text.
 
-    The API ignores `take` above its cap, as the real one may; `fail` makes it answer 500 to every request.
+    It lists them whatever the date window (they are of January 2024, the polls of today); `fail` makes the server
+    answer 500 to every request (a fault of the server below, not of the API).
     """
-
-    PAGE_CAP = 10
 
     def __init__(self, list_records: list[dict[str, Any]], detail: dict[str, Any]) -> None:
         listed_detail = {**detail, "answerText": re.sub(r"<[^>]+>", "", detail["answerText"])[:255] + "..."}
-        self.records = [*list_records, listed_detail]
-        self.details = {r["id"]: self._full(r) for r in list_records} | {detail["id"]: detail}
+        super().__init__(
+            listed=[*list_records, listed_detail],
+            details={r["id"]: self._full(r) for r in list_records} | {detail["id"]: detail},
+            page_cap=10,
+            honour_dates=False,
+        )
         self.fail = False
-        self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        self._lock = threading.Lock()
 
     @staticmethod
     def _full(record: dict[str, Any]) -> dict[str, Any]:
         answer = (record["answerText"] or "").removesuffix("...")
         return {**record, "answerText": f"<p>{answer} [full answer from the detail endpoint]</p>"}
 
-    def respond(self, url: str) -> tuple[int, dict[str, Any]]:
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        with self._lock:
-            self.requests.append((parts.path, query))
-        if self.fail:
-            return 500, {"title": "Internal Server Error"}
-        if parts.path == LIST_PATH:
-            skip = int(query.get("skip", ["0"])[0])
-            take = min(int(query.get("take", ["20"])[0]), self.PAGE_CAP)
-            page = self.records[skip : skip + take]
-            return 200, {"totalResults": len(self.records), "results": [{"value": r, "links": []} for r in page]}
-        match = re.fullmatch(rf"{LIST_PATH}/(\d+)", parts.path)
-        if match and int(match.group(1)) in self.details:
-            return 200, {"value": self.details[int(match.group(1))], "links": []}
-        return 404, {"title": "Not Found"}
-
     def list_queries(self) -> list[dict[str, list[str]]]:
-        return [query for path, query in self.requests if path == LIST_PATH]
-
-    def detail_ids(self) -> list[int]:
-        return [int(path.rsplit("/", 1)[1]) for path, _ in self.requests if path != LIST_PATH]
+        return [parse_qs(request.url.query.decode()) for request in self.list_requests()]
 
 
 @pytest.fixture
@@ -81,11 +64,18 @@ def parliament(list_records, detail_record, monkeypatch) -> Iterator[tuple[Recor
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     api = RecordedParliament(list_records, detail_record)
+    transport = api.transport()
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            status, body = api.respond(self.path)
-            payload = json.dumps(body).encode()
+            with lock:
+                if api.fail:
+                    api.requests.append(httpx.Request("GET", API_ORIGIN + self.path))
+                    status, payload = 500, json.dumps({"title": "Internal Server Error"}).encode()
+                else:
+                    response = transport.handle_request(httpx.Request("GET", API_ORIGIN + self.path))
+                    status, payload = response.status_code, response.read()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -161,7 +151,7 @@ def test_the_scheduled_fetch_reaches_every_department_topic(stack, parliament, l
     }
     # AND the details were read only for the truncated records, once each
     assert sorted(api.detail_ids()) == sorted(
-        r["id"] for r in api.records if len(r["questionText"]) >= 255 or (r["answerText"] or "").endswith("...")
+        r["id"] for r in api.listed if len(r["questionText"]) >= 255 or (r["answerText"] or "").endswith("...")
     )
     assert len(api.detail_ids()) == len(set(api.detail_ids()))
 
@@ -265,9 +255,9 @@ def test_an_idle_poll_queues_and_writes_nothing_but_a_changed_record_goes_throug
     assert api.detail_ids()[details_before:] == []
 
     # WHEN one question's answer is corrected upstream (the list shows the correction's date, the detail its text)
-    changed_id = api.records[0]["id"]
+    changed_id = api.listed[0]["id"]
     correction = {"answerIsCorrection": True, "dateAnswerCorrected": "2024-03-20T00:00:00"}
-    api.records[0] = {**api.records[0], **correction}
+    api.listed[0] = {**api.listed[0], **correction}
     api.details[changed_id] = {**api.details[changed_id], **correction, "answerText": "<p>A corrected answer.</p>"}
     [report] = stack.run_schedule("FetcherFunction")["sources"]
     stack.drain()

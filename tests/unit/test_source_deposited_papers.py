@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from infra.local.replay import apis_by_host, replay_transport
+from infra.local.replay.deposited_papers import RecordedPapers
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.sources.base import PoisonRecordError, ResponseShapeError
@@ -340,60 +341,21 @@ def test_records_from_a_response_of_the_wrong_shape_raise(body):
         SOURCE.records_from_response(body)
 
 
-# --- fetch, against a fake API served through httpx.MockTransport ---
-
-
-class FakePapersApi:
-    """The deposited papers API: list pages capped at `page_cap` without documents, and the detail endpoint."""
-
-    def __init__(
-        self,
-        records: list[dict[str, Any]],
-        details: dict[int, dict[str, Any]],
-        *,
-        page_cap: int = 20,
-        total: int | None = None,
-    ) -> None:
-        self.records = records
-        self.details = details
-        self.page_cap = page_cap
-        self.total = total
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert request.url.host == API_HOST
-        if request.url.path == LIST_PATH:
-            params = request.url.params
-            skip = int(params.get("Skip", "0"))
-            page = self.records[skip : skip + min(int(params.get("Take", "20")), self.page_cap)]
-            total = len(self.records) if self.total is None else self.total
-            items = [{"value": r, "links": []} for r in page]
-            return httpx.Response(200, json={"items": items, "totalResults": total, "links": []})
-        match = re.fullmatch(rf"{LIST_PATH}/(\d+)", request.url.path)
-        if match and int(match.group(1)) in self.details:
-            return httpx.Response(200, json={"value": self.details[int(match.group(1))], "links": []})
-        return httpx.Response(404, json={"title": "Not Found"})
-
-    def list_requests(self) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path == LIST_PATH]
-
-    def detail_ids(self) -> list[int]:
-        return [int(r.url.path.rsplit("/", 1)[1]) for r in self.requests if r.url.path != LIST_PATH]
+# --- fetch, against the fake API (infra.local.replay) served through httpx.MockTransport ---
 
 
 SINCE = datetime(2024, 4, 16, 23, 30, tzinfo=UTC)  # 00:30 on 17 April in London
 UNTIL = datetime(2024, 4, 18, 18, 0, tzinfo=UTC)
 
 
-def fetch_all(api: FakePapersApi, departments=DEPARTMENTS):
-    client = UpstreamClient(transport=httpx.MockTransport(api), sleep=lambda _: None)
+def fetch_all(api: RecordedPapers, departments=DEPARTMENTS):
+    client = UpstreamClient(transport=api.transport(), sleep=lambda _: None)
     return list(SOURCE.fetch(client, departments, SINCE, UNTIL))
 
 
 def test_fetch_asks_once_for_all_departments_in_london_dates(listed, details):
     # GIVEN the API
-    api = FakePapersApi(listed, details)
+    api = RecordedPapers(listed=listed, details=details)
 
     # WHEN every department is fetched from 00:30 on 17 April (London) to 18 April
     fetch_all(api)
@@ -411,7 +373,7 @@ def test_fetch_asks_once_for_all_departments_in_london_dates(listed, details):
 
 def test_fetch_reads_the_documents_from_the_detail_endpoint(listed, details):
     # GIVEN the list without documents, and the detail endpoint
-    api = FakePapersApi(listed, details)
+    api = RecordedPapers(listed=listed, details=details)
 
     # WHEN every department is fetched
     fetched = {f.record["paperId"]: f for f in fetch_all(api)}
@@ -427,7 +389,7 @@ def test_fetch_reads_the_documents_from_the_detail_endpoint(listed, details):
 def test_fetch_keeps_list_fields_the_detail_lacks(listed, details):
     # GIVEN a detail endpoint that does not repeat the deposit date
     details[6212] = _without(details[6212], "dateDeposited")
-    api = FakePapersApi([by_id(listed, 6212)], details)
+    api = RecordedPapers(listed=[by_id(listed, 6212)], details=details)
 
     # WHEN it is fetched
     [fetched] = fetch_all(api)
@@ -439,7 +401,7 @@ def test_fetch_keeps_list_fields_the_detail_lacks(listed, details):
 
 def test_fetch_does_not_read_the_detail_of_a_listed_paper_with_documents(details):
     # GIVEN a list that already gives a paper's documents
-    api = FakePapersApi([details[6212]], {})
+    api = RecordedPapers(listed=[details[6212]], details={})
 
     # WHEN it is fetched
     [fetched] = fetch_all(api)
@@ -451,30 +413,30 @@ def test_fetch_does_not_read_the_detail_of_a_listed_paper_with_documents(details
 
 def test_fetch_pages_by_what_the_api_returns(listed, details):
     # GIVEN an API that returns at most 4 papers a page although 100 are asked for
-    api = FakePapersApi(listed, details, page_cap=4)
+    api = RecordedPapers(listed=listed, details=details, page_cap=4)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
 
     # THEN every paper is read, with Skip 0 then 4
     assert sorted(f.record["paperId"] for f in fetched) == sorted(ROUTING)
-    assert [r.url.params["Skip"] for r in api.list_requests()] == ["0", "4"]
+    assert api.offsets() == ["0", "4"]
 
 
 def test_fetch_stops_at_an_empty_page(listed, details):
     # GIVEN an API whose totalResults promises more than it has
-    api = FakePapersApi(listed, details, page_cap=4, total=300)
+    api = RecordedPapers(listed=listed, details=details, page_cap=4, total=300)
 
     # WHEN every department is fetched
     fetch_all(api)
 
     # THEN paging stops at the first empty page
-    assert [r.url.params["Skip"] for r in api.list_requests()] == ["0", "4", "6"]
+    assert api.offsets() == ["0", "4", "6"]
 
 
 def test_fetch_drops_papers_of_other_or_unknown_departments(listed, details, caplog):
     # GIVEN the list, which holds papers of several departments and of a body not in the registry
-    api = FakePapersApi(listed, details)
+    api = RecordedPapers(listed=listed, details=details)
 
     # WHEN only the Department for Education is fetched
     fetched = fetch_all(api, [by_slug(DFE)])
@@ -486,7 +448,7 @@ def test_fetch_drops_papers_of_other_or_unknown_departments(listed, details, cap
 
 def test_fetch_of_every_department_drops_the_unknown_body_only(listed, details):
     # GIVEN the list
-    api = FakePapersApi(listed, details)
+    api = RecordedPapers(listed=listed, details=details)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -497,8 +459,9 @@ def test_fetch_of_every_department_drops_the_unknown_body_only(listed, details):
 
 
 def test_fetch_yields_a_paper_listed_twice_once(listed, details):
-    # GIVEN a list in which a paper appears twice
-    api = FakePapersApi([*listed, by_id(listed, 6213)], details, page_cap=4)
+    # GIVEN a list in which a paper appears twice (the API orders by deposit date, so the copies are next to each
+    # other: pages of 3 put them on two pages)
+    api = RecordedPapers(listed=[*listed, by_id(listed, 6213)], details=details, page_cap=3)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -510,7 +473,7 @@ def test_fetch_yields_a_paper_listed_twice_once(listed, details):
 
 def test_fetch_refuses_a_detail_that_is_another_paper(listed, details):
     # GIVEN a detail endpoint that answers for 6212 with paper 6213
-    api = FakePapersApi([by_id(listed, 6212)], {6212: details[6213]})
+    api = RecordedPapers(listed=[by_id(listed, 6212)], details={6212: details[6213]})
 
     # WHEN it is fetched
     # THEN the response is refused, naming the URL
@@ -535,7 +498,7 @@ def test_fetch_refuses_a_list_answered_with_a_single_paper(details):
 def test_fetch_passes_an_invalid_paper_on_for_the_processor_to_report(listed, details):
     # GIVEN a listed paper of the Department for Education whose paperId is not a number
     broken = {**by_id(listed, 6212), "paperId": "DEP2024-0351"}
-    api = FakePapersApi([broken], details)
+    api = RecordedPapers(listed=[broken], details=details)
 
     # WHEN it is fetched
     [fetched] = fetch_all(api)

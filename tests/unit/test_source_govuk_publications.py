@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from infra.local.replay import apis_by_host, replay_transport
-from infra.local.replay.govuk_publications import recorded_api
+from infra.local.replay.govuk_publications import RecordedSearch, recorded_api
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, Department, by_slug
 from shared.domain.item import Item
@@ -497,65 +497,11 @@ def test_records_from_the_bare_2016_list_raise(recorded):
         SOURCE.records_from_response(recorded(f"{FIXTURES}/real_results_2016.json"))
 
 
-# --- fetch, against a fake search API served through httpx.MockTransport ---
+# --- fetch, against the fake search API (infra.local.replay) served through httpx.MockTransport ---
 
 
 def _time(value: str) -> datetime:
     return datetime.fromisoformat(value)
-
-
-class FakeSearchApi:
-    """The GOV.UK search API: filters, order and paging, each of which can be made to misbehave."""
-
-    def __init__(
-        self,
-        records: list[dict[str, Any]],
-        *,
-        page_cap: int = 1500,
-        honour_organisations: bool = True,
-        honour_dates: bool = True,
-        newest_first: bool = True,
-        total: int | None = None,
-    ) -> None:
-        self.records = records
-        self.page_cap = page_cap
-        self.honour_organisations = honour_organisations
-        self.honour_dates = honour_dates
-        self.newest_first = newest_first
-        self.total = total
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert (request.url.host, request.url.path) == (API_HOST, API_PATH)
-        params = request.url.params
-        selected = list(self.records)
-        if self.honour_organisations:
-            wanted = set(params.get_list("filter_organisations"))
-            selected = [r for r in selected if wanted & {o["slug"] for o in r.get("organisations", [])}]
-        if self.honour_dates:
-            day = params["filter_public_timestamp"].removeprefix("from:")
-            start_day = datetime.fromisoformat(day).replace(tzinfo=UTC)
-            selected = [r for r in selected if _time(r["public_timestamp"]) >= start_day]
-        if not self.newest_first:
-            selected = sorted(selected, key=lambda r: _time(r["public_timestamp"]))
-        start = int(params["start"])
-        page = selected[start : start + min(int(params["count"]), self.page_cap)]
-        return httpx.Response(
-            200,
-            json={
-                "results": page,
-                "total": len(selected) if self.total is None else self.total,
-                "start": start,
-                "aggregates": {},
-                "suggested_queries": [],
-                "suggested_autocomplete": [],
-                "es_cluster": "A",
-            },
-        )
-
-    def starts(self) -> list[str]:
-        return [r.url.params["start"] for r in self.requests]
 
 
 SINCE = datetime(2024, 4, 15, 9, 0, tzinfo=UTC)
@@ -567,8 +513,8 @@ FIELDS_QUERY = (
 )
 
 
-def fetch_all(api: FakeSearchApi, departments: Sequence[Department] | None = None, since: datetime = SINCE):
-    client = UpstreamClient(transport=httpx.MockTransport(api), sleep=lambda _: None)
+def fetch_all(api: RecordedSearch, departments: Sequence[Department] | None = None, since: datetime = SINCE):
+    client = UpstreamClient(transport=api.transport(), sleep=lambda _: None)
     return list(SOURCE.fetch(client, departments or [by_slug(DFE)], since, UNTIL))
 
 
@@ -591,7 +537,7 @@ def warnings(monkeypatch) -> list[str]:
 
 def test_fetch_sends_exactly_the_query_the_api_accepts(dfe_results):
     # GIVEN the API with the 12 DfE results
-    api = FakeSearchApi(dfe_results)
+    api = RecordedSearch(dfe_results)
 
     # WHEN the Department for Education is fetched from 09:00 UTC on 15 April
     fetched = fetch_all(api)
@@ -611,7 +557,7 @@ def test_fetch_sends_exactly_the_query_the_api_accepts(dfe_results):
 
 def test_fetch_asks_for_every_department_in_one_request_with_former_slugs(dfe_results):
     # GIVEN the API
-    api = FakeSearchApi(dfe_results)
+    api = RecordedSearch(dfe_results)
 
     # WHEN every department is fetched
     fetch_all(api, DEPARTMENTS)
@@ -629,7 +575,7 @@ def test_fetch_window_starts_on_the_utc_day_of_since(dfe_results):
     since = datetime(2024, 4, 15, 0, 30, tzinfo=timezone(timedelta(hours=1)))
 
     # WHEN it is fetched, and again with the same time naive (taken as London time)
-    api = FakeSearchApi(dfe_results)
+    api = RecordedSearch(dfe_results)
     fetch_all(api, since=since)
     fetch_all(api, since=since.replace(tzinfo=None))
 
@@ -639,34 +585,34 @@ def test_fetch_window_starts_on_the_utc_day_of_since(dfe_results):
 
 def test_fetch_pages_by_what_the_api_returns(dfe_results):
     # GIVEN an API that returns at most 5 results a page although 1500 are asked for
-    api = FakeSearchApi(dfe_results, page_cap=5)
+    api = RecordedSearch(dfe_results, page_cap=5)
 
     # WHEN the Department for Education is fetched
     fetched = fetch_all(api)
 
     # THEN all 12 come back, each once, newest first, from pages starting at 0, 5 and 10, each asking for 1500
     assert [f.record["link"] for f in fetched] == list(EXPECTED)
-    assert api.starts() == ["0", "5", "10"]
+    assert api.offsets() == ["0", "5", "10"]
     assert {r.url.params["count"] for r in api.requests} == {"1500"}
     assert fetched[5].origin == "https://www.gov.uk/api/search.json?start=5"
 
 
 def test_fetch_stops_when_a_page_comes_back_empty(dfe_results):
     # GIVEN an API whose total promises more than it has
-    api = FakeSearchApi(dfe_results, page_cap=5, total=500)
+    api = RecordedSearch(dfe_results, page_cap=5, total=500)
 
     # WHEN it is fetched
     fetched = fetch_all(api)
 
     # THEN the results it had are fetched, and paging stops at the first empty page
     assert len(fetched) == 12
-    assert api.starts() == ["0", "5", "10", "12"]
+    assert api.offsets() == ["0", "5", "10", "12"]
 
 
 def test_fetch_drops_results_of_organisations_not_asked_for(dfe_results, recorded, warnings):
     # GIVEN an API that ignores filter_organisations and also returns the real DVLA result (dated into the window)
     dvla = {**recorded(f"{FIXTURES}/real_taxes_count_1.json")["results"][0], "public_timestamp": "2024-04-18T08:00Z"}
-    api = FakeSearchApi([*dfe_results[:3], dvla, *dfe_results[3:]], honour_organisations=False)
+    api = RecordedSearch([*dfe_results[:3], dvla, *dfe_results[3:]], honour_filters=False)
 
     # WHEN the Department for Education is fetched
     fetched = fetch_all(api)
@@ -678,7 +624,7 @@ def test_fetch_drops_results_of_organisations_not_asked_for(dfe_results, recorde
 
 def test_fetch_keeps_a_joint_publication_asked_for_by_one_of_its_departments(dfe_results):
     # GIVEN the API, and only DHSC configured
-    api = FakeSearchApi(dfe_results)
+    api = RecordedSearch(dfe_results)
 
     # WHEN DHSC is fetched
     fetched = fetch_all(api, [by_slug(DHSC)])
@@ -690,7 +636,7 @@ def test_fetch_keeps_a_joint_publication_asked_for_by_one_of_its_departments(dfe
 
 def test_fetch_yields_a_result_listed_twice_once(dfe_results):
     # GIVEN an API whose pages shifted while we paged (a new publication pushed a result onto the next page)
-    api = FakeSearchApi([*dfe_results[:5], dfe_results[4], *dfe_results[5:]], page_cap=5)
+    api = RecordedSearch([*dfe_results[:5], dfe_results[4], *dfe_results[5:]], page_cap=5)
 
     # WHEN it is fetched
     fetched = fetch_all(api)
@@ -702,7 +648,7 @@ def test_fetch_yields_a_result_listed_twice_once(dfe_results):
 def test_fetch_stops_paging_past_the_window_when_the_date_filter_is_ignored(dfe_results, warnings):
     # GIVEN an API that ignores filter_public_timestamp: after the 12 results of the window come 6 older ones
     old = [older(dfe_results[-1], days, f"old{days}") for days in range(1, 7)]
-    api = FakeSearchApi([*dfe_results, *old], page_cap=5, honour_dates=False)
+    api = RecordedSearch([*dfe_results, *old], page_cap=5, honour_dates=False)
 
     # WHEN it is fetched
     fetched = fetch_all(api)
@@ -711,13 +657,13 @@ def test_fetch_stops_paging_past_the_window_when_the_date_filter_is_ignored(dfe_
     # that went past the window start (newest first, so every later page is older still)
     assert [f.record["link"] for f in fetched] == list(EXPECTED)
     assert warnings == ["results older than the window: the date filter was not applied"]
-    assert api.starts() == ["0", "5", "10"]
+    assert api.offsets() == ["0", "5", "10"]
 
 
 def test_fetch_warns_when_results_are_not_newest_first_and_reads_every_page(dfe_results, warnings):
     # GIVEN an API that ignores both the order and the date filter: oldest first, older results first of all
     old = [older(dfe_results[-1], days, f"old{days}") for days in range(1, 7)]
-    api = FakeSearchApi([*dfe_results, *old], page_cap=5, honour_dates=False, newest_first=False)
+    api = RecordedSearch([*dfe_results, *old], page_cap=5, honour_dates=False, newest_first=False)
 
     # WHEN it is fetched
     fetched = fetch_all(api)
@@ -728,7 +674,7 @@ def test_fetch_warns_when_results_are_not_newest_first_and_reads_every_page(dfe_
         "results older than the window: the date filter was not applied",
         "results are not newest first: the order parameter was not applied",
     ]
-    assert api.starts() == ["0", "5", "10", "15"]
+    assert api.offsets() == ["0", "5", "10", "15"]
 
 
 def test_fetch_of_departments_without_a_govuk_organisation_asks_nothing(dfe_results):
@@ -737,7 +683,7 @@ def test_fetch_of_departments_without_a_govuk_organisation_asks_nothing(dfe_resu
     assert departments
 
     # WHEN they are fetched
-    api = FakeSearchApi(dfe_results)
+    api = RecordedSearch(dfe_results)
 
     # THEN no request is made
     assert fetch_all(api, departments) == []
@@ -747,7 +693,7 @@ def test_fetch_of_departments_without_a_govuk_organisation_asks_nothing(dfe_resu
 def test_fetch_passes_an_invalid_result_on_for_the_processor_to_report(dfe_results):
     # GIVEN a result that does not validate (no title)
     broken = _without(dfe_results[0], "title")
-    api = FakeSearchApi([broken, *dfe_results[1:]])
+    api = RecordedSearch([broken, *dfe_results[1:]])
 
     # WHEN it is fetched
     fetched = fetch_all(api)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from infra.local.replay import recorded_apis, replay_transport
-from infra.local.replay.whatson_events import recorded_api
+from infra.local.replay.whatson_events import RecordedEvents, recorded_api
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.domain.lifecycle import classify
@@ -408,56 +408,21 @@ def test_records_from_a_response_of_the_wrong_shape_raise(body):
         SOURCE.records_from_response(body)
 
 
-# --- fetch, against a fake API served through httpx.MockTransport ---
-
-
-class FakeWhatsOnApi:
-    """The events list of a date window: everything without answeringBodyIds, else the answers for those bodies."""
-
-    def __init__(
-        self,
-        everything: list[dict[str, Any]],
-        answers: dict[int, list[dict[str, Any]]] | None = None,
-        *,
-        honour_filter: bool = True,
-        honour_window: bool = True,
-    ) -> None:
-        self.everything = everything
-        self.answers = answers or {}
-        self.honour_filter = honour_filter
-        self.honour_window = honour_window
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert request.url.host == HOST
-        assert request.url.path == LIST_PATH
-        params = request.url.params
-        bodies = [int(b) for b in params.get_list("queryParameters.answeringBodyIds")]
-        if bodies and self.honour_filter:
-            listed = [record for body in bodies for record in self.answers.get(body, [])]
-        else:
-            listed = self.everything
-        first, last = params["queryParameters.startDate"], params["queryParameters.endDate"]
-        if self.honour_window:
-            listed = [record for record in listed if first <= record.get("StartDate", first)[:10] <= last]
-        return httpx.Response(200, json=listed)
-
-    def queries(self) -> list[list[tuple[str, str]]]:
-        return [request.url.params.multi_items() for request in self.requests]
+# --- fetch, against the fake API (infra.local.replay) served through httpx.MockTransport ---
 
 
 def client_for(handler) -> UpstreamClient:
     return UpstreamClient(transport=httpx.MockTransport(handler), sleep=lambda _: None)
 
 
-def fetch(api, departments=DEPARTMENTS, since=SINCE, until=UNTIL):
-    return list(SOURCE.fetch(client_for(api), departments, since, until))
+def fetch(api: RecordedEvents, departments=DEPARTMENTS, since=SINCE, until=UNTIL):
+    client = UpstreamClient(transport=api.transport(), sleep=lambda _: None)
+    return list(SOURCE.fetch(client, departments, since, until))
 
 
 @pytest.fixture
-def api(recorded) -> FakeWhatsOnApi:
-    return FakeWhatsOnApi(recorded(EARLY), {60: recorded(DFE_ANSWER), 17: recorded(DHSC_ANSWER)})
+def api(recorded) -> RecordedEvents:
+    return RecordedEvents(recorded(EARLY), answers={60: recorded(DFE_ANSWER), 17: recorded(DHSC_ANSWER)})
 
 
 def test_fetch_asks_one_window_for_everything_then_each_department_s_question_times(api):
@@ -566,7 +531,7 @@ def test_fetch_of_every_department_routes_each_event_once(api):
 def test_fetch_gives_an_event_claimed_by_two_departments_to_the_first_asked(recorded):
     # GIVEN a joint question time that the queries of two departments both return
     [questions] = recorded(DFE_ANSWER)
-    api = FakeWhatsOnApi(recorded(EARLY), {60: [questions], 17: [questions]})
+    api = RecordedEvents(recorded(EARLY), answers={60: [questions], 17: [questions]})
 
     # WHEN DfE and DHSC are fetched
     fetched = fetch(api, [by_slug(DFE), by_slug(DHSC)])
@@ -578,7 +543,9 @@ def test_fetch_gives_an_event_claimed_by_two_departments_to_the_first_asked(reco
 def test_fetch_drops_events_that_are_not_question_times_from_a_department_s_answer(recorded, caplog):
     # GIVEN a DfE answer that also holds a Westminster Hall debate and a Treasury Committee session
     everything = events(recorded, EARLY)
-    api = FakeWhatsOnApi(recorded(EARLY), {60: [everything[DFE_QUESTIONS], everything[51290], everything[51262]]})
+    api = RecordedEvents(
+        recorded(EARLY), answers={60: [everything[DFE_QUESTIONS], everything[51290], everything[51262]]}
+    )
 
     # WHEN DfE is fetched
     fetched = fetch(api, [by_slug(DFE)])
@@ -591,7 +558,7 @@ def test_fetch_drops_events_that_are_not_question_times_from_a_department_s_answ
 
 def test_fetch_drops_a_department_s_answer_when_the_filter_was_ignored(recorded, caplog):
     # GIVEN an API that ignores answeringBodyIds and answers every query with the whole calendar
-    api = FakeWhatsOnApi(recorded(EARLY), honour_filter=False)
+    api = RecordedEvents(recorded(EARLY), honour_filters=False)
 
     # WHEN DfE is fetched
     fetched = fetch(api, [by_slug(DFE)])
@@ -607,7 +574,7 @@ def test_fetch_drops_events_outside_the_window_asked_for(recorded, caplog):
     # GIVEN an API that also answers with an Education Committee session in June, outside the window
     june = copy.deepcopy(events(recorded, EARLY)[DSA])
     june.update({"Id": 59999, "StartDate": "2024-06-25T00:00:00", "EndDate": "2024-06-25T00:00:00"})
-    api = FakeWhatsOnApi([*recorded(EARLY), june], {60: recorded(DFE_ANSWER)}, honour_window=False)
+    api = RecordedEvents([*recorded(EARLY), june], answers={60: recorded(DFE_ANSWER)}, honour_dates=False)
 
     # WHEN DfE is fetched
     fetched = fetch(api, [by_slug(DFE)])
@@ -619,7 +586,7 @@ def test_fetch_drops_events_outside_the_window_asked_for(recorded, caplog):
 
 def test_fetch_in_a_recess_asks_no_department(recorded):
     # GIVEN an API with nothing calendared (a recess answers [])
-    api = FakeWhatsOnApi([], {60: recorded(DFE_ANSWER)})
+    api = RecordedEvents([], answers={60: recorded(DFE_ANSWER)})
 
     # WHEN every department is fetched
     # THEN nothing comes, from the one unfiltered call
@@ -630,7 +597,7 @@ def test_fetch_in_a_recess_asks_no_department(recorded):
 def test_fetch_passes_an_invalid_record_on_for_the_processor_to_report(recorded):
     # GIVEN an Education Committee session whose StartDate is missing
     broken = _without(events(recorded, EARLY)[DSA], "StartDate")
-    api = FakeWhatsOnApi([broken], {60: recorded(DFE_ANSWER)})
+    api = RecordedEvents([broken], answers={60: recorded(DFE_ANSWER)})
 
     # WHEN DfE is fetched
     fetched = fetch(api, [by_slug(DFE)])

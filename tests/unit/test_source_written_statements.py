@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from infra.local.replay import answer, apis_by_host, replay_transport
+from infra.local.replay.written_statements import RecordedStatements
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.sources.base import PoisonRecordError, ResponseShapeError
@@ -333,70 +334,21 @@ def test_records_from_a_response_of_the_wrong_shape_raise(body):
         SOURCE.records_from_response(body)
 
 
-# --- fetch, against a fake API served through httpx.MockTransport ---
-
-
-class FakeStatementsApi:
-    """The statements API: list pages capped at `page_cap` whatever `take` asks, and the detail endpoint."""
-
-    def __init__(
-        self,
-        records: list[dict[str, Any]],
-        details: dict[int, dict[str, Any]],
-        *,
-        page_cap: int = 20,
-        honour_filter: bool = True,
-        total: int | None = None,
-        search_result_details: bool = False,
-    ) -> None:
-        self.records = records
-        self.details = details
-        self.page_cap = page_cap
-        self.honour_filter = honour_filter
-        self.total = total
-        self.search_result_details = search_result_details
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert request.url.host == API_HOST
-        if request.url.path == LIST_PATH:
-            params = request.url.params
-            bodies = {int(b) for b in params.get_list("answeringBodies")}
-            selected = [r for r in self.records if not self.honour_filter or r["answeringBodyId"] in bodies]
-            skip = int(params.get("skip", "0"))
-            page = selected[skip : skip + min(int(params.get("take", "20")), self.page_cap)]
-            total = len(selected) if self.total is None else self.total
-            return httpx.Response(
-                200, json={"totalResults": total, "results": [{"value": r, "links": []} for r in page]}
-            )
-        match = re.fullmatch(rf"{LIST_PATH}/(\d+)", request.url.path)
-        if match and int(match.group(1)) in self.details:
-            entry = {"value": self.details[int(match.group(1))], "links": []}
-            return httpx.Response(
-                200, json={"totalResults": 1, "results": [entry]} if self.search_result_details else entry
-            )
-        return httpx.Response(404, json={"title": "Not Found"})
-
-    def list_requests(self) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path == LIST_PATH]
-
-    def detail_ids(self) -> list[int]:
-        return [int(r.url.path.rsplit("/", 1)[1]) for r in self.requests if r.url.path != LIST_PATH]
+# --- fetch, against the fake API (infra.local.replay) served through httpx.MockTransport ---
 
 
 SINCE = datetime(2024, 4, 17, 23, 30, tzinfo=UTC)  # 00:30 on 18 April in London
 UNTIL = datetime(2024, 4, 19, 12, 0, tzinfo=UTC)
 
 
-def fetch_all(api: FakeStatementsApi, departments=DEPARTMENTS):
-    client = UpstreamClient(transport=httpx.MockTransport(api), sleep=lambda _: None)
+def fetch_all(api: RecordedStatements, departments=DEPARTMENTS):
+    client = UpstreamClient(transport=api.transport(), sleep=lambda _: None)
     return list(SOURCE.fetch(client, departments, SINCE, UNTIL))
 
 
 def test_fetch_asks_once_for_every_department_and_the_window_in_london_dates(listed, details):
     # GIVEN the API
-    api = FakeStatementsApi(listed, details)
+    api = RecordedStatements(listed=listed, details=details)
 
     # WHEN every department is fetched from 00:30 on 18 April (London) to 19 April
     fetch_all(api)
@@ -413,7 +365,7 @@ def test_fetch_asks_once_for_every_department_and_the_window_in_london_dates(lis
 
 def test_fetch_pages_by_what_the_api_returns(listed, details):
     # GIVEN an API that returns at most 4 results a page although 100 are asked for
-    api = FakeStatementsApi(listed, details, page_cap=4)
+    api = RecordedStatements(listed=listed, details=details, page_cap=4)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -425,7 +377,7 @@ def test_fetch_pages_by_what_the_api_returns(listed, details):
 
 def test_fetch_stops_at_an_empty_page(listed, details):
     # GIVEN an API whose totalResults promises more than it has
-    api = FakeStatementsApi(listed, details, page_cap=4, total=500)
+    api = RecordedStatements(listed=listed, details=details, page_cap=4, total=500)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -438,14 +390,14 @@ def test_fetch_stops_at_an_empty_page(listed, details):
 @pytest.mark.parametrize("search_result_details", [False, True])
 def test_fetch_completes_cut_texts_from_the_detail_endpoint(listed, details, search_result_details):
     # GIVEN the list as the list endpoint gives it, and a detail endpoint answering in either shape
-    api = FakeStatementsApi(listed, details, search_result_details=search_result_details)
+    api = RecordedStatements(listed=listed, details=details, search_result_details=search_result_details)
 
     # WHEN every department is fetched
     fetched = {f.record["id"]: f for f in fetch_all(api)}
 
     # THEN exactly the cut statements are read again, with expanded members
     assert sorted(api.detail_ids()) == sorted(CUT)
-    assert {r.url.params["expandMember"] for r in api.requests if r.url.path != LIST_PATH} == {"true"}
+    assert {r.url.params["expandMember"] for r in api.detail_requests()} == {"true"}
     # AND they carry the whole HTML text, the others the list's
     for record in listed:
         expected = details[record["id"]] if record["id"] in CUT else record
@@ -458,7 +410,7 @@ def test_fetch_completes_cut_texts_from_the_detail_endpoint(listed, details, sea
 def test_fetch_keeps_the_listed_member_when_the_detail_has_none(listed, details):
     # GIVEN a detail endpoint that does not expand the member
     details[1701201]["member"] = None
-    api = FakeStatementsApi([by_id(listed, 1701201)], details)
+    api = RecordedStatements(listed=[by_id(listed, 1701201)], details=details)
 
     # WHEN it is fetched
     [fetched] = fetch_all(api)
@@ -470,7 +422,7 @@ def test_fetch_keeps_the_listed_member_when_the_detail_has_none(listed, details)
 
 def test_fetch_drops_records_of_a_department_not_asked_for(listed, details):
     # GIVEN an API that ignores the answeringBodies filter
-    api = FakeStatementsApi(listed, details, honour_filter=False)
+    api = RecordedStatements(listed=listed, details=details, honour_filters=False)
 
     # WHEN only the Department for Education is fetched
     fetched = fetch_all(api, [by_slug(DFE)])
@@ -482,7 +434,7 @@ def test_fetch_drops_records_of_a_department_not_asked_for(listed, details):
 
 def test_fetch_yields_a_statement_listed_twice_once(listed, details):
     # GIVEN a list in which a statement appears twice (a page boundary shifted while it was read)
-    api = FakeStatementsApi([*listed, by_id(listed, 1701205)], details, page_cap=4)
+    api = RecordedStatements(listed=[*listed, by_id(listed, 1701205)], details=details, page_cap=4)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -494,7 +446,7 @@ def test_fetch_yields_a_statement_listed_twice_once(listed, details):
 
 def test_fetch_refuses_a_detail_that_is_another_statement(listed, details):
     # GIVEN a detail endpoint that answers for 1701201 with another statement
-    api = FakeStatementsApi([by_id(listed, 1701201)], {1701201: details[1701205]})
+    api = RecordedStatements(listed=[by_id(listed, 1701201)], details={1701201: details[1701205]})
 
     # WHEN it is fetched
     # THEN the response is refused, naming the URL
@@ -519,7 +471,7 @@ def test_fetch_refuses_a_list_answered_with_a_single_item(details):
 def test_fetch_passes_an_invalid_record_on_for_the_processor_to_report(listed, details):
     # GIVEN a cut list record without a title
     broken = _without(by_id(listed, 1701201), "title")
-    api = FakeStatementsApi([broken], details)
+    api = RecordedStatements(listed=[broken], details=details)
 
     # WHEN it is fetched
     [fetched] = fetch_all(api)

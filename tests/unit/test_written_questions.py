@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from infra.local.replay.written_questions import RecordedQuestions
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS, by_slug
 from shared.sources.base import PoisonRecordError, ResponseShapeError
@@ -303,7 +304,7 @@ def test_records_from_a_response_of_the_wrong_shape_raise(body):
         SOURCE.records_from_response(body)
 
 
-# --- fetch, against a fake API served through httpx.MockTransport ---
+# --- fetch, against the fake API (infra.local.replay) served through httpx.MockTransport ---
 
 
 def _plain(html: str) -> str:
@@ -321,65 +322,31 @@ def as_list_entry(detail: dict[str, Any]) -> dict[str, Any]:
     return {**detail, "answerText": _plain(detail["answerText"])[:255] + "..."}
 
 
-class FakeQuestionsApi:
-    """The written-questions API: list pages capped at `page_cap` whatever `take` asks, and detail records."""
+def questions_api(
+    listed: list[dict[str, Any]], details: dict[int, dict[str, Any]] | None = None, **knobs: Any
+) -> RecordedQuestions:
+    """The written-questions API listing `listed` (in pages of at most 7 by default) and answering `details`, by
+    default each listed record's `full_version`.
 
-    def __init__(
-        self,
-        records: list[dict[str, Any]],
-        details: dict[int, dict[str, Any]] | None = None,
-        *,
-        page_cap: int = 7,
-        honour_filter: bool = True,
-        total: int | None = None,
-    ) -> None:
-        self.records = records
-        self.details = details if details is not None else {r["id"]: full_version(r) for r in records}
-        self.page_cap = page_cap
-        self.honour_filter = honour_filter
-        self.total = total
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        assert request.url.host == API_HOST
-        if request.url.path == LIST_PATH:
-            params = request.url.params
-            bodies = {int(b) for b in params.get_list("answeringBodies")}
-            selected = [r for r in self.records if not self.honour_filter or r["answeringBodyId"] in bodies]
-            skip = int(params.get("skip", "0"))
-            page = selected[skip : skip + min(int(params.get("take", "20")), self.page_cap)]
-            total = len(selected) if self.total is None else self.total
-            return httpx.Response(
-                200, json={"totalResults": total, "results": [{"value": r, "links": []} for r in page]}
-            )
-        match = re.fullmatch(rf"{LIST_PATH}/(\d+)", request.url.path)
-        if match and int(match.group(1)) in self.details:
-            return httpx.Response(200, json={"value": self.details[int(match.group(1))], "links": []})
-        return httpx.Response(404, json={"title": "Not Found"})
-
-    def list_requests(self) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path == LIST_PATH]
-
-    def detail_requests(self) -> list[httpx.Request]:
-        return [r for r in self.requests if r.url.path != LIST_PATH]
-
-    def detail_ids(self) -> list[int]:
-        return [int(r.url.path.rsplit("/", 1)[1]) for r in self.detail_requests()]
+    The recorded list is of 5 January and these tests poll July (the BST edge): it lists them whatever the window.
+    """
+    if details is None:
+        details = {record["id"]: full_version(record) for record in listed}
+    return RecordedQuestions(listed=listed, details=details, **{"page_cap": 7, "honour_dates": False} | knobs)
 
 
 SINCE = datetime(2024, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in London
 UNTIL = datetime(2024, 7, 2, 12, 0, tzinfo=UTC)
 
 
-def fetch_all(api: FakeQuestionsApi, departments=DEPARTMENTS):
-    client = UpstreamClient(transport=httpx.MockTransport(api), sleep=lambda _: None)
+def fetch_all(api: RecordedQuestions, departments=DEPARTMENTS):
+    client = UpstreamClient(transport=api.transport(), sleep=lambda _: None)
     return list(SOURCE.fetch(client, departments, SINCE, UNTIL))
 
 
 def test_fetch_pages_by_what_the_api_returns(list_records):
     # GIVEN an API that returns at most 7 results a page although 1000 are asked for
-    api = FakeQuestionsApi(list_records, page_cap=7)
+    api = questions_api(list_records, page_cap=7)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -395,7 +362,7 @@ def test_fetch_pages_by_what_the_api_returns(list_records):
 
 def test_fetch_stops_when_a_page_comes_back_empty(list_records):
     # GIVEN an API whose totalResults promises more than it has
-    api = FakeQuestionsApi(list_records, page_cap=7, total=500)
+    api = questions_api(list_records, page_cap=7, total=500)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -408,7 +375,7 @@ def test_fetch_stops_when_a_page_comes_back_empty(list_records):
 
 def test_fetch_asks_for_every_department_in_one_request(list_records):
     # GIVEN the API
-    api = FakeQuestionsApi(list_records, page_cap=1000)
+    api = questions_api(list_records, page_cap=1000)
 
     # WHEN every department is fetched
     fetch_all(api)
@@ -424,7 +391,7 @@ def test_fetch_asks_for_every_department_in_one_request(list_records):
 
 def test_fetch_reads_three_date_windows_in_london_dates(list_records):
     # GIVEN the API
-    api = FakeQuestionsApi(list_records, page_cap=1000)
+    api = questions_api(list_records, page_cap=1000)
 
     # WHEN a window from 23:30 UTC on 30 June (already 1 July in London) is fetched
     fetch_all(api)
@@ -444,7 +411,7 @@ def test_fetch_reads_three_date_windows_in_london_dates(list_records):
 
 def test_fetch_yields_a_record_found_in_several_windows_once(list_records):
     # GIVEN an API that returns the same records for the tabled, answered and corrected windows
-    api = FakeQuestionsApi(list_records, page_cap=1000)
+    api = questions_api(list_records, page_cap=1000)
 
     # WHEN every department is fetched
     fetched = fetch_all(api)
@@ -457,7 +424,7 @@ def test_fetch_yields_a_record_found_in_several_windows_once(list_records):
 
 def test_fetch_completes_truncated_records_from_the_detail_endpoint(list_records):
     # GIVEN the real list page, where most texts are cut (question at 255 characters, answer ending "...")
-    api = FakeQuestionsApi(list_records, page_cap=1000)
+    api = questions_api(list_records, page_cap=1000)
 
     # WHEN every department is fetched
     fetched = {f.record["id"]: f for f in fetch_all(api)}
@@ -477,7 +444,7 @@ def test_fetch_completes_truncated_records_from_the_detail_endpoint(list_records
 def test_fetch_replaces_a_truncated_record_with_the_real_detail(list_records, detail_record):
     # GIVEN question 1679416 in the list as the list endpoint shows it, and the real detail record
     listed = as_list_entry(detail_record)
-    api = FakeQuestionsApi(
+    api = questions_api(
         [*list_records, listed], {**{r["id"]: full_version(r) for r in list_records}, 1679416: detail_record}
     )
 
@@ -494,7 +461,7 @@ def test_fetch_replaces_a_truncated_record_with_the_real_detail(list_records, de
 
 def test_fetch_drops_records_of_a_department_not_asked_for(list_records):
     # GIVEN an API that ignores the answeringBodies filter and returns every department's records
-    api = FakeQuestionsApi(list_records, page_cap=7, honour_filter=False)
+    api = questions_api(list_records, page_cap=7, honour_filters=False)
 
     # WHEN only DEFRA is fetched
     fetched = fetch_all(api, [by_slug(DEFRA)])
@@ -508,7 +475,7 @@ def test_fetch_drops_records_of_a_department_not_asked_for(list_records):
 
 def test_fetch_of_a_department_with_no_records_yields_nothing(list_records):
     # GIVEN an API that ignores the filter, and a department none of whose records are on the page
-    api = FakeQuestionsApi(list_records, honour_filter=False)
+    api = questions_api(list_records, honour_filters=False)
 
     # WHEN only the Department for Education is fetched
     # THEN nothing comes back and no detail is asked for
@@ -519,7 +486,7 @@ def test_fetch_of_a_department_with_no_records_yields_nothing(list_records):
 def test_fetch_refuses_a_detail_that_is_another_question(list_records, detail_record):
     # GIVEN a detail endpoint that answers with another question than the one asked for
     records = [r for r in list_records if r["id"] == 1679703]
-    api = FakeQuestionsApi(records, {1679703: detail_record})
+    api = questions_api(records, {1679703: detail_record})
 
     # WHEN it is fetched
     # THEN the response is refused, naming the URL
@@ -544,7 +511,7 @@ def test_fetch_refuses_a_list_response_of_the_wrong_shape(detail_record):
 def test_fetch_passes_an_invalid_record_on_for_the_processor_to_report(list_records):
     # GIVEN a list record that does not validate (its heading is missing)
     broken = _without(list_records[0], "heading")
-    api = FakeQuestionsApi([broken, *list_records[1:]])
+    api = questions_api([broken, *list_records[1:]])
 
     # WHEN every department is fetched
     fetched = {f.record["id"]: f.record for f in fetch_all(api)}

@@ -1,8 +1,43 @@
-"""A loopback HTTP server that answers like the upstream APIs, from recorded responses shipped in the repo.
+"""One fake per upstream API: recorded responses served with the API's own paths, paging and filters.
 
-`make demo` points the fetcher at it (UPSTREAM_OVERRIDES), so the offline pipeline runs the very same HTTP code as the
-live one. Each module of this package emulates one upstream API over the recordings in `infra/local/recordings/` and
-exposes `recorded_api() -> RecordedApi`; the server finds them by itself.
+Each module of this package is THE fake of one upstream API (`RecordedQuestions`, `RecordedStatements`,
+`RecordedPapers`, `RecordedSearch`, `RecordedEvents`). The same class serves
+
+- the demo: `recorded_api()` builds it over the recordings in `infra/local/recordings/`, and `replay_server()` serves
+  every such module on loopback (`make demo` points the fetcher at it with UPSTREAM_OVERRIDES), so the offline
+  pipeline runs the very same HTTP code as the live one;
+- the tests: built from explicit records, with the knobs below to make it misbehave as real APIs do, behind
+  `.transport()` (an `httpx.MockTransport`: unit tests have no sockets) that keeps every request in `.requests`.
+
+Built from records, each fake takes the records its endpoints serve, then the knobs:
+`RecordedQuestions(records, *, listed=None, details=None, **knobs)` and likewise `RecordedStatements` (plus
+`search_result_details`) and `RecordedPapers`: full records, the list showing each in its list form;
+`RecordedSearch(records, *, newest_first=True, **knobs)`; `RecordedEvents(events, *, answers=None, **knobs)`. Built
+from the recordings: `RecordedX.from_recordings(**knobs)`.
+
+The knobs (`Knobs`: the same words for every fake, each defaulting to a well-behaved API):
+
+- `page_cap`: every page holds at most this many records whatever is asked for (`None`: as many as asked). Each fake
+  defaults to what its real API does (`PAGE_CAP`); What's On answers a whole window at once and does not page.
+- `honour_filters=False`: the department filter (answering bodies, GOV.UK organisations, What's On's
+  `answeringBodyIds`) is ignored and every department's records are listed, as a broken API would. The
+  deposited-papers API has no department filter to ignore.
+- `honour_dates=False`: the date window is ignored and records of any date are listed.
+- `total`: reported as the total (`totalResults`, `total`) instead of the true count: a total that lies. What's On
+  reports no total.
+- `repeat`: every record is listed this many times in a row, as by an API whose pages shift while they are read.
+- `extra`: raw records appended to every list answer as they are (in the API's envelope): not filtered, not put in
+  list form, not read at all; the way to inject a bad record.
+
+Besides, a fake takes what its own API needs: GOV.UK's `newest_first=False` (the order parameter is ignored, oldest
+first), written statements' `search_result_details` (the detail answered in the list envelope), What's On's
+`answers` (what an `answeringBodyIds` query lists, per answering body). Where a test's list records are not what the
+fake would derive from full records, the Parliament fakes take `listed=[...]` and `details={id: record}` as well.
+A record the filters cannot read (a field missing or malformed) is listed rather than dropped: the fakes never
+refuse the bad records a test gives them.
+
+A test reads what was asked with `list_requests()`, `detail_requests()`, `detail_ids()`, `offsets()` (the paging
+parameter of each list request) and `queries()` (the parameters of each list request, in order).
 """
 
 from __future__ import annotations
@@ -10,30 +45,119 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import re
 import threading
-from collections.abc import Iterator
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, TypedDict, Unpack
 from urllib.parse import parse_qs, urlsplit
+
+import httpx
 
 RECORDED = Path(__file__).resolve().parent.parent / "recordings"
 """The recorded upstream responses, one folder per source: shipped with the package (package data)."""
 
 
-class RecordedApi(Protocol):
-    host: str
-    """The upstream host it stands in for, e.g. "questions-statements-api.parliament.uk"."""
+class Knobs(TypedDict, total=False):
+    """How a fake misbehaves: see the table in this module's docstring."""
 
+    page_cap: int | None
+    honour_filters: bool
+    honour_dates: bool
+    total: int | None
+    repeat: int
+    extra: Sequence[Any]
+
+
+class RecordedApi(ABC):
+    """What every fake shares: the knobs, the list answer built from them, the transport and the requests made."""
+
+    host: ClassVar[str]
+    """The upstream host it stands in for, e.g. "questions-statements-api.parliament.uk"."""
+    list_path: ClassVar[str]
+    detail_id: ClassVar[re.Pattern[str] | None] = None
+    """The path of one record (its id in the first group), for `detail_ids()`."""
+    offset_parameter: ClassVar[str | None] = None
+    """The paging parameter of a list request (skip, start, …), for `offsets()`."""
+    PAGE_CAP: ClassVar[int | None] = None
+    """The default `page_cap`: the most a page of the real API holds whatever is asked for."""
+
+    def __init__(self, **knobs: Unpack[Knobs]) -> None:
+        self.page_cap = knobs.get("page_cap", self.PAGE_CAP)
+        self.honour_filters = knobs.get("honour_filters", True)
+        self.honour_dates = knobs.get("honour_dates", True)
+        self.total = knobs.get("total")
+        self.repeat = knobs.get("repeat", 1)
+        self.extra = list(knobs.get("extra", ()))
+        self.requests: list[httpx.Request] = []
+
+    @abstractmethod
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any] | None:
         """Status and JSON body for a GET of `path` (without the host), or None for a path of another API."""
-        ...
 
+    @abstractmethod
     def earliest(self) -> date | None:
-        """The date of the oldest recording, so that a demo backfill can reach it."""
-        ...
+        """The date of the oldest record, so that a demo backfill can reach it."""
+
+    # --- the list answer, as every knob shapes it
+
+    def listing(self, matches: Sequence[Any]) -> list[Any]:
+        """What the list endpoint lists once the filters have chosen `matches`: repeated, then the extra records."""
+        return [record for record in matches for _ in range(self.repeat)] + self.extra
+
+    def page_size(self, asked: int) -> int:
+        return asked if self.page_cap is None else min(asked, self.page_cap)
+
+    def page(self, listing: Sequence[Any], offset: int, asked: int) -> list[Any]:
+        return list(listing[offset : offset + self.page_size(asked)])
+
+    def reported_total(self, listing: Sequence[Any]) -> int:
+        return len(listing) if self.total is None else self.total
+
+    # --- for tests
+
+    def transport(self) -> httpx.MockTransport:
+        """This API alone, in-process; every request is kept in `requests`."""
+        return httpx.MockTransport(lambda request: serve({self.host: [self]}, request))
+
+    def is_list_request(self, request: httpx.Request) -> bool:
+        return request.url.path == self.list_path
+
+    def list_requests(self) -> list[httpx.Request]:
+        return [request for request in self.requests if self.is_list_request(request)]
+
+    def detail_requests(self) -> list[httpx.Request]:
+        return [request for request in self.requests if not self.is_list_request(request)]
+
+    def detail_ids(self) -> list[int]:
+        """The ids asked of the detail endpoint, in order."""
+        pattern = self.detail_id
+        return [
+            int(match.group(1))
+            for request in self.detail_requests()
+            if pattern and (match := pattern.fullmatch(request.url.path))
+        ]
+
+    def offsets(self) -> list[str]:
+        """The paging parameter of each list request, in order."""
+        name = self.offset_parameter
+        return [request.url.params[name] for request in self.list_requests() if name and name in request.url.params]
+
+    def queries(self) -> list[list[tuple[str, str]]]:
+        """The parameters of each list request, in the order sent."""
+        return [request.url.params.multi_items() for request in self.list_requests()]
+
+
+def readable(check: Any, record: Any) -> bool:
+    """A filter's verdict on `record`, or True when it cannot read the record: a bad record is listed, not dropped."""
+    try:
+        return bool(check(record))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return True
 
 
 def recorded_apis() -> list[RecordedApi]:
@@ -49,17 +173,35 @@ def load_recording(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def answer(apis: dict[str, list[RecordedApi]], host: str, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-    """What the recorded APIs of `host` answer (several APIs can share a host, each with its own paths)."""
+def _answering(
+    apis: Mapping[str, Sequence[RecordedApi]], host: str, path: str, query: dict[str, list[str]]
+) -> tuple[RecordedApi | None, tuple[int, Any]]:
     for api in apis.get(host, []):
         if (response := api.handle(path, query)) is not None:
-            return response
-    return 404, {"title": "Not Found", "host": host, "path": path}
+            return api, response
+    return None, (404, {"title": "Not Found", "host": host, "path": path})
 
 
-def apis_by_host() -> dict[str, list[RecordedApi]]:
+def answer(
+    apis: Mapping[str, Sequence[RecordedApi]], host: str, path: str, query: dict[str, list[str]]
+) -> tuple[int, Any]:
+    """What the recorded APIs of `host` answer (several APIs can share a host, each with its own paths)."""
+    return _answering(apis, host, path, query)[1]
+
+
+def serve(apis: Mapping[str, Sequence[RecordedApi]], request: httpx.Request) -> httpx.Response:
+    """`answer` for an httpx request; the API that answers keeps the request."""
+    query = parse_qs(request.url.query.decode(), keep_blank_values=True)
+    api, (status, body) = _answering(apis, request.url.host, request.url.path, query)
+    if api is not None:
+        api.requests.append(request)
+    return httpx.Response(status, json=body)
+
+
+def apis_by_host(apis: Iterable[RecordedApi] | None = None) -> dict[str, list[RecordedApi]]:
+    """The given APIs (by default every recordings-backed one) grouped by the host they stand in for."""
     grouped: dict[str, list[RecordedApi]] = {}
-    for api in recorded_apis():
+    for api in recorded_apis() if apis is None else apis:
         grouped.setdefault(api.host, []).append(api)
     return grouped
 
@@ -85,34 +227,27 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def replay_server() -> Iterator[tuple[dict[str, str], date | None]]:
-    """Serve the recordings on 127.0.0.1.
+def replay_server(apis: Iterable[RecordedApi] | None = None) -> Iterator[tuple[dict[str, str], date | None]]:
+    """Serve the fakes (by default every recordings-backed one) on 127.0.0.1.
 
-    Yields the UPSTREAM_OVERRIDES mapping that points the fetcher at them, and the date of the oldest recording.
+    Yields the UPSTREAM_OVERRIDES mapping that points the fetcher at them, and the date of the oldest record.
     """
-    apis = apis_by_host()
-    handler = type("Handler", (_Handler,), {"apis": apis})
+    grouped = apis_by_host(apis)
+    handler = type("Handler", (_Handler,), {"apis": grouped})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
-    earliest = [day for group in apis.values() for api in group if (day := api.earliest())]
+    earliest = [day for group in grouped.values() for api in group if (day := api.earliest())]
     try:
-        yield {f"https://{host}": f"{base}/{host}" for host in apis}, min(earliest, default=None)
+        yield {f"https://{host}": f"{base}/{host}" for host in grouped}, min(earliest, default=None)
     finally:
         server.shutdown()
         server.server_close()
 
 
-def replay_transport() -> Any:
-    """An httpx transport that answers from the recordings in-process (for tests, where sockets are off)."""
-    import httpx
-
-    apis = apis_by_host()
-
-    def handle(request: httpx.Request) -> httpx.Response:
-        query = parse_qs(request.url.query.decode(), keep_blank_values=True)
-        status, body = answer(apis, request.url.host, request.url.path, query)
-        return httpx.Response(status, json=body)
-
-    return httpx.MockTransport(handle)
+def replay_transport(apis: Iterable[RecordedApi] | None = None) -> httpx.MockTransport:
+    """An httpx transport that answers from the fakes (by default every recordings-backed one) in-process, for tests,
+    where sockets are off."""
+    grouped = apis_by_host(apis)
+    return httpx.MockTransport(lambda request: serve(grouped, request))

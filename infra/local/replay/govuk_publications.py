@@ -1,19 +1,21 @@
-"""The GOV.UK search API over the recordings: organisation and date filters, order, fields, withdrawn pages, paging.
+"""The fake GOV.UK search API: organisation and date filters, order, fields, withdrawn pages, paging.
 
-Only the current-style Department for Education pages are served (dfe_*.json); the other recordings are old-style
-responses of unrelated queries, kept for the tests. Like the real API, it refuses what it does not know with HTTP 422.
+Over the recordings, only the current-style Department for Education pages are served (dfe_*.json); the other
+recordings are old-style responses of unrelated queries, kept for the tests. Like the real API, it refuses what it
+does not know with HTTP 422.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, load_recording
+from infra.local.replay import RECORDED, Knobs, RecordedApi, load_recording, readable
 
 PATH = "/api/search.json"
-PAGE_CAP = 5
-"""Pages are cut below what is asked for, so that the demo pages through the recordings as a real poll may."""
+DEMO_PAGE_CAP = 5
+"""The demo's pages are cut below what is asked for, so that it pages through the recordings as a real poll may."""
 MAX_COUNT = 1500
 KNOWN_PARAMETERS = frozenset({"start", "count", "order", "fields", "debug", "c"})
 FILTERS = frozenset({"filter_organisations", "filter_public_timestamp"})
@@ -30,19 +32,33 @@ DEBUG_KEYS = ("index", "es_score", "_id", "elasticsearch_type", "document_type")
 SORT_FIELDS = frozenset({"public_timestamp"})
 
 
-class RecordedSearch:
-    """The recorded results, by link, as the index holds them."""
+class RecordedSearch(RecordedApi):
+    """Search results, listed in the order given (the real API's "most viewed" order cannot be replayed) unless the
+    query asks for an order. `newest_first=False`: the order parameter is ignored and results come oldest first."""
 
     host = "www.gov.uk"
+    list_path = PATH
+    offset_parameter = "start"
 
-    def __init__(self) -> None:
-        self.records: dict[str, dict[str, Any]] = {}
+    def __init__(
+        self, records: Iterable[dict[str, Any]] = (), *, newest_first: bool = True, **knobs: Unpack[Knobs]
+    ) -> None:
+        super().__init__(**knobs)
+        self.records = list(records)
+        self.newest_first = newest_first
+
+    @classmethod
+    def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedSearch:
+        """The recorded results, by link, as the index holds them."""
+        records: dict[str, dict[str, Any]] = {}
         for path in sorted((RECORDED / "govuk-publications").glob("dfe_*.json")):
             for result in load_recording(path)["results"]:
-                self.records.setdefault(result["_id"], result)
+                records.setdefault(result["_id"], result)
+        return cls(records.values(), **knobs)
 
     def earliest(self) -> date | None:
-        return min((_time(r["public_timestamp"]).date() for r in self.records.values()), default=None)
+        times = [r["public_timestamp"] for r in self.records if isinstance(r.get("public_timestamp"), str)]
+        return min((_time(value).date() for value in times), default=None)
 
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
         if path != PATH:
@@ -64,23 +80,36 @@ class RecordedSearch:
             raise _Unprocessable(f'Unknown debug option "{sorted(debug)[0]}"')
         organisations = set(query.get("filter_organisations", []))
         since, until = _date_filter(query.get("filter_public_timestamp", []))
-        matches = [
-            record
-            for record in self.records.values()
-            if (not organisations or organisations & {o["slug"] for o in record.get("organisations", [])})
-            and ("include_withdrawn" in debug or not record.get("is_withdrawn"))
-            and (since is None or _time(record["public_timestamp"]) >= since)
-            and (until is None or _time(record["public_timestamp"]) <= until)
-        ]
-        matches = _ordered(matches, _single(query, "order"))
+        order = _single(query, "order")
         start = _integer(query, "start", 0)
         count = _integer(query, "count", 10)
         if count > MAX_COUNT:
             raise _Unprocessable(f"Maximum result set size (as specified in 'count') is {MAX_COUNT}")
-        page = matches[start : start + min(count, PAGE_CAP)]
+        matches = [
+            record
+            for record in self.records
+            if (
+                not organisations
+                or not self.honour_filters
+                or readable(lambda r: organisations & {o["slug"] for o in r.get("organisations", [])}, record)
+            )
+            and ("include_withdrawn" in debug or not readable(lambda r: r.get("is_withdrawn"), record))
+            and (
+                not self.honour_dates
+                or readable(
+                    lambda r: (
+                        (since is None or _time(r["public_timestamp"]) >= since)
+                        and (until is None or _time(r["public_timestamp"]) <= until)
+                    ),
+                    record,
+                )
+            )
+        ]
+        matches = _ordered(matches, order) if self.newest_first else sorted(matches, key=_sort_time)
+        listing = self.listing([_presented(record, fields) for record in matches])
         return {
-            "results": [_presented(record, fields) for record in page],
-            "total": len(matches),
+            "results": self.page(listing, start, count),
+            "total": self.reported_total(listing),
             "start": start,
             "aggregates": {},
             "suggested_queries": [],
@@ -135,13 +164,21 @@ def _date_filter(values: list[str]) -> tuple[datetime | None, datetime | None]:
 
 
 def _ordered(records: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:
-    """By public_timestamp when asked; otherwise as recorded (the real API's "most viewed" order cannot be replayed)."""
+    """By public_timestamp when asked; otherwise as given (the real API's "most viewed" order cannot be replayed)."""
     if order is None:
         return records
     field = order.removeprefix("-")
     if field not in SORT_FIELDS:
         raise _Unprocessable(f'"{field}" is not a valid sort field')
-    return sorted(records, key=lambda r: _time(r[field]), reverse=order.startswith("-"))
+    return sorted(records, key=_sort_time, reverse=order.startswith("-"))
+
+
+def _sort_time(record: dict[str, Any]) -> datetime:
+    """Its public_timestamp, or the earliest time for a record without a readable one."""
+    try:
+        return _time(record["public_timestamp"])
+    except (KeyError, TypeError, ValueError):
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _presented(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
@@ -152,4 +189,4 @@ def _presented(record: dict[str, Any], fields: list[str]) -> dict[str, Any]:
 
 
 def recorded_api() -> RecordedSearch:
-    return RecordedSearch()
+    return RecordedSearch.from_recordings(page_cap=DEMO_PAGE_CAP)

@@ -1,35 +1,62 @@
-"""The written-questions API over the recordings: list (filters, date windows, capped pages) and detail endpoints."""
+"""The fake written-questions API: list (answering bodies, date windows, withdrawn, capped pages) and detail."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, load_recording
+from infra.local.replay import RECORDED, Knobs, RecordedApi, load_recording, readable
 
 PATH = "/api/writtenquestions/questions"
-PAGE_CAP = 20
-"""Pages are capped below what is asked for, as some Parliament endpoints do: clients must page by what they get."""
 WINDOW_FIELDS = {"tabled": "dateTabled", "answered": "dateAnswered", "corrected": "dateAnswerCorrected"}
 
 
-class RecordedQuestions:
-    """The recorded written questions, by id; where a record was recorded twice, the fuller text is kept."""
+class RecordedQuestions(RecordedApi):
+    """Written questions: the list endpoint lists `listed`, the detail endpoint answers `details` by id.
+
+    `records` are full records (as the detail endpoint gives them): the list shows each in its list form, cut as the
+    real list endpoint cuts it. `listed` gives the list's records as they are instead, and `details` the detail
+    endpoint's answers by id (over those of `records`), for a test whose list and detail records differ otherwise.
+    """
 
     host = "questions-statements-api.parliament.uk"
+    list_path = PATH
+    detail_id = re.compile(rf"{PATH}/(\d+)")
+    offset_parameter = "skip"
+    PAGE_CAP = 20
+    """Pages are capped below what is asked for, as some Parliament endpoints do: clients must page by what they get."""
 
-    def __init__(self) -> None:
-        self.records: dict[int, dict[str, Any]] = {}
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]] = (),
+        *,
+        listed: Iterable[dict[str, Any]] | None = None,
+        details: Mapping[int, dict[str, Any]] | None = None,
+        **knobs: Unpack[Knobs],
+    ) -> None:
+        super().__init__(**knobs)
+        records = list(records)
+        self.details: dict[int, dict[str, Any]] = {record["id"]: record for record in records} | dict(details or {})
+        self.listed: list[dict[str, Any]] = list(listed) if listed is not None else [_as_listed(r) for r in records]
+
+    @classmethod
+    def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedQuestions:
+        """The recorded questions, by id; where a record was recorded twice, the fuller text is kept."""
+        records: dict[int, dict[str, Any]] = {}
         for path in sorted((RECORDED / "written-questions").glob("*.json")):
             body = load_recording(path)
             for entry in body.get("results", [body]):
                 record = entry["value"]
-                current = self.records.get(record["id"])
+                current = records.get(record["id"])
                 if current is None or _text_length(record) > _text_length(current):
-                    self.records[record["id"]] = record
+                    records[record["id"]] = record
+        return cls(records.values(), **knobs)
 
     def earliest(self) -> date | None:
-        return min((date.fromisoformat(r["dateTabled"][:10]) for r in self.records.values()), default=None)
+        tabled = [day for r in self.listed if (day := _day(r.get("dateTabled")))]
+        return min((date.fromisoformat(day) for day in tabled), default=None)
 
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any] | None:
         if path != PATH and not path.startswith(PATH + "/"):
@@ -37,8 +64,8 @@ class RecordedQuestions:
         if path == PATH:
             return 200, self.search(query)
         tail = path.removeprefix(PATH + "/")
-        if tail != path and tail.isdigit() and int(tail) in self.records:
-            record = self.records[int(tail)]
+        if tail.isdigit() and int(tail) in self.details:
+            record = self.details[int(tail)]
             return 200, {"value": record, "links": _links(record)}
         return 404, {"title": "Not Found"}
 
@@ -47,31 +74,40 @@ class RecordedQuestions:
         include_withdrawn = query.get("includeWithdrawn", ["false"])[0] == "true"
         matches = [
             record
-            for record in self.records.values()
-            if (not bodies or record["answeringBodyId"] in bodies)
-            and (include_withdrawn or not record.get("isWithdrawn"))
-            and all(_in_window(record, query, name) for name in WINDOW_FIELDS)
+            for record in self.listed
+            if (not bodies or not self.honour_filters or readable(lambda r: r["answeringBodyId"] in bodies, record))
+            and (include_withdrawn or not readable(lambda r: r.get("isWithdrawn"), record))
+            and (not self.honour_dates or all(_in_window(record, query, name) for name in WINDOW_FIELDS))
         ]
+        listing = self.listing(matches)
         skip = int(query.get("skip", ["0"])[0])
-        take = min(int(query.get("take", ["20"])[0]), PAGE_CAP)
-        page = [{"value": _as_listed(r), "links": _links(r)} for r in matches[skip : skip + take]]
-        return {"totalResults": len(matches), "results": page}
+        page = self.page(listing, skip, int(query.get("take", ["20"])[0]))
+        return {"totalResults": self.reported_total(listing), "results": [_entry(r) for r in page]}
 
 
 def _text_length(record: dict[str, Any]) -> int:
     return len(record.get("questionText") or "") + len(record.get("answerText") or "")
 
 
+def _day(value: Any) -> str | None:
+    return value[:10] if isinstance(value, str) and value else None
+
+
 def _in_window(record: dict[str, Any], query: dict[str, list[str]], name: str) -> bool:
     start, end = query.get(f"{name}WhenFrom", [None])[0], query.get(f"{name}WhenTo", [None])[0]
     if start is None and end is None:
         return True
-    value = (record.get(WINDOW_FIELDS[name]) or "")[:10]
-    return bool(value) and (start is None or value >= start) and (end is None or value <= end)
+    value = _day(record.get(WINDOW_FIELDS[name]))
+    return value is not None and (start is None or value >= start) and (end is None or value <= end)
 
 
-def _links(record: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"rel": "self", "href": f"/Questions/{record['id']}", "method": "GET"}]
+def _entry(record: Any) -> dict[str, Any]:
+    return {"value": record, "links": _links(record)}
+
+
+def _links(record: Any) -> list[dict[str, str]]:
+    record_id = record.get("id") if isinstance(record, dict) else None
+    return [{"rel": "self", "href": f"/Questions/{record_id}", "method": "GET"}]
 
 
 def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
@@ -88,4 +124,4 @@ def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def recorded_api() -> RecordedQuestions:
-    return RecordedQuestions()
+    return RecordedQuestions.from_recordings()

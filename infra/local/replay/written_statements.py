@@ -1,38 +1,69 @@
-"""The written-statements API over the recordings (list with date windows and capped pages, and detail).
+"""The fake written-statements API: list (answering bodies, date window, House, capped pages) and detail (by id, or by
+day and UIN).
 
 It shares its host with the written-questions API: the replay server asks each API of a host in turn.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, load_recording
+from infra.local.replay import RECORDED, Knobs, RecordedApi, load_recording, readable
 
 PATH = "/api/writtenstatements/statements"
-PAGE_CAP = 20
-"""The statements endpoint has been seen returning 20 results at most whatever `take` asks."""
 LIST_TEXT_LIMIT = 255
 
 
-class RecordedStatements:
-    """The recorded written statements, by id; where a statement was recorded twice, the fuller text is kept."""
+class RecordedStatements(RecordedApi):
+    """Written statements: the list endpoint lists `listed`, the detail endpoint answers `details` by id.
+
+    `records` are full records (HTML text): the list shows each with its text flattened and cut as the real list
+    endpoint does. `listed` gives the list's records as they are instead, and `details` the detail endpoint's answers
+    by id (over those of `records`). `search_result_details`: the detail comes in the list envelope
+    (`{totalResults, results: [{value, links}]}`, as the spec documents it) rather than `{value, links}`.
+    """
 
     host = "questions-statements-api.parliament.uk"
+    list_path = PATH
+    detail_id = re.compile(rf"{PATH}/(\d+)")
+    offset_parameter = "skip"
+    PAGE_CAP = 20
+    """The statements endpoint has been seen returning 20 results at most whatever `take` asks."""
 
-    def __init__(self) -> None:
-        self.records: dict[int, dict[str, Any]] = {}
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]] = (),
+        *,
+        listed: Iterable[dict[str, Any]] | None = None,
+        details: Mapping[int, dict[str, Any]] | None = None,
+        search_result_details: bool = False,
+        **knobs: Unpack[Knobs],
+    ) -> None:
+        super().__init__(**knobs)
+        records = list(records)
+        self.details: dict[int, dict[str, Any]] = {record["id"]: record for record in records} | dict(details or {})
+        self.listed: list[dict[str, Any]] = list(listed) if listed is not None else [_as_listed(r) for r in records]
+        self.search_result_details = search_result_details
+
+    @classmethod
+    def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedStatements:
+        """The recorded statements, by id; where a statement was recorded twice, the fuller text is kept."""
+        records: dict[int, dict[str, Any]] = {}
         for path in sorted((RECORDED / "written-statements").glob("*.json")):
             body = load_recording(path)
             for entry in body.get("results", [body]):
                 record = entry["value"]
-                current = self.records.get(record["id"])
+                current = records.get(record["id"])
                 if current is None or len(record.get("text") or "") > len(current.get("text") or ""):
-                    self.records[record["id"]] = record
+                    records[record["id"]] = record
+        return cls(records.values(), **knobs)
 
     def earliest(self) -> date | None:
-        return min((date.fromisoformat(r["dateMade"][:10]) for r in self.records.values()), default=None)
+        made = [r["dateMade"][:10] for r in self.listed if isinstance(r.get("dateMade"), str)]
+        return min((date.fromisoformat(day) for day in made), default=None)
 
     def handle(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any] | None:
         if path != PATH and not path.startswith(PATH + "/"):
@@ -40,14 +71,14 @@ class RecordedStatements:
         if path == PATH:
             return 200, self.search(query)
         parts = path.removeprefix(PATH + "/").split("/")
-        if path.startswith(PATH + "/") and len(parts) == 1 and parts[0].isdigit() and int(parts[0]) in self.records:
-            # The spec says the list envelope; public client code reads {value, links}: we answer the latter.
-            return 200, _item(self.records[int(parts[0])])
-        if path.startswith(PATH + "/") and len(parts) == 2:
+        if len(parts) == 1 and parts[0].isdigit() and int(parts[0]) in self.details:
+            # The spec says the list envelope; public client code reads {value, links}: either can be asked for.
+            return 200, self._detail(self.details[int(parts[0])])
+        if len(parts) == 2:
             day, uin = parts
-            for record in self.records.values():
+            for record in self.details.values():
                 if record["dateMade"][:10] == day and record["uin"].lower() == uin.lower():
-                    return 200, _item(record)
+                    return 200, self._detail(record)
         return 404, {"title": "Not Found"}
 
     def search(self, query: dict[str, list[str]]) -> dict[str, Any]:
@@ -56,24 +87,32 @@ class RecordedStatements:
         house = query.get("house", ["Bicameral"])[0]
         matches = [
             record
-            for record in self.records.values()
-            if (not bodies or record["answeringBodyId"] in bodies)
-            and (start is None or record["dateMade"][:10] >= start[:10])
-            and (end is None or record["dateMade"][:10] <= end[:10])
-            and house in ("Bicameral", record["house"])
+            for record in self.listed
+            if (not bodies or not self.honour_filters or readable(lambda r: r["answeringBodyId"] in bodies, record))
+            and (
+                not self.honour_dates
+                or readable(
+                    lambda r: (
+                        (start is None or r["dateMade"][:10] >= start[:10])
+                        and (end is None or r["dateMade"][:10] <= end[:10])
+                    ),
+                    record,
+                )
+            )
+            and readable(lambda r: house in ("Bicameral", r["house"]), record)
         ]
+        listing = self.listing(matches)
         skip = int(query.get("skip", ["0"])[0])
-        take = min(int(query.get("take", ["20"])[0]), PAGE_CAP)
-        page = [{"value": _as_listed(r), "links": _links(r)} for r in matches[skip : skip + take]]
-        return {"totalResults": len(matches), "results": page}
+        page = self.page(listing, skip, int(query.get("take", ["20"])[0]))
+        return {"totalResults": self.reported_total(listing), "results": [_entry(r) for r in page]}
+
+    def _detail(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {"totalResults": 1, "results": [_entry(record)]} if self.search_result_details else _entry(record)
 
 
-def _item(record: dict[str, Any]) -> dict[str, Any]:
-    return {"value": record, "links": _links(record)}
-
-
-def _links(record: dict[str, Any]) -> list[dict[str, str]]:
-    return [{"rel": "self", "href": f"/Statements/{record['id']}", "method": "GET"}]
+def _entry(record: Any) -> dict[str, Any]:
+    record_id = record.get("id") if isinstance(record, dict) else None
+    return {"value": record, "links": [{"rel": "self", "href": f"/Statements/{record_id}", "method": "GET"}]}
 
 
 def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
@@ -87,4 +126,4 @@ def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def recorded_api() -> RecordedStatements:
-    return RecordedStatements()
+    return RecordedStatements.from_recordings()
