@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared.adapters.retry import Backoff, Sleep, retry_pending
+from shared.domain.item import PUBLISHING_ORGANISATION
 from shared.domain.notification import Notification
 from shared.render.email import email_text, sms_text, subject
 
@@ -29,6 +30,7 @@ def topic_arn(prefix: str, department_slug: str) -> str:
 def message_attributes(notification: Notification) -> dict[str, dict[str, str]]:
     """What subscribers filter on (SNS filter policies): lower-case strings; absent when they do not apply."""
     item = notification.item
+    organisation = item.details.get(PUBLISHING_ORGANISATION)
     values = {
         "department": item.department.slug,
         "source": item.source,
@@ -36,6 +38,7 @@ def message_attributes(notification: Notification) -> dict[str, dict[str, str]]:
         "event": notification.event,
         "house": item.house,
         "category": item.category.lower() if item.category else None,
+        "organisation": organisation.lower() if isinstance(organisation, str) else None,
     }
     return {name: {"DataType": "String", "StringValue": value} for name, value in values.items() if value}
 

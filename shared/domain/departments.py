@@ -24,12 +24,17 @@ class Department:
     """Parliament answering-body ids, current first, then former ones (machinery-of-government changes)."""
     govuk_slugs: tuple[str, ...] = ()
     """GOV.UK organisation slugs, current first, then former ones. Empty when it has no GOV.UK organisation."""
+    govuk_agency_slugs: tuple[str, ...] = ()
+    """GOV.UK organisations whose parent it is (executive agencies, other sponsored bodies): what they publish on
+    GOV.UK reaches this department's topic, the agency named in the `organisation` attribute. Used when a search
+    result's organisations do not carry their `parent_organisations` (see shared/sources/govuk_publications.py)."""
     aliases: tuple[str, ...] = ()
     """Other names it has been known by (former names, names used by the deposited papers and What's On APIs)."""
     committee_ids: tuple[int, ...] = ()
     """Committees API ids of the departmental select committees that scrutinise it."""
     committee_names: tuple[str, ...] = ()
-    """Names of those committees as What's On shows them ("Education Committee")."""
+    """Names of those committees as What's On shows them ("Education Committee"), current and former; each also
+    matches without its "Committee" ("Education"), as upstream records sometimes name them."""
 
 
 # Sources and how sure we are (ids and slugs as of November 2026):
@@ -52,6 +57,12 @@ class Department:
 # Department for Culture, Media and Sport have ended" email), while other 2026 code still uses the 2023 slug, so both
 # are listed. Verify against https://www.gov.uk/api/organisations.
 #
+# GOV.UK agency slugs (govuk_agency_slugs): executive agencies and other bodies whose parent organisation on GOV.UK is
+# the department (DVLA → DfT, ESFA and the Standards and Testing Agency → DfE, …). Written from GOV.UK's organisation
+# pages as remembered, NOT checked against the live API: verify with https://www.gov.uk/api/organisations (each
+# organisation's parent_organisations). A body missing here still reaches its department when the search result
+# carries its parent_organisations.
+#
 # Committee ids: 203 Education is CONFIRMED in a recorded real Committees API response (test data of
 # aws-samples/sample-parliamentary-question-responder). The others are CONFIRMED only from public code and documents
 # linking committees.parliament.uk/committee/{id}/{name} pages (most to dated news items), not against the live API:
@@ -71,6 +82,12 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Department for Education",
         answering_body_ids=(60,),
         govuk_slugs=("department-for-education",),
+        govuk_agency_slugs=(
+            "education-and-skills-funding-agency",
+            "standards-and-testing-agency",
+            "teaching-regulation-agency",
+            "skills-england",
+        ),
         aliases=("DfE",),
         committee_ids=(203,),
         committee_names=("Education Committee",),
@@ -80,6 +97,14 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Department for Environment, Food and Rural Affairs",
         answering_body_ids=(13,),
         govuk_slugs=("department-for-environment-food-rural-affairs",),
+        govuk_agency_slugs=(
+            "environment-agency",
+            "rural-payments-agency",
+            "animal-and-plant-health-agency",
+            "marine-management-organisation",
+            "natural-england",
+            "veterinary-medicines-directorate",
+        ),
         aliases=("Defra",),
         committee_ids=(52,),
         committee_names=("Environment, Food and Rural Affairs Committee",),
@@ -89,6 +114,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="HM Treasury",
         answering_body_ids=(14,),
         govuk_slugs=("hm-treasury",),
+        govuk_agency_slugs=("government-internal-audit-agency",),
         aliases=("Treasury", "HMT"),
         committee_ids=(158,),
         committee_names=("Treasury Committee",),
@@ -98,6 +124,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Home Office",
         answering_body_ids=(1,),
         govuk_slugs=("home-office",),
+        govuk_agency_slugs=("hm-passport-office", "uk-visas-and-immigration", "border-force"),
         committee_ids=(83,),
         committee_names=("Home Affairs Committee",),
     ),
@@ -106,6 +133,11 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Ministry of Defence",
         answering_body_ids=(11,),
         govuk_slugs=("ministry-of-defence",),
+        govuk_agency_slugs=(
+            "defence-equipment-and-support",
+            "uk-hydrographic-office",
+            "defence-science-and-technology-laboratory",
+        ),
         aliases=("MoD",),
         committee_ids=(24,),
         committee_names=("Defence Committee",),
@@ -115,6 +147,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Department of Health and Social Care",
         answering_body_ids=(17,),
         govuk_slugs=("department-of-health-and-social-care", "department-of-health"),
+        govuk_agency_slugs=("medicines-and-healthcare-products-regulatory-agency", "uk-health-security-agency"),
         aliases=("Department of Health", "DHSC"),
         committee_ids=(81,),
         committee_names=("Health and Social Care Committee",),
@@ -124,6 +157,14 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Department for Transport",
         answering_body_ids=(27,),
         govuk_slugs=("department-for-transport",),
+        govuk_agency_slugs=(
+            "driver-and-vehicle-licensing-agency",
+            "driver-and-vehicle-standards-agency",
+            "maritime-and-coastguard-agency",
+            "vehicle-certification-agency",
+            "active-travel-england",
+            "national-highways",
+        ),
         aliases=("DfT",),
         committee_ids=(153,),
         committee_names=("Transport Committee",),
@@ -133,6 +174,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Department for Work and Pensions",
         answering_body_ids=(29,),
         govuk_slugs=("department-for-work-pensions",),
+        govuk_agency_slugs=("health-and-safety-executive", "the-pensions-regulator"),
         aliases=("DWP",),
         committee_ids=(164,),
         committee_names=("Work and Pensions Committee",),
@@ -142,6 +184,13 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Ministry of Justice",
         answering_body_ids=(54,),
         govuk_slugs=("ministry-of-justice",),
+        govuk_agency_slugs=(
+            "hm-courts-and-tribunals-service",
+            "hm-prison-and-probation-service",
+            "legal-aid-agency",
+            "office-of-the-public-guardian",
+            "criminal-injuries-compensation-authority",
+        ),
         aliases=("MoJ",),
         committee_ids=(102,),
         committee_names=("Justice Committee",),
@@ -177,6 +226,7 @@ DEPARTMENTS: tuple[Department, ...] = (
             "ministry-of-housing-communities-and-local-government",
             "department-for-communities-and-local-government",
         ),
+        govuk_agency_slugs=("planning-inspectorate", "homes-england"),
         aliases=(
             "Department for Levelling Up, Housing and Communities",
             "Department for Communities and Local Government",
@@ -212,6 +262,7 @@ DEPARTMENTS: tuple[Department, ...] = (
             "department-for-business-energy-and-industrial-strategy",
             "department-for-business-innovation-skills",
         ),
+        govuk_agency_slugs=("companies-house", "insolvency-service", "intellectual-property-office", "uk-space-agency"),
         aliases=(
             "Department for Business and Trade",
             "Department for Science, Innovation and Technology",
@@ -226,13 +277,15 @@ DEPARTMENTS: tuple[Department, ...] = (
             "BEIS",
             "BIS",
         ),
-        committee_ids=(365, 135),
+        # 367: the International Trade Committee (2016-2023, DIT's), a former id events and links still carry.
+        committee_ids=(365, 135, 367),
         committee_names=(
             "Business, Innovation, Science and Trade Committee",
             "Business and Trade Committee",
             "Business, Energy and Industrial Strategy Committee",
             "International Trade Committee",
             "Science, Innovation and Technology Committee",
+            "Science and Technology Committee",
         ),
     ),
     Department(
@@ -255,6 +308,7 @@ DEPARTMENTS: tuple[Department, ...] = (
         name="Cabinet Office",
         answering_body_ids=(53, 57),
         govuk_slugs=("cabinet-office",),
+        govuk_agency_slugs=("government-property-agency", "crown-commercial-service"),
         aliases=("Minister without Portfolio",),
         committee_ids=(327,),
         committee_names=("Public Administration and Constitutional Affairs Committee",),
@@ -388,6 +442,7 @@ class UnknownDepartmentError(KeyError):
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019`]")
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]+")
+_COMMITTEE_SUFFIX = re.compile(r"(?: select)? committee$")
 
 
 def normalise_name(name: str) -> str:
@@ -424,6 +479,11 @@ def _by_answering_body() -> dict[int, Department]:
 
 
 @cache
+def _by_govuk_agency_slug() -> dict[str, Department]:
+    return _unique_index(((slug, d) for d in DEPARTMENTS for slug in d.govuk_agency_slugs), "GOV.UK agency slug")
+
+
+@cache
 def _by_govuk_slug() -> dict[str, Department]:
     return _unique_index(((slug, d) for d in DEPARTMENTS for slug in d.govuk_slugs), "GOV.UK slug")
 
@@ -438,9 +498,14 @@ def _by_committee_id() -> dict[int, Department]:
     return _unique_index(((c, d) for d in DEPARTMENTS for c in d.committee_ids), "committee id")
 
 
+def committee_key(name: str) -> str:
+    """A committee name reduced for matching: `normalise_name` without a trailing "(select) committee"."""
+    return _COMMITTEE_SUFFIX.sub("", normalise_name(name))
+
+
 @cache
 def _by_committee_name() -> dict[str, Department]:
-    return _unique_index(((normalise_name(n), d) for d in DEPARTMENTS for n in d.committee_names), "committee name")
+    return _unique_index(((committee_key(n), d) for d in DEPARTMENTS for n in d.committee_names), "committee name")
 
 
 def by_slug(slug: str) -> Department:
@@ -459,6 +524,11 @@ def by_govuk_slug(slug: str) -> Department | None:
     return _by_govuk_slug().get(slug.strip().lower())
 
 
+def parent_of_govuk_organisation(slug: str) -> Department | None:
+    """The department that is the parent of this GOV.UK organisation (an executive agency, a sponsored body)."""
+    return _by_govuk_agency_slug().get(slug.strip().lower())
+
+
 def by_name(name: str) -> Department | None:
     """The department with this name or alias, ignoring case, punctuation, "&" versus "and" and a leading "the"."""
     return _by_name().get(normalise_name(name))
@@ -469,7 +539,7 @@ def by_committee(committee_id: int | None = None, name: str | None = None) -> De
     if committee_id is not None and (department := _by_committee_id().get(committee_id)) is not None:
         return department
     if name:
-        return _by_committee_name().get(normalise_name(name))
+        return _by_committee_name().get(committee_key(name))
     return None
 
 

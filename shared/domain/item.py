@@ -20,6 +20,11 @@ SCHEDULED_START = "starts_at"
 """The `details` key of a scheduled item's start (an event, a sitting): ISO 8601 with its offset, or just the date
 while no time is set. Any source of scheduled items sets it; when it moves, the new version is `rescheduled` and its
 email says "Was …, now …"."""
+PUBLISHING_ORGANISATION = "organisation"
+"""The `details` key of the body that published an item when that is not the department itself (GOV.UK: an executive
+agency such as "driver-and-vehicle-licensing-agency"), a lower-case slug; also the `organisation` message attribute
+that subscribers filter on (absent for a department's own items). Its name, where known, is
+`details.organisation_name`."""
 
 
 class DepartmentRef(BaseModel):

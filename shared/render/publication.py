@@ -21,6 +21,9 @@ class PublicationRenderer(KindRenderer):
         """As the department page shows a publication: its page and document, then GOV.UK's summary."""
         item = notification.item
         lines = [f"Source Page: {item.title}", f"Document: {item.title} (webpage)", ""]
+        publisher = item.details.get("organisation_name")
+        if publisher and publisher != item.department.name:
+            lines += [f"Published by: {publisher}", ""]
         if item.state == "withdrawn":
             lines += ["Withdrawn: GOV.UK marks this publication as no longer current.", ""]
         if item.summary:

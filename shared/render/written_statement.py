@@ -12,6 +12,7 @@ JOINT_LINK = "JointStatement"
 CORRECTED_STATEMENT_LINK = "CorrectedStatement"
 CORRECTED_ANSWER_LINK = "CorrectedAnswer"
 """The API's link types, as the statement's `details.linked_statements` carries them ("123 (JointStatement)")."""
+OTHER_HOUSE = {"commons": "lords", "lords": "commons"}
 
 
 class WrittenStatementRenderer(KindRenderer):
@@ -28,13 +29,36 @@ class WrittenStatementRenderer(KindRenderer):
         lines = [f"Made by: {made_by}", ""] if made_by else []
         lines += [item.body or "No text published.", ""]
         links = links_by_type(item.details.get("linked_statements"))
-        if links.get(JOINT_LINK):
-            lines += [f"Joint statement, linked with statement {', '.join(links[JOINT_LINK])}.", ""]
+        lines += joint_lines(item, links.get(JOINT_LINK, []))
         if links.get(CORRECTED_STATEMENT_LINK):
             lines += [f"This statement corrects statement {', '.join(links[CORRECTED_STATEMENT_LINK])}.", ""]
         if links.get(CORRECTED_ANSWER_LINK):
             lines += [f"This statement corrects the answer {', '.join(links[CORRECTED_ANSWER_LINK])}.", ""]
         return lines
+
+
+def joint_lines(item: NotificationItem, joint_ids: list[str]) -> list[str]:
+    """A joint link is the same statement made in the other House (what the real API means by it), unless the
+    statement's details name other departments it was made with. An item stored before the details said which
+    (only `linked_statements`) is read the first way too."""
+    details = item.details
+    lines: list[str] = []
+    house = details.get("also_made_in")
+    if house is None and joint_ids and "joint_with" not in details and item.house:
+        house, details = OTHER_HOUSE.get(item.house), {"also_made_in_statement": ", ".join(joint_ids)}
+    if house:
+        where = f"Also made in the House of {str(house).capitalize()}"
+        uin, url = details.get("also_made_in_uin"), details.get("also_made_in_url")
+        if uin and url:
+            lines += [f"{where} as {uin}: {url}", ""]
+        else:
+            lines += [f"{where} (statement {details.get('also_made_in_statement')}).", ""]
+    if details.get("joint_with"):
+        lines += [
+            f"Joint statement with {details['joint_with']}, linked with statement {details.get('joint_statements')}.",
+            "",
+        ]
+    return lines
 
 
 def links_by_type(labels: Any) -> dict[str, list[str]]:

@@ -4,6 +4,14 @@ One query covers every configured department (its current and former GOV.UK orga
 first day of the poll window. The API answers any unknown parameter or field with HTTP 422, so everything sent here is
 checked against alphagov/search-api (lib/parameter_parser/search_parameter_parser.rb, config/schema/
 field_definitions.json).
+
+Agencies: a result may name only an executive agency or other body (DVLA, the Standards and Testing Agency), not its
+department. It reaches the department that is its parent, with the agency as the item's publishing `organisation`.
+Which department is the parent: search-api expands each of a result's organisations from its organisation registry,
+whose fields include `parent_organisations` (slugs; lib/search/registries.rb @ 02439faf; not in the documented
+sample responses, which are older), so a result may carry it or not. Both are handled: the parents a result carries
+come first, then the registry's agencies (`Department.govuk_agency_slugs`). The poll also asks for those agencies'
+slugs: `filter_organisations` matches only the organisations a page is tagged with, not their parents.
 """
 
 from __future__ import annotations
@@ -15,11 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from shared.adapters.http import UpstreamClient
-from shared.domain.departments import Department, by_govuk_slug
-from shared.domain.item import DepartmentRef, Item
+from shared.domain.departments import Department, by_govuk_slug, parent_of_govuk_organisation
+from shared.domain.item import PUBLISHING_ORGANISATION, DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import plain_text, safe_url
@@ -123,10 +131,31 @@ class _Upstream(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+def _slugs(value: Any) -> Any:
+    """`parent_organisations` as slugs: search-api's field is a list of identifiers; an object gives its slug."""
+    if isinstance(value, list):
+        return [item.get("slug") if isinstance(item, dict) else item for item in value]
+    return value
+
+
 class Organisation(_Upstream):
-    """An organisation as the API expands it ({title, slug, content_id, …}); one it does not know has only a slug."""
+    """An organisation as the API expands it ({title, slug, content_id, parent_organisations, …}); one it does not know
+    has only a slug."""
 
     slug: str = Field(min_length=1)
+    title: str | None = None
+    parent_organisations: Annotated[list[str], BeforeValidator(_slugs)] = Field(default_factory=list)
+
+    def departments(self) -> list[Department]:
+        """The registry department it is; else its departmental parents, as the result gives them, else as the
+        registry knows its agencies; none for a body without a departmental parent."""
+        if (department := by_govuk_slug(self.slug)) is not None:
+            return [department]
+        parents = [found for slug in self.parent_organisations if (found := by_govuk_slug(slug)) is not None]
+        if parents:
+            return parents
+        parent = parent_of_govuk_organisation(self.slug)
+        return [parent] if parent is not None else []
 
 
 class Publication(_Upstream):
@@ -147,9 +176,16 @@ class Publication(_Upstream):
     is_withdrawn: bool = False
 
     def departments(self) -> list[Department]:
-        """Every registry department among its organisations, once each, in the order GOV.UK lists them."""
-        found = (by_govuk_slug(organisation.slug) for organisation in self.organisations)
-        return list({department.slug: department for department in found if department is not None}.values())
+        """Every registry department among its organisations or their parents, once each, in the order GOV.UK lists
+        them."""
+        found = (department for organisation in self.organisations for department in organisation.departments())
+        return list({department.slug: department for department in found}.values())
+
+    def publishing_agency(self) -> Organisation | None:
+        """The organisation GOV.UK lists first (a page's lead organisation) when it is not itself a department: the
+        agency or other body that published it."""
+        first = self.organisations[0] if self.organisations else None
+        return first if first is not None and by_govuk_slug(first.slug) is None else None
 
     def upstream_id(self) -> str:
         """The content_id; results from before content_id was indexed fall back to their link."""
@@ -226,7 +262,11 @@ class _ResponseCheck:
 
 
 def _organisation_slugs(departments: Sequence[Department]) -> list[str]:
-    return list(dict.fromkeys(slug for department in departments for slug in department.govuk_slugs))
+    """The departments' GOV.UK slugs, current and former, then those of their agencies."""
+    slugs = [slug for d in departments for slug in d.govuk_slugs] + [
+        s for d in departments for s in d.govuk_agency_slugs
+    ]
+    return list(dict.fromkeys(slugs))
 
 
 def _window_start(since: datetime) -> datetime:
@@ -297,17 +337,29 @@ class GovukPublicationsSource(Source):
         departments = publication.departments()
         if not departments:
             named = ", ".join(o.slug for o in publication.organisations[:5]) or "none"
-            raise PoisonRecordError(f"none of its GOV.UK organisations ({named}) is a department in the registry")
+            raise PoisonRecordError(
+                f"none of its GOV.UK organisations ({named}) is a department in the registry or has one as its parent"
+            )
         title = plain_text(publication.title)
         if not title:
             raise PoisonRecordError("invalid GOV.UK search result: title: empty once markup is removed")
         url = publication.public_url()
         if url is None:
             raise PoisonRecordError("invalid GOV.UK search result: link: not a usable URL")
+        agency = publication.publishing_agency()
         published = publication.first_published_at or publication.public_timestamp
         updated = publication.public_timestamp or publication.first_published_at
         if published is None or updated is None:
             raise PoisonRecordError("invalid GOV.UK search result: no public_timestamp nor first_published_at")
+        # Only an agency's publication names its organisation: a department's own has no such detail or attribute.
+        publisher = (
+            {
+                PUBLISHING_ORGANISATION: agency.slug.strip().lower(),
+                "organisation_name": plain_text(agency.title) or None,
+            }
+            if agency
+            else {}
+        )
         return Item(
             id=f"{self.name}:{publication.upstream_id()}",
             source=self.name,
@@ -323,5 +375,6 @@ class GovukPublicationsSource(Source):
             details={
                 "content_store_document_type": publication.content_store_document_type,
                 "display_type": publication.display_type,
+                **publisher,
             },
         )

@@ -41,9 +41,15 @@ class AttachmentViewModel(Upstream):
 
 
 def attachments(listed: Iterable[AttachmentViewModel] | None) -> tuple[Attachment, ...]:
-    """The attachments with a safe http(s) link; the title falls back to the link."""
+    """The attachments with a safe http(s) link; the title falls back to the link, the file type in capitals
+    whatever case the API sends it in ("pdf" in real written statements, "PDF" elsewhere)."""
     return tuple(
-        Attachment(title=plain_text(a.title) or url, url=url, file_type=a.file_type, size_bytes=a.file_size_bytes)
+        Attachment(
+            title=plain_text(a.title) or url,
+            url=url,
+            file_type=plain_text(a.file_type).upper() or None,
+            size_bytes=a.file_size_bytes,
+        )
         for a in listed or ()
         if (url := safe_url(a.url))
     )

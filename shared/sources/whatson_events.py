@@ -298,10 +298,10 @@ class WhatsOnEventsSource(Source):
 
     def parse(self, message: RawRecordMessage) -> Item:
         event = validate_record(Event, message.record, "What's On event")
-        department = self._department(event, message.department)
         title = event.title()
         if not title:
             raise PoisonRecordError("invalid What's On event: no inquiry, Description, Category or Type to title it")
+        department = self._department(event, message.department)
         starts = event.starts()
         house = (event.house or "").strip().lower()
         description = plain_text(event.description)
@@ -337,10 +337,17 @@ class WhatsOnEventsSource(Source):
 
     @staticmethod
     def _department(event: Event, asked_for: str | None) -> Department:
-        """The committee's department; else the department the query was for (question times name none)."""
+        """The committee's department; else the department the query was for, for a question time only (they name
+        none). Whoever hands a department in (the fetcher's answer, `ingest --department`), an event of another
+        category must not reach that department's topic: it is refused, not routed."""
         committee = event.committee
         if committee is not None and (department := committee.department()) is not None:
             return department
+        if asked_for is not None and plain_text(event.category).lower() not in QUESTION_TIMES:
+            raise PoisonRecordError(
+                f"What's On event {event.id} is attributed only by the message's department {asked_for!r}, "
+                f"but its category {plain_text(event.category) or '(none)'!r} is not a departmental question time"
+            )
         if asked_for is None:
             why = (
                 f"committee {committee.id} ({committee.description or 'no name'}) scrutinises no registered department"

@@ -15,10 +15,19 @@ way (a statement is not an answer: it corrects one), so "CorrectedStatement" is 
 carries it is the correction, and `linkedStatementId` the statement it corrects. Such a record is in state
 "corrected". Should the API put the link on the corrected statement too, that one also reads "corrected" (and gets a
 "corrected" event when the link appears), which is what a reader of it would want to know.
+
+"JointStatement" (issue #11, from real responses): the real API links nearly every Lords statement to its Commons
+twin this way: the same statement, by the same department, made in both Houses. So a joint link is read as "also made
+in the other House", unless the link names another answering body than the statement's: only then is it a statement
+of two departments. A link carries the twin's id and a date (the OpenAPI LinkedStatements); its UIN, House and
+answering body only if the record ever gives them, and the twin's public page (date and UIN) only with its UIN.
+Also seen in real responses: the list newest id first, `linkedStatements` null when there are none, `noticeNumber` 0
+for Lords statements (no notice number), `fileType` in lower case, titles and roles with trailing spaces.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -41,20 +50,31 @@ PAGE_SIZE = 100
 LIST_TEXT_LIMIT = 255
 """The list endpoint cuts `text` at about 255 characters."""
 CORRECTION_LINKS = frozenset({"CorrectedStatement", "CorrectedAnswer"})
+JOINT_LINK = "JointStatement"
+UIN_PATTERN = r"^[A-Za-z0-9]{1,20}$"
+OTHER_HOUSE = {"commons": "lords", "lords": "commons"}
 
 
 class LinkedStatement(Upstream):
     linked_statement_id: int
     link_type: str
     link_date: datetime | None = None
+    # Not in the API's LinkedStatements: read only if a record gives them (a bad one is ignored, not a poison record).
+    uin: str | None = None
+    house: str | None = None
+    answering_body_id: int | None = None
 
     def label(self) -> str:
         return f"{self.linked_statement_id} ({self.link_type})"
 
+    def known_uin(self) -> str | None:
+        uin = (self.uin or "").strip()
+        return uin if re.fullmatch(UIN_PATTERN, uin) else None
+
 
 class WrittenStatement(Upstream):
     id: int = Field(gt=0)
-    uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
+    uin: str = Field(pattern=UIN_PATTERN)
     house: str
     title: str = Field(min_length=1)
     text: str | None = None
@@ -78,6 +98,45 @@ class WrittenStatement(Upstream):
 
     def state(self) -> str:
         return "corrected" if any(link.link_type in CORRECTION_LINKS for link in self.links()) else "published"
+
+    def joint_links(self) -> tuple[list[LinkedStatement], list[LinkedStatement]]:
+        """The joint links as (twins in the other House, statements of other departments): a link is another
+        department's only when it names an answering body other than this statement's."""
+        twins: list[LinkedStatement] = []
+        others: list[LinkedStatement] = []
+        for link in self.links():
+            if link.link_type == JOINT_LINK:
+                other = link.answering_body_id not in (None, self.answering_body_id)
+                (others if other else twins).append(link)
+        return twins, others
+
+
+def _joint_details(statement: WrittenStatement, house: str) -> dict[str, str | int | None]:
+    """What the joint links say, for the email: the House a twin was also made in (its id, and its UIN and page where
+    the record gives the UIN), and the departments a joint statement of several was made with."""
+    twins, others = statement.joint_links()
+    details: dict[str, str | int | None] = {}
+    if twins:
+        twin = twins[0]
+        uin = twin.known_uin()
+        made = london_date(twin.link_date or statement.date_made).isoformat()
+        twin_house = (twin.house or "").strip().lower()
+        details |= {
+            "also_made_in": twin_house if twin_house in OTHER_HOUSE and twin_house != house else OTHER_HOUSE[house],
+            "also_made_in_statement": twin.linked_statement_id,
+            "also_made_in_uin": uin,
+            "also_made_in_url": PUBLIC_URL.format(date=made, uin=uin) if uin else None,
+        }
+    if others:
+        names = [
+            department.name if (department := by_answering_body(link.answering_body_id or 0)) else None
+            for link in others
+        ]
+        details |= {
+            "joint_with": "; ".join(dict.fromkeys(name or "another department" for name in names)),
+            "joint_statements": ", ".join(str(link.linked_statement_id) for link in others),
+        }
+    return details
 
 
 def _answering_bodies(departments: Sequence[Department]) -> list[int]:
@@ -159,8 +218,9 @@ class WrittenStatementsSource(Source):
             details={
                 "uin": statement.uin,
                 "date_made": london_date(statement.date_made).isoformat(),
-                "notice_number": statement.notice_number,
+                "notice_number": statement.notice_number or None,  # Lords statements have 0: none
                 "member_role": plain_text(statement.member_role) or None,
                 "linked_statements": ", ".join(link.label() for link in statement.links()) or None,
+                **_joint_details(statement, house),
             },
         )

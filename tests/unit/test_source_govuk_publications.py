@@ -381,9 +381,11 @@ def test_parse_of_the_2016_results_of_no_department(parse, recorded, link, reaso
     assert reason in str(caught.value)
 
 
-@pytest.mark.parametrize("fixture", ["real_taxes_count_1.json", "real_hmrc_filtered_truncated.json"])
+# The real DVLA result (real_taxes_count_1.json) now reaches the Department for Transport, DVLA's parent:
+# tests/unit/trust/test_govuk_agencies.py.
+@pytest.mark.parametrize("fixture", ["real_hmrc_filtered_truncated.json"])
 def test_parse_real_results_of_other_organisations_are_poison(parse, recorded, fixture):
-    # GIVEN the real results of DVLA and HMRC, no department of the registry
+    # GIVEN the real result of HMRC, no department of the registry nor the child of one
     (record,) = recorded(f"{FIXTURES}/{fixture}")["results"]
 
     # WHEN it is parsed
@@ -542,11 +544,14 @@ def test_fetch_sends_exactly_the_query_the_api_accepts(dfe_results):
     # WHEN the Department for Education is fetched from 09:00 UTC on 15 April
     fetched = fetch_all(api)
 
-    # THEN one request asks for its organisation, newest first, from that day, with every field named, withdrawn
-    # pages included, 1500 a page from the start — every parameter and field one that search-api accepts
+    # THEN one request asks for its organisation and its agencies', newest first, from that day, with every field
+    # named, withdrawn pages included, 1500 a page from the start — every parameter and field one that search-api
+    # accepts
+    agencies = "".join(f"&filter_organisations={slug}" for slug in by_slug(DFE).govuk_agency_slugs)
     assert [str(r.url) for r in api.requests] == [
         "https://www.gov.uk/api/search.json?filter_organisations=department-for-education"
-        "&filter_public_timestamp=from%3A2024-04-15&order=-public_timestamp&"
+        + agencies
+        + "&filter_public_timestamp=from%3A2024-04-15&order=-public_timestamp&"
         + FIELDS_QUERY
         + "&debug=include_withdrawn&count=1500&start=0"
     ]
@@ -562,10 +567,11 @@ def test_fetch_asks_for_every_department_in_one_request_with_former_slugs(dfe_re
     # WHEN every department is fetched
     fetch_all(api, DEPARTMENTS)
 
-    # THEN one request names every GOV.UK slug of the registry, current and former, each once
+    # THEN one request names every GOV.UK slug of the registry, current and former, then their agencies', each once
     (request,) = api.requests
     asked = request.url.params.get_list("filter_organisations")
-    assert asked == list(dict.fromkeys(slug for d in DEPARTMENTS for slug in d.govuk_slugs))
+    departments = [slug for d in DEPARTMENTS for slug in d.govuk_slugs]
+    assert asked == list(dict.fromkeys(departments + [slug for d in DEPARTMENTS for slug in d.govuk_agency_slugs]))
     assert {DFE, DHSC, "department-of-health", "department-for-levelling-up-housing-and-communities"} <= set(asked)
     assert len(request.url.params.get_list("filter_public_timestamp")) == 1
 
@@ -631,7 +637,8 @@ def test_fetch_keeps_a_joint_publication_asked_for_by_one_of_its_departments(dfe
 
     # THEN the joint DfE and DHSC publication comes back, and nothing of DfE alone
     assert [f.record["link"] for f in fetched] == [JOINT_GUIDANCE]
-    assert api.requests[0].url.params.get_list("filter_organisations") == [DHSC, "department-of-health"]
+    asked = api.requests[0].url.params.get_list("filter_organisations")
+    assert asked == [DHSC, "department-of-health", *by_slug(DHSC).govuk_agency_slugs]
 
 
 def test_fetch_yields_a_result_listed_twice_once(dfe_results):

@@ -59,14 +59,18 @@ def test_email_reads_like_the_statement_page(raw_message, details):
 
 
 def test_email_of_a_joint_statement_and_of_a_correction_say_so(raw_message, details):
-    # GIVEN the joint statement's DWP record and the DHSC correction
-    joint = email_text(notify(parse(raw_message, details[1701204])))
+    # GIVEN the joint statement's DWP record, its link naming DfE's answering body (a bare joint link is the same
+    # statement made in the other House, as the real API uses it: tests/unit/trust/test_written_statement_twins.py),
+    # and the DHSC correction
+    record = details[1701204]
+    record["linkedStatements"] = [{**link, "answeringBodyId": 60} for link in record["linkedStatements"]]
+    joint = email_text(notify(parse(raw_message, record)))
     correction = email_text(notify(parse(raw_message, details[1701205])))
 
     # WHEN their emails are read
-    # THEN the joint one names the linked statement, the correction the statement it corrects
+    # THEN the joint one names the other department and the linked statement, the correction the statement it corrects
     assert "Department: Department for Work and Pensions" in joint
-    assert "Joint statement, linked with statement 1701203." in joint
+    assert "Joint statement with Department for Education, linked with statement 1701203." in joint
     assert "This statement corrects statement 1700987." in correction
 
 
