@@ -9,11 +9,17 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
-from shared.domain.text import safe_text
+from shared.domain.links import https_link
+from shared.domain.text import safe_text, single_line
 
 House = Literal["commons", "lords"]
 Text = Annotated[str, AfterValidator(safe_text)]
 """Every upstream string in an item: whatever a source forgot to clean, the model cleans (see shared.domain.text)."""
+OneLine = Annotated[str, AfterValidator(single_line)]
+"""A Text that is printed as one line (a title, a name, a role): any line or paragraph separator becomes a space."""
+HttpsLink = Annotated[str, AfterValidator(https_link)]
+"""An item's own link (its page, an attachment): https, nothing left unencoded. Which hosts is each source's check
+(shared.domain.links.own_link); this is the model's last line."""
 Timestamp = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
 """ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z")."""
 SCHEDULED_START = "starts_at"
@@ -37,11 +43,11 @@ class DepartmentRef(BaseModel):
 class Person(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    role: Text
+    role: OneLine
     """What the person did: asked-by, answered-by, corrected-by, made-by, …"""
-    name: Text
-    party: Text | None = None
-    constituency: Text | None = None
+    name: OneLine
+    party: OneLine | None = None
+    constituency: OneLine | None = None
     """For Lords members, the Parliament API puts their peerage type here ("Life peer")."""
 
     def display(self) -> str:
@@ -53,9 +59,9 @@ class Person(BaseModel):
 class Attachment(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    title: Text
-    url: str
-    file_type: Text | None = None
+    title: OneLine
+    url: HttpsLink
+    file_type: OneLine | None = None
     size_bytes: int | None = None
 
 
@@ -72,10 +78,10 @@ class Item(BaseModel):
     """Stable across versions: "<source>:<upstream id>"."""
     source: str
     kind: str
-    category: Text | None = None
+    category: OneLine | None = None
     departments: tuple[DepartmentRef, ...] = Field(min_length=1)
-    title: Text = Field(min_length=1)
-    url: str
+    title: OneLine = Field(min_length=1)
+    url: HttpsLink
     published_at: Timestamp
     updated_at: Timestamp
     house: House | None = None
@@ -90,7 +96,7 @@ class Item(BaseModel):
     @field_validator("details")
     @classmethod
     def _clean_details(cls, details: dict[str, str | int | float | bool | None]) -> dict[str, object]:
-        return {key: safe_text(value) if isinstance(value, str) else value for key, value in details.items()}
+        return {key: single_line(value) if isinstance(value, str) else value for key, value in details.items()}
 
     def content_hash(self) -> str:
         """A digest of the material content: equal for the same record seen again, whatever the fetch path.

@@ -10,30 +10,16 @@ import re
 import unicodedata
 from collections.abc import Callable
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+
+from shared.domain.links import shown_link
 
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section"}
 )
 _DROPPED_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript", "iframe", "object", "svg"})
 _PARAGRAPH = "\n\n"
-_SPACE = re.compile(r"\s")
 _HORIZONTAL_SPACE = re.compile(r"(?: [ \t\u00a0]|[\t\u00a0])[ \t\u00a0]*")
 """Runs of spaces, tabs and no-break spaces, except the single spaces that need no change."""
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL when it is an absolute http(s) URL, else None (no javascript:, data:, relative or garbled targets)."""
-    if not url:
-        return None
-    candidate = clean_text(url).strip()
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or _SPACE.search(candidate):
-        return None
-    return candidate
 
 
 def clean_text(text: str) -> str:
@@ -95,6 +81,16 @@ def safe_text(text: str) -> str:
     return neutralise(clean_text(text))
 
 
+def single_line(text: str) -> str:
+    """`safe_text` on one line: each run of line and paragraph separators (every one `str.splitlines` knows: \\n \\r
+    \\v \\f \\x1c-\\x1e \\x85 U+2028 U+2029), with the spaces around it, becomes one space. For the fields a
+    rendering prints as one line (titles, names, roles): a line break in one would start a line of its own choosing."""
+    lines = text.splitlines()
+    if len(lines) > 1 or (lines and lines[0] != text):
+        text = " ".join(stripped for line in lines if (stripped := line.strip()))
+    return safe_text(text)
+
+
 def normalise_whitespace(text: str) -> str:
     """Paragraphs separated by one blank line, runs of spaces collapsed, no empty paragraphs."""
     paragraphs: list[str] = []
@@ -151,7 +147,7 @@ class _TextExtractor(HTMLParser):
         elif tag in ("td", "th"):
             self._parts.append(" ")
         elif tag == "a":
-            self._links.append((safe_url(dict(attrs).get("href")), len(self._parts)))
+            self._links.append((shown_link(dict(attrs).get("href")), len(self._parts)))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":

@@ -6,6 +6,7 @@ frame every kind shares; what differs by kind is in that kind's renderer (shared
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from shared.domain.events import Event
@@ -19,6 +20,8 @@ from shared.render.registry import renderer_for
 SUBJECT_LIMIT = 99
 """SNS: "less than 100 characters"."""
 SMS_LIMIT = 140
+LINK_REMOVED = "[link]"
+_LINK_IN_TEXT = re.compile(r"\S*://\S*")
 SCHEDULED_START_CHANGE = f"details.{SCHEDULED_START}"
 """How Changes names a moved start (a `rescheduled` item): shown as "Was …, now …"."""
 
@@ -45,8 +48,11 @@ def change_lines(notification: Notification) -> list[str]:
 
 
 def sms_text(notification: Notification) -> str:
+    """The title and the item's link, its only link: one written in the title (a forged "Source page: https://…")
+    is replaced, as a phone would offer it beside the real one."""
     item = notification.item
-    head = one_line(f"{notification.event.label}: {item.title}", SMS_LIMIT - len(item.url) - 1)
+    title = _LINK_IN_TEXT.sub(LINK_REMOVED, item.title)
+    head = one_line(f"{notification.event.label}: {title}", SMS_LIMIT - len(item.url) - 1)
     return f"{head} {item.url}"
 
 

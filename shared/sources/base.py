@@ -17,6 +17,7 @@ from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
 from shared.domain.item import Item
 from shared.domain.kinds import Kind
+from shared.domain.links import LinkRefused, OwnHosts, own_link
 from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
 from shared.sources.incremental import FetchedRecord, KnownRecord
@@ -50,6 +51,15 @@ def validate_record(model: type[M], record: dict[str, Any], what: str) -> M:
         return model.model_validate(record)
     except ValidationError as error:
         raise PoisonRecordError(f"invalid {what}: {validation_reason(error)}") from None
+
+
+def attachment_link(url: str | None, hosts: OwnHosts, record: object) -> str | None:
+    """An attachment's link on the source's own hosts (encoded), or None: the attachment is dropped, and why logged."""
+    try:
+        return own_link(url, hosts)
+    except LinkRefused as refused:
+        logger.warning("attachment dropped", extra={"reason": str(refused), "record": str(record)})
+        return None
 
 
 @dataclass(frozen=True)
@@ -161,6 +171,8 @@ class Source(ABC):
     name: ClassVar[str]
     kind: ClassVar[Kind]
     paginator: ClassVar[Paginator]
+    own_hosts: ClassVar[OwnHosts]
+    """Where its items' own links may point (their page, their attachments): see shared.domain.links.own_link."""
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
     has_detail: ClassVar[bool] = False

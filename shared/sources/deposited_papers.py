@@ -26,10 +26,18 @@ from pydantic.alias_generators import to_camel
 from shared.domain.departments import Department, by_name
 from shared.domain.item import Attachment, DepartmentRef, Item
 from shared.domain.kinds import Kind
+from shared.domain.links import PARLIAMENT_HOSTS, OwnHosts
 from shared.domain.raw_record import RawRecordMessage
-from shared.domain.text import one_line, plain_text, safe_url
+from shared.domain.text import one_line, plain_text
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
+from shared.sources.base import (
+    ListRequest,
+    OffsetPaginator,
+    PoisonRecordError,
+    Source,
+    attachment_link,
+    validate_record,
+)
 
 API = "https://depositedpapers-api.parliament.uk/api/DepositedPapers"
 PUBLIC_URL = "https://depositedpapers.parliament.uk/depositedpaper/{paper_id}/details"
@@ -88,11 +96,15 @@ class PaperDocument(_Upstream):
         default=None, validation_alias=AliasChoices("fileSizeBytes", "fileSize", "sizeBytes", "size")
     )
 
-    def attachment(self, paper_number: str | None) -> Attachment | None:
+    def attachment(self, paper_number: str | None, hosts: OwnHosts, record: object) -> Attachment | None:
+        """The document with its link on the source's own hosts; one named without a link gets the Library's."""
         name = plain_text(self.file_name) or _last_segment(self.url)
-        url = safe_url(self.url)
-        if url is None and paper_number and _FILE_NAME.fullmatch(name):
+        if self.url and "://" in self.url:
+            url = attachment_link(self.url, hosts, record)
+        elif paper_number and _FILE_NAME.fullmatch(name):
             url = FILE_URL.format(paper_number=paper_number, file_name=quote(name))
+        else:
+            url = None
         if url is None:
             return None
         name = name or url
@@ -151,6 +163,7 @@ class DepositedPaper(_Upstream):
 class DepositedPapersSource(Source):
     name = "deposited-papers"
     kind = Kind.DEPOSITED_PAPER
+    own_hosts = PARLIAMENT_HOSTS
     paginator = OffsetPaginator(skip="Skip", items="items", total="totalResults")
     has_detail = True
 
@@ -206,7 +219,11 @@ class DepositedPapersSource(Source):
             raise PoisonRecordError(f"invalid deposited paper: {paper.paper_id} has no deposit date nor dateUpdated")
         published = in_london(deposited)
         updated = in_london(paper.date_updated) if paper.date_updated else published
-        attachments = [a for document in paper.attached_documents if (a := document.attachment(paper.paper_number))]
+        attachments = [
+            a
+            for document in paper.attached_documents
+            if (a := document.attachment(paper.paper_number, self.own_hosts, paper.paper_id))
+        ]
         return Item(
             id=f"{self.name}:{paper.paper_id}",
             source=self.name,

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -29,8 +30,9 @@ from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, by_govuk_slug, parent_of_govuk_organisation
 from shared.domain.item import PUBLISHING_ORGANISATION, DepartmentRef, Item
 from shared.domain.kinds import Kind
+from shared.domain.links import GOVUK_HOSTS, LinkRefused, OwnHosts, own_link
 from shared.domain.raw_record import RawRecordMessage
-from shared.domain.text import plain_text, safe_url
+from shared.domain.text import plain_text
 from shared.domain.timeutil import in_london
 from shared.observability import logger
 from shared.sources.base import (
@@ -191,11 +193,12 @@ class Publication(_Upstream):
         """The content_id; results from before content_id was indexed fall back to their link."""
         return self.content_id.lower() if self.content_id else _link_id(self.link)
 
-    def public_url(self) -> str | None:
+    def public_url(self, hosts: OwnHosts) -> str:
+        """The page: a path is on www.gov.uk; a link with a scheme must be on GOV.UK's own hosts (else LinkRefused)."""
         link = self.link.strip()
-        if link.lower().startswith(("http://", "https://")):
-            return safe_url(link)
-        return safe_url(PUBLIC_ORIGIN + ("" if link.startswith("/") else "/") + link)
+        if not _scheme(link):
+            link = PUBLIC_ORIGIN + ("" if link.startswith("/") else "/") + link
+        return own_link(link, hosts)
 
     def document_type(self) -> str | None:
         return self.content_store_document_type or self.format
@@ -209,6 +212,13 @@ class Publication(_Upstream):
         if group == RESEARCH_AND_STATISTICS:
             return "Statistics" if document_type in STATISTICS_DOCUMENT_TYPES else "Research"
         return SUPERGROUP_LABELS.get(group or "")
+
+
+def _scheme(link: str) -> str:
+    try:
+        return urlsplit(link).scheme
+    except ValueError:
+        return ""
 
 
 def _link_id(link: str) -> str:
@@ -277,6 +287,7 @@ def _window_start(since: datetime) -> datetime:
 class GovukPublicationsSource(Source):
     name = "govuk-publications"
     kind = Kind.PUBLICATION
+    own_hosts = GOVUK_HOSTS
     paginator = StartPaginator()
     volatile_fields = frozenset({"es_score", "index", "_id", "elasticsearch_type", "document_type"})
 
@@ -343,9 +354,11 @@ class GovukPublicationsSource(Source):
         title = plain_text(publication.title)
         if not title:
             raise PoisonRecordError("invalid GOV.UK search result: title: empty once markup is removed")
-        url = publication.public_url()
-        if url is None:
-            raise PoisonRecordError("invalid GOV.UK search result: link: not a usable URL")
+        try:
+            # No page can be built from a content_id: a result whose link is not GOV.UK's is refused, not rewritten.
+            url = publication.public_url(self.own_hosts)
+        except LinkRefused as refused:
+            raise PoisonRecordError(f"invalid GOV.UK search result: link: {refused}") from None
         agency = publication.publishing_agency()
         published = publication.first_published_at or publication.public_timestamp
         updated = publication.public_timestamp or publication.first_published_at

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from shared.domain.item import Attachment, Person
-from shared.domain.text import plain_text, safe_url
+from shared.domain.links import OwnHosts
+from shared.domain.text import plain_text
+from shared.sources.base import attachment_link
 
 
 class Upstream(BaseModel):
@@ -40,9 +42,12 @@ class AttachmentViewModel(Upstream):
     file_size_bytes: int | None = None
 
 
-def attachments(listed: Iterable[AttachmentViewModel] | None) -> tuple[Attachment, ...]:
-    """The attachments with a safe http(s) link; the title falls back to the link, the file type in capitals
-    whatever case the API sends it in ("pdf" in real written statements, "PDF" elsewhere)."""
+def attachments(
+    listed: Iterable[AttachmentViewModel] | None, hosts: OwnHosts, record: object
+) -> tuple[Attachment, ...]:
+    """The attachments linked on the source's own hosts (raw spaces in a file name encoded, not dropped); the title
+    falls back to the link, the file type in capitals whatever case the API sends it in ("pdf" in real written
+    statements, "PDF" elsewhere)."""
     return tuple(
         Attachment(
             title=plain_text(a.title) or url,
@@ -51,5 +56,5 @@ def attachments(listed: Iterable[AttachmentViewModel] | None) -> tuple[Attachmen
             size_bytes=a.file_size_bytes,
         )
         for a in listed or ()
-        if (url := safe_url(a.url))
+        if (url := attachment_link(a.url, hosts, record))
     )

@@ -26,6 +26,7 @@ from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, UnknownDepartmentError, by_committee, by_slug
 from shared.domain.item import SCHEDULED_START, DepartmentRef, Item, Person
 from shared.domain.kinds import Kind
+from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import LONDON, in_london, london_date
@@ -214,6 +215,7 @@ def date_windows(first: date, last: date) -> list[tuple[date, date]]:
 class WhatsOnEventsSource(Source):
     name = "whatson-events"
     kind = Kind.SCHEDULED_EVENT
+    own_hosts = PARLIAMENT_HOSTS
     paginator = SinglePage()
 
     def notifiable(self, record: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from pydantic import Field
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
+from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
@@ -86,6 +87,7 @@ def _answering_bodies(departments: Sequence[Department]) -> list[int]:
 class WrittenQuestionsSource(Source):
     name = "written-questions"
     kind = Kind.WRITTEN_QUESTION
+    own_hosts = PARLIAMENT_HOSTS
     paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
     has_detail = True
     detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
@@ -162,7 +164,7 @@ class WrittenQuestionsSource(Source):
             summary=plain_text(question.question_text),
             body=html_to_text(question.answer_text) or None,
             people=tuple(people),
-            attachments=attachments(question.attachments),
+            attachments=attachments(question.attachments, self.own_hosts, question.id),
             details={
                 "uin": question.uin,
                 **_dates(question),

@@ -37,6 +37,7 @@ from pydantic import Field
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
+from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
@@ -146,6 +147,7 @@ def _answering_bodies(departments: Sequence[Department]) -> list[int]:
 class WrittenStatementsSource(Source):
     name = "written-statements"
     kind = Kind.WRITTEN_STATEMENT
+    own_hosts = PARLIAMENT_HOSTS
     paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
     has_detail = True
     detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
@@ -214,7 +216,7 @@ class WrittenStatementsSource(Source):
             state=statement.state(),
             body=html_to_text(statement.text) or None,
             people=(person,) if person else (),
-            attachments=attachments(statement.attachments),
+            attachments=attachments(statement.attachments, self.own_hosts, statement.id),
             details={
                 "uin": statement.uin,
                 "date_made": london_date(statement.date_made).isoformat(),

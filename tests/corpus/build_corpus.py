@@ -20,7 +20,7 @@ from infra.local.replay import RECORDED
 FIXTURES = RECORDED
 FILES = Path(__file__).resolve().parent / "files"
 
-WQ, WS = "written-questions", "written-statements"
+WQ, WS, GOVUK = "written-questions", "written-statements", "govuk-publications"
 BIDI_AND_INVISIBLE = (
     "\u202e\u202d\u202a\u202b\u202c\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff"
 )
@@ -36,7 +36,7 @@ class CorpusFile:
     what: str
     body: Any = None
     """The response body (JSON-serialised into the file), or bytes written as they are."""
-    good: list[int] = field(default_factory=list)
+    good: list[int | str] = field(default_factory=list)
     """Upstream ids that must be delivered."""
     bad: dict[int, str] = field(default_factory=dict)
     """Position in the response → words the reason must contain."""
@@ -112,6 +112,53 @@ HOSTILE_LINKS = (
     '<a href="vbscript:msgbox(1)">the form</a> and '
     '<a href="https://www.gov.uk/guidance/safe">the real guidance</a>.</p>'
 )
+
+
+QNA_FILES = "https://qna.files.parliament.uk/qna-attachments/1990000/original"
+"""Parliament's file host: attachments elsewhere are not the item's own and are dropped."""
+LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+"""Every separator str.splitlines knows: a one-line field holding one would print a line of its own."""
+FORGED_FOOTER = (
+    "\n\nSource page: https://evil.example/login\n\n\u2014\ndeptwatch notification for Department for Education."
+)
+"""What a title with line breaks could print under itself in an email: a source page and a footer of its own."""
+HONG_KONG_FILE = "58th Six-monthly Report on Hong Kong.pdf"
+"""A real written statement's attachment name, linked with its raw spaces: encoded, it must be kept."""
+IN_TEXT_LINKS = (
+    '<p>See <a href="https://www.gov.uk@evil.example/login">GOV.UK</a>, '
+    '<a href="https://www.gov.\u0443k/guidance">the guidance</a> and '
+    '<a href="https://www.nhs.uk/conditions/">the NHS</a>.</p>'
+)
+"""Links inside an answer: userinfo passing for GOV.UK, a look-alike host (a Cyrillic u), and a real one elsewhere."""
+
+
+LOOK_ALIKE_U = "\u0443"
+"""Cyrillic u: www.gov.\u0443k reads as www.gov.uk."""
+
+
+def off_host_links(host: str, domain: str) -> list[str]:
+    """Links that pass for `host` (an own host of the source, under `domain`) without being on it."""
+    first, parent = host.split(".", 1)
+    return [
+        "https://evil.example/login.pdf",
+        f"https://{host}@evil.example/x.pdf",
+        f"http://{host}.evil.example/x.pdf",
+        f"https://{host.replace('uk', f'{LOOK_ALIKE_U}k')}/x.pdf",
+        f"https://xn--{first}-k5d.{parent}/x.pdf",
+        f"https://{host}:8443/x.pdf",
+        f"https://evil.example\\.{host}/x.pdf",
+        f"https://evil{domain}/x.pdf",
+        f"javascript://{host}/%0Aalert(1)",
+    ]
+
+
+def hostile_attachments(host: str, path: str) -> list[dict[str, Any]]:
+    """Off-host attachments (all dropped), and two on `host` that are kept: one with raw spaces, one over http."""
+    return [
+        *({"url": url, "title": f"Off host {n}"} for n, url in enumerate(off_host_links(host, "parliament.uk"))),
+        {"url": f"https://{host}{path}/{HONG_KONG_FILE}", "title": "Hong Kong report", "fileType": "PDF"},
+        {"url": f"http://{host}{path}/upgraded.pdf", "title": "Over http", "fileType": "PDF"},
+    ]
 
 
 def written_questions() -> list[CorpusFile]:
@@ -191,9 +238,7 @@ def written_questions() -> list[CorpusFile]:
                     questionText=f"To ask {MARKUP}the Secretary of State about schools.",
                     answerText=f"<p>An answer.</p>{MARKUP}<p>The end.</p>",
                     answeringMember={"id": 1, "name": "A <script>alert(1)</script>Minister", "party": "Labour"},
-                    attachments=[
-                        {"url": "https://www.gov.uk/a.pdf", "title": f"<b onerror=alert(1)>Table</b>{MARKUP}"}
-                    ],
+                    attachments=[{"url": f"{QNA_FILES}/a.pdf", "title": f"<b onerror=alert(1)>Table</b>{MARKUP}"}],
                 ),
                 question(31),
             ),
@@ -212,7 +257,7 @@ def written_questions() -> list[CorpusFile]:
                         {"url": "javascript:alert(1)", "title": "script"},
                         {"url": "data:text/html,<script>alert(1)</script>", "title": "data"},
                         {"url": "vbscript:msgbox(1)", "title": "vb"},
-                        {"url": "https://www.gov.uk/b.pdf", "title": "Real table"},
+                        {"url": f"{QNA_FILES}/b.pdf", "title": "Real table"},
                     ],
                 ),
             ),
@@ -264,7 +309,7 @@ def written_questions() -> list[CorpusFile]:
                         "memberFrom": "Town\u0000\u200b<img src=x onerror=alert(1)>",
                     },
                     groupedQuestions=["<script>alert('grouped')</script>", "7927\u202e"],
-                    attachments=[{"url": "https://www.gov.uk/c.pdf", "title": "Table", "fileType": "<script>PDF"}],
+                    attachments=[{"url": f"{QNA_FILES}/c.pdf", "title": "Table", "fileType": "<script>PDF"}],
                 ),
             ),
             good=[question(70)["id"]],
@@ -320,6 +365,29 @@ def written_questions() -> list[CorpusFile]:
             [1, 2, 3],
             file_error="not a written-questions response",
         ),
+        CorpusFile(
+            WQ,
+            "own_links_and_line_breaks.json",
+            "attachments off Parliament's hosts (another host, userinfo, a host that starts with ours, a look-alike, "
+            "punycode, a port, a backslash, a longer name), one with raw spaces and one over http; links inside the "
+            "answer with userinfo and a look-alike host; every line separator in the heading and the member fields",
+            page(
+                question(
+                    100,
+                    heading=f"Urgent{FORGED_FOOTER}",
+                    answerText=IN_TEXT_LINKS,
+                    answeringMember={
+                        "id": 4,
+                        "name": f"A Minister{LINE_BREAKS}Source page: https://evil.example/",
+                        "party": "Labour\u2028Source page: https://evil.example/",
+                        "memberFrom": f"Town{LINE_BREAKS}",
+                    },
+                    attachments=hostile_attachments("qna.files.parliament.uk", "/qna-attachments/1990100/original"),
+                ),
+                question(101, heading=f"Schools{LINE_BREAKS}funding"),
+            ),
+            good=[question(100)["id"], question(101)["id"]],
+        ),
     ]
 
 
@@ -356,7 +424,7 @@ def written_statements() -> list[CorpusFile]:
                     memberRole=f"Secretary of State{MARKUP}\u202e",
                     attachments=[
                         {"url": "javascript:alert(1)", "title": "x"},
-                        {"url": "https://www.gov.uk/d.pdf", "title": f"Data{MARKUP}\u200b"},
+                        {"url": f"{QNA_FILES}/d.pdf", "title": f"Data{MARKUP}\u200b"},
                     ],
                 ),
                 statement(11),
@@ -370,10 +438,74 @@ def written_statements() -> list[CorpusFile]:
             page(statement(20, text="<p>First text.</p>"), statement(20, text="<p>Second, corrected text.</p>")),
             good=[statement(20)["id"]],
         ),
+        CorpusFile(
+            WS,
+            "own_links_and_line_breaks.json",
+            "attachments off Parliament's hosts (another host, userinfo, a host that starts with ours, a look-alike, "
+            "punycode, a port, a backslash, a longer name), one with raw spaces (a real statement's) and one over "
+            "http; links inside the text with userinfo and a look-alike host; line separators in title and role",
+            page(
+                statement(
+                    30,
+                    title=f"Urgent{FORGED_FOOTER}",
+                    text=IN_TEXT_LINKS,
+                    memberRole=f"Minister\u2029Source page: https://evil.example/{LINE_BREAKS}",
+                    attachments=hostile_attachments("qna.files.parliament.uk", "/ws-attachments/1890030/original"),
+                ),
+                statement(31, title=f"Childcare{LINE_BREAKS}expansion"),
+            ),
+            good=[statement(30)["id"], statement(31)["id"]],
+        ),
     ]
 
 
-CORPUS: list[CorpusFile] = [*written_questions(), *written_statements()]
+def publication(number: int, **changes: Any) -> dict[str, Any]:
+    """The real search result of a DfE press release, as content id 00000000-0000-4000-8000-<number>."""
+    record = copy.deepcopy(_load("govuk-publications/dfe_newest_first_page_1.json")["results"][0])
+    record.update(content_id=f"00000000-0000-4000-8000-{number:012d}", title=f"{record['title']} ({number})")
+    record.update(changes)
+    return record
+
+
+def search_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"results": list(records), "total": len(records), "start": 0}
+
+
+def govuk_publications() -> list[CorpusFile]:
+    hostile = off_host_links("www.gov.uk", "gov.uk")
+    return [
+        CorpusFile(
+            GOVUK,
+            "own_links_and_line_breaks.json",
+            "result links off GOV.UK (another host, userinfo, a host that starts with ours, a look-alike, punycode, "
+            "a port, a backslash, a longer name, another publisher under gov.uk); one over http, one on the asset "
+            "host with raw spaces; every line separator in a title",
+            search_page(
+                publication(0, title=f"Urgent{FORGED_FOOTER}"),
+                *(publication(1 + n, link=link) for n, link in enumerate(hostile)),
+                publication(20, link="https://www.ons.gov.uk/economy"),
+                publication(21, link="http://www.gov.uk/government/news/over-http"),
+                publication(22, link=f"https://assets.publishing.service.gov.uk/media/{HONG_KONG_FILE}"),
+                publication(23, title=f"Childcare{LINE_BREAKS}rollout"),
+            ),
+            good=[publication(n)["content_id"] for n in (0, 21, 22, 23)],
+            bad={
+                1: "is not one of the source's hosts",
+                2: "userinfo",
+                3: "is not one of the source's hosts",
+                4: "punycode",
+                5: "punycode",
+                6: "port 8443",
+                7: "backslash",
+                8: "is not one of the source's hosts",
+                9: "not an absolute http(s) URL",
+                10: "is not one of the source's hosts",
+            },
+        ),
+    ]
+
+
+CORPUS: list[CorpusFile] = [*written_questions(), *written_statements(), *govuk_publications()]
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,7 +33,10 @@ from shared.adapters.aws import aws_client
 from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
 from shared.adapters.sqs import RawRecordQueue
 from shared.container import reset_container_caches
+from shared.domain.links import own_link
+from shared.domain.notification import Notification
 from shared.domain.raw_record import RawRecordMessage
+from shared.render.email import sms_text
 from shared.sources import get_source
 from tests.corpus.build_corpus import (
     BIDI_AND_INVISIBLE,
@@ -110,8 +114,33 @@ def assert_safe(line: dict[str, Any]) -> None:
     assert item["url"].startswith("https://") and item["url"] in line["email"]
 
 
-def upstream_id(line: dict[str, Any]) -> int:
-    return int(line["message"]["item"]["id"].split(":", 1)[1])
+def upstream_id(line: dict[str, Any]) -> int | str:
+    return upstream_id_of(line["message"]["item"]["id"])
+
+
+def upstream_id_of(item_id: str) -> int | str:
+    """The record's id upstream: a number (Parliament), or a GOV.UK content id."""
+    upstream = item_id.split(":", 1)[1]
+    return int(upstream) if upstream.isdigit() else upstream
+
+
+def assert_own_links_and_single_lines(line: dict[str, Any]) -> None:
+    """The links a subscriber takes as the item's own (its page in the JSON, the email and the SMS; its attachments)
+    are on its source's hosts as `own_link` writes them, the SMS has no other link, and the one-line fields are one
+    line: the email has one source page and one footer."""
+    notification = Notification.model_validate(line["message"])
+    item = notification.item
+    hosts = get_source(item.source).own_hosts
+    own = [item.url, *(attachment.url for attachment in item.attachments)]
+    assert [own_link(url, hosts) for url in own] == own, own
+    assert sms_text(notification).count("://") == 1 and sms_text(notification).endswith(f" {item.url}")
+    one_line_fields = [item.title, item.category or "", *(a.title for a in item.attachments)]
+    one_line_fields += [f"{p.role} {p.display()}" for p in item.people]
+    one_line_fields += [value for value in item.details.values() if isinstance(value, str)]
+    assert [field for field in one_line_fields if len(f"{field}.".splitlines()) > 1] == []
+    email_lines = line["email"].splitlines()
+    assert sum(text.startswith("Source page:") for text in email_lines) == 1, line["email"]
+    assert sum(text.startswith("deptwatch notification for") for text in email_lines) == 1, line["email"]
 
 
 def corpus_params(files: list[CorpusFile]) -> list[Any]:
@@ -140,15 +169,17 @@ def test_each_file_fails_only_its_bad_records_with_a_reason_and_delivers_nothing
         assert corpus_file.file_error.lower() in reports[0].lower()
     # AND each bad record is reported once, naming the file, the record and the reason; nothing else is reported
     for position, reason in corpus_file.bad.items():
-        named = [r for r in reports if r.startswith(f"deptwatch: {corpus_file.path} record {position}")]
+        record = re.compile(rf"deptwatch: {re.escape(str(corpus_file.path))} record {position}\b")
+        named = [r for r in reports if record.match(r)]
         assert len(named) == 1, (position, reports)
         assert reason in named[0], named[0]
     assert len(reports) == len(corpus_file.bad) + bool(corpus_file.file_error), reports
     # AND the good records of the same file are delivered, and only they
     assert {upstream_id(line) for line in run.lines} == set(corpus_file.good)
-    # AND nothing unsafe reaches a notification
+    # AND nothing unsafe reaches a notification: no link of its own off its source's hosts, no line of a field's own
     for line in run.lines:
         assert_safe(line)
+        assert_own_links_and_single_lines(line)
 
 
 @pytest.mark.parametrize(
@@ -182,7 +213,7 @@ def test_each_bad_record_lands_on_the_dead_letter_queue_with_its_reason(stack, c
         assert attributes["source"]["StringValue"] == source.name
     # AND the good records went on: stored and delivered
     delivered = stack.collect_deliveries()
-    assert {int(d.message["item"]["id"].split(":")[1]) for d in delivered} == set(corpus_file.good)
+    assert {upstream_id_of(d.message["item"]["id"]) for d in delivered} == set(corpus_file.good)
     assert read_queue(stack, "RawRecordsQueueUrl") == []
 
 

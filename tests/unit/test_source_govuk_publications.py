@@ -239,13 +239,13 @@ def test_parse_lowercases_the_content_id(parse, by_link):
             "https://assets.publishing.service.gov.uk/media/x.pdf",
             "https://assets.publishing.service.gov.uk/media/x.pdf",
         ),
-        ("http://www.example.org/report", "http://www.example.org/report"),
+        ("http://www.gov.uk/report", "https://www.gov.uk/report"),
     ],
 )
 def test_parse_public_url_of_a_path_or_an_absolute_link(parse, by_link, link, url):
     # GIVEN a result whose link is a GOV.UK path (with or without its slash) or, rarely, an absolute URL
     # WHEN it is parsed
-    # THEN the URL is the GOV.UK page, or the absolute link as it is
+    # THEN the URL is the GOV.UK page, or the absolute link on GOV.UK's hosts, upgraded to https
     assert parse({**by_link[PRESS_RELEASE], "link": link}).url == url
 
 
@@ -261,7 +261,7 @@ def test_parse_without_content_id_uses_the_link_as_id(parse, by_link):
 @pytest.mark.parametrize(
     "link",
     [
-        "https://www.example.org/report?id=3&lang=en",
+        "https://www.gov.uk/report?id=3&lang=en",
         "/government/publications/café-report",
         "/government/publications/" + "very-long-title-" * 30,
     ],
@@ -409,7 +409,7 @@ def _without(record: dict[str, Any], *fields: str) -> dict[str, Any]:
         (lambda r: {**r, "title": None}, "title"),
         (lambda r: {**r, "title": "<b></b> \u200b"}, "title"),
         (lambda r: _without(r, "link"), "link"),
-        (lambda r: {**r, "link": "/a page with spaces"}, "link"),
+        (lambda r: {**r, "link": "https://www.example.org/report"}, "link"),
         (lambda r: {**r, "content_id": "not-a-uuid"}, "content_id"),
         (lambda r: {**r, "public_timestamp": "yesterday"}, "public_timestamp"),
         (lambda r: {**r, "first_published_at": "2024-02-30T00:00:00+00:00"}, "first_published_at"),

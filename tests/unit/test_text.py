@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from shared.domain.links import shown_link
 from shared.domain.text import (
     clean_text,
     html_to_text,
@@ -13,7 +14,6 @@ from shared.domain.text import (
     normalise_whitespace,
     one_line,
     plain_text,
-    safe_url,
 )
 
 TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -93,7 +93,7 @@ def test_unsafe_or_relative_link_targets_are_dropped_but_the_label_kept(href):
 
     # THEN only the label remains
     assert text == "Read this now"
-    assert safe_url(href) is None
+    assert shown_link(href) is None
 
 
 def test_script_style_and_other_non_content_is_dropped():
