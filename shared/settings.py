@@ -55,6 +55,9 @@ class NotifierSettings(_Settings):
     """Topic ARNs are this prefix plus the department slug: `arn:aws:sns:<region>:<account>:<stack>-`."""
     LEDGER_LEASE_SECONDS: int = Field(default=120, ge=1)
     """How long a claimed (in-progress) publish blocks others before it is taken as crashed and retried."""
+    FAILURE_QUEUE_URL: str
+    """Where a stream record that can never be notified goes at once, with its reason (also the stream mapping's
+    OnFailure destination)."""
 
 
 @per_container
