@@ -113,12 +113,14 @@ class Notifier:
         # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Outgoing]] = {}
         for change in changes:
-            try:
-                if change.error:
-                    raise PoisonChangeError(change.error)
-                rendered = self._rendered(change)
-            except PoisonChangeError as error:
-                self._set_aside(change, str(error), failed, poisoned)
+            poison, rendered = change.error, []
+            if poison is None:
+                try:
+                    rendered = self._rendered(change)
+                except PoisonChangeError as error:
+                    poison = str(error)
+            if poison is not None:
+                self._set_aside(change, poison, failed, poisoned)
                 continue
             for message in rendered:
                 candidates.setdefault(message.key, (change.record_id, message))
