@@ -53,6 +53,9 @@ class NotifierSettings(_Settings):
     STATE_TABLE_NAME: str
     TOPIC_ARN_PREFIX: str
     """Topic ARNs are this prefix plus the department slug: `arn:aws:sns:<region>:<account>:<stack>-`."""
+    FAILURE_QUEUE_URL: str
+    """Where a stream record that can never be notified goes at once, with its reason (also the stream mapping's
+    OnFailure destination)."""
 
 
 @per_container

@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.aws import aws_client
 from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
+from shared.adapters.sqs import DeadLetterQueue
 from shared.container import per_container
 from shared.observability import logger, metrics
 from shared.pipeline.notifying import Notifier, change_from_stream_record
@@ -32,6 +33,7 @@ def _notifier() -> Notifier:
         ledger=PublishLedger(aws_client("dynamodb"), settings.STATE_TABLE_NAME),
         publisher=SnsPublisher(aws_client("sns")),
         topic_arn_prefix=settings.TOPIC_ARN_PREFIX,
+        failures=DeadLetterQueue(aws_client("sqs"), settings.FAILURE_QUEUE_URL),
     )
 
 
@@ -44,6 +46,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     result = _notifier().notify(changes, remaining_seconds=context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
     metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=len(result.failed))
+    metrics.add_metric(name="StreamRecordsPoisoned", unit=MetricUnit.Count, value=len(result.poisoned))
     failed = result.failed
 
     def settle(record: DynamoDBRecord) -> None:

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -152,26 +152,62 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 continue
             stack.drain()
             print_deliveries(stack.collect_deliveries(), args.json, out)
-            for rejected in _take_dead_letters(stack):
+            named = {
+                f"{source.name}:{source.record_key(m.record)}".lower(): _describe_origin(m.model_dump_json())
+                for m in messages
+            }
+            for rejected in [*_take_dead_letters(stack), *_take_notifier_failures(stack, named)]:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
     return 1 if failed else 0
 
 
+def _take_messages(stack: LocalStack, output: str) -> Iterator[dict[str, Any]]:
+    """Every message on a queue of the stack, removed."""
+    url = stack.output(output)
+    while messages := stack.sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
+    ).get("Messages", []):
+        for message in messages:
+            yield message
+            stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def _reason(message: dict[str, Any], default: str) -> str:
+    return str(message.get("MessageAttributes", {}).get("reason", {}).get("StringValue", default))
+
+
 def _take_dead_letters(stack: LocalStack) -> list[str]:
     """Describe and remove what the processor rejected: "FILE record N (id X): reason"."""
-    url = stack.output("DeadLetterQueueUrl")
+    return [
+        f"{_describe_origin(message['Body'])}: {_reason(message, 'rejected')}"
+        for message in _take_messages(stack, "DeadLetterQueueUrl")
+    ]
+
+
+def _take_notifier_failures(stack: LocalStack, records: dict[str, str]) -> list[str]:
+    """Describe and remove what the notifier could not notify: "FILE record N (id X): not notified: reason".
+
+    `records` names the file's records by item id. The notifier sets a poison record aside with its item id and
+    reason; the stream mapping, when it gives up after its retries, sends only the coordinates of the batch, so the
+    items are read back from the stream at those coordinates.
+    """
     described: list[str] = []
-    while True:
-        messages = stack.sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, MessageAttributeNames=["All"]
-        ).get("Messages", [])
-        if not messages:
-            return described
-        for message in messages:
-            reason = message.get("MessageAttributes", {}).get("reason", {}).get("StringValue", "rejected")
-            described.append(f"{_describe_origin(message['Body'])}: {reason}")
-            stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    for message in _take_messages(stack, "NotifierFailureQueueUrl"):
+        try:
+            body = json.loads(message["Body"])
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        if "DDBStreamBatchInfo" in body:
+            info = body["DDBStreamBatchInfo"]
+            reason = f"the notifier gave up after its retries ({body.get('requestContext', {}).get('condition')})"
+            item_ids = _not_published(stack, stack.stream_records_at(info))
+        else:
+            reason = _reason(message, "the notifier could not notify it")
+            item_ids = [str(body.get("item_id") or "an unknown item")]
+        described += [f"{records.get(i.lower(), f'item {i}')}: not notified: {reason}" for i in item_ids]
+    return described
 
 
 def _describe_origin(body: str) -> str:
@@ -184,3 +220,33 @@ def _describe_origin(body: str) -> str:
     path, _, position = origin.rpartition("#")
     where = f"{path} record {position}" if path and position.isdigit() else origin
     return f"{where} (id {record_id})" if record_id is not None else where
+
+
+def _not_published(stack: LocalStack, records: list[dict[str, Any]]) -> list[str]:
+    """The item ids of the stream records whose version the publish ledger does not show published to every one of
+    its departments. The mapping gives up on a batch from its first failed record on: the notifier may well have
+    published the records after it."""
+    from shared.adapters.publish_ledger import PublishLedger
+
+    ledger = stack.output("StateTableName")
+    unpublished: list[str] = []
+    for record in records:
+        image = record["dynamodb"].get("NewImage", {})
+        if "item" not in image:
+            continue  # a removal, or moto's key-only insert: no version to notify
+        item_id, version = image["item_id"]["S"], image["version"]["N"]
+        try:
+            departments = [d["slug"] for d in json.loads(image["item"]["S"])["departments"]]
+        except (ValueError, KeyError, TypeError):
+            departments = []
+        keys = [f"published#{item_id}#v{version}#{slug}" for slug in departments]
+        statuses = [
+            stack.dynamodb.get_item(TableName=ledger, Key={"id": {"S": key}}, ConsistentRead=True)
+            .get("Item", {})
+            .get("status", {})
+            .get("S")
+            for key in keys
+        ]
+        if not keys or any(status != PublishLedger.COMPLETED for status in statuses):
+            unpublished.append(item_id)
+    return unpublished

@@ -116,6 +116,8 @@ class StreamMapping:
     bisect: bool
     on_failure_queue_url: str | None
     iterators: dict[str, str] = field(default_factory=dict)
+    shards: dict[str, str] = field(default_factory=dict)
+    """Sequence number → shard of each record read: the shard an OnFailure message names, as AWS's does."""
 
 
 @dataclass
@@ -448,7 +450,21 @@ class LocalStack:
             response = self.streams.get_records(ShardIterator=mapping.iterators[shard_id], Limit=1000)
             mapping.iterators[shard_id] = response["NextShardIterator"]
             records += [self._stream_record(r, mapping.stream_arn) for r in response["Records"]]
+            mapping.shards.update((r["dynamodb"]["SequenceNumber"], shard_id) for r in response["Records"])
         return records
+
+    def stream_records_at(self, batch_info: dict[str, Any]) -> list[dict[str, Any]]:
+        """The stream records an OnFailure message's coordinates (DDBStreamBatchInfo) name, read back from the stream
+        as an operator would."""
+        iterator = self.streams.get_shard_iterator(
+            StreamArn=batch_info["streamArn"],
+            ShardId=batch_info["shardId"],
+            ShardIteratorType="AT_SEQUENCE_NUMBER",
+            SequenceNumber=batch_info["startSequenceNumber"],
+        )["ShardIterator"]
+        records = self.streams.get_records(ShardIterator=iterator, Limit=int(batch_info["batchSize"]))["Records"]
+        end = int(batch_info["endSequenceNumber"])
+        return [r for r in records if int(r["dynamodb"]["SequenceNumber"]) <= end]
 
     @staticmethod
     def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
@@ -504,6 +520,7 @@ class LocalStack:
                         "functionArn": mapping.function.logical_id,
                     },
                     "DDBStreamBatchInfo": {
+                        "shardId": mapping.shards[first["SequenceNumber"]],
                         "streamArn": mapping.stream_arn,
                         "startSequenceNumber": first["SequenceNumber"],
                         "endSequenceNumber": last["SequenceNumber"],

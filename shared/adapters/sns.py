@@ -100,6 +100,8 @@ class Outgoing:
     """Unique per message; also its ledger key."""
     topic_arn: str
     notification: Notification
+    entry: dict[str, Any] | None = None
+    """The PublishBatch entry, when already rendered (its Id is set again per batch)."""
 
 
 class SnsPublisher:
@@ -114,7 +116,11 @@ class SnsPublisher:
         by_topic: dict[str, list[tuple[Outgoing, dict[str, Any]]]] = {}
         for position, message in enumerate(messages):
             try:
-                entry = build_entry(f"m{position}", message.notification)
+                entry = (
+                    {**message.entry, "Id": f"m{position}"}
+                    if message.entry
+                    else build_entry(f"m{position}", message.notification)
+                )
             except ValueError as error:
                 failures[message.key] = str(error)
                 continue

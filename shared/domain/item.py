@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+import re
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
@@ -20,8 +21,41 @@ OneLine = Annotated[str, AfterValidator(single_line)]
 HttpsLink = Annotated[str, AfterValidator(https_link)]
 """An item's own link (its page, an attachment): https, nothing left unencoded. Which hosts is each source's check
 (shared.domain.links.own_link); this is the model's last line."""
-Timestamp = Annotated[AwareDatetime, PlainSerializer(datetime.isoformat, return_type=str)]
-"""ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z")."""
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+"""The years an item's dates may fall in. Outside them a date is an upstream error, and a risk: Europe/London before
+1847 is local mean time (offset -00:01:15, which no ISO 8601 parser reads back) and year 9999 overflows when moved to
+London time. The notifier must be able to read back and render whatever the processor stores."""
+ISO_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def renderable_moment(value: datetime) -> datetime:
+    """`value`, if the notifier can store, read back and show it: a year within bounds, an offset of whole minutes."""
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"{value.isoformat()} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}")
+    offset = value.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        raise ValueError(f"{value.isoformat()} has an offset that is not a whole number of minutes")
+    return value
+
+
+def _renderable_detail(key: str, value: str) -> None:
+    """A detail written as an ISO date or date-time (the renderers parse those) must be one, within bounds."""
+    if not ISO_DATE_PREFIX.match(value):
+        return
+    try:
+        moment = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"details.{key}: {value!r} is not an ISO 8601 date") from None
+    if isinstance(moment, datetime):
+        renderable_moment(moment)
+    elif not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise ValueError(f"details.{key}: {value} is outside the years {EARLIEST_YEAR} to {LATEST_YEAR}")
+
+
+Timestamp = Annotated[
+    AwareDatetime, AfterValidator(renderable_moment), PlainSerializer(datetime.isoformat, return_type=str)
+]
+"""ISO 8601 with an explicit offset ("+00:00" in winter, "+01:00" in summer, never "Z"), within the years above."""
 SCHEDULED_START = "starts_at"
 """The `details` key of a scheduled item's start (an event, a sitting): ISO 8601 with its offset, or just the date
 while no time is set. Any source of scheduled items sets it; when it moves, the new version is `rescheduled` and its
@@ -96,6 +130,9 @@ class Item(BaseModel):
     @field_validator("details")
     @classmethod
     def _clean_details(cls, details: dict[str, str | int | float | bool | None]) -> dict[str, object]:
+        for key, value in details.items():
+            if isinstance(value, str):
+                _renderable_detail(key, value)
         return {key: single_line(value) if isinstance(value, str) else value for key, value in details.items()}
 
     def content_hash(self) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
 from shared.adapters.items_store import item_from_image
 from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
-from shared.adapters.sns import Outgoing, SnsPublisher, topic_arn
+from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
+from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes
 from shared.domain.notification import Notification
@@ -19,6 +22,9 @@ from shared.observability import logger
 PUBLISH_RESERVE_SECONDS = 10.0
 """What an invocation keeps of its time for rendering, publishing and completing after it has waited for claims held
 by others (a batch of 1000 records is ~100 PublishBatch calls, a few seconds)."""
+
+READ_ERRORS = (ValidationError, KeyError, TypeError, ValueError)
+"""What reading a stored item back can raise: a row the model no longer accepts, or not an item at all."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,9 @@ class VersionChange:
     new: tuple[Item, int] | None
     old: tuple[Item, int] | None
     error: str | None = None
-    """Why the record could not be read (it fails, and the stream retries it)."""
+    """Why the record can never be notified (its new image cannot be read): it goes to the failure queue."""
+    item_id: str | None = None
+    """The item's key, readable even when its image is not: what a failure report names."""
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
@@ -39,23 +47,43 @@ class VersionChange:
 def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
     stream = record.dynamodb
     sequence_number = (stream.sequence_number if stream else None) or ""
+    item_id = str((stream.keys or {}).get("item_id") or "") or None if stream else None
     try:
-        return VersionChange(
-            sequence_number,
-            new=item_from_image(stream.new_image if stream else None),
-            old=item_from_image(stream.old_image if stream else None),
+        new = item_from_image(stream.new_image if stream else None)
+    except READ_ERRORS as error:
+        return VersionChange(sequence_number, None, None, error=f"unreadable stored item: {error}", item_id=item_id)
+    old_image = stream.old_image if stream else None
+    try:
+        old = item_from_image(old_image)
+    except READ_ERRORS as error:
+        # An old version that cannot be read must not block every version after it: the new one is classified as if
+        # first seen ("new", no changes). It is still notified once: ledger keys are per version.
+        logger.warning(
+            "previous version unreadable: classified against nothing",
+            extra={"item_id": item_id, "record_id": sequence_number, "error": str(error)},
         )
-    except (ValidationError, KeyError, TypeError, ValueError) as error:
-        return VersionChange(sequence_number, None, None, error=f"unreadable stream record: {error}")
+        if new is not None and _version(old_image) >= new[1]:
+            return VersionChange(sequence_number, None, None, item_id=item_id)  # not a new version: nothing to say
+        old = None
+    return VersionChange(sequence_number, new, old, item_id=item_id)
+
+
+def _version(image: dict[str, Any] | None) -> int:
+    try:
+        return int((image or {}).get("version", 0))
+    except (TypeError, ValueError):
+        return 0
 
 
 @dataclass(frozen=True)
 class NotifyResult:
     failed: dict[str, str]
-    """Stream record id → why its notifications failed."""
+    """Stream record id → why its notifications failed (the stream retries it)."""
     published: int
     skipped: int
     """Messages not published again because the ledger says they were."""
+    poisoned: dict[str, str] = field(default_factory=dict)
+    """Stream record id → why it can never be notified (sent to the failure queue, not retried)."""
 
 
 def notifications_for(change: VersionChange) -> list[Notification]:
@@ -70,43 +98,51 @@ def notifications_for(change: VersionChange) -> list[Notification]:
 
 
 class Notifier:
-    def __init__(self, ledger: PublishLedger, publisher: SnsPublisher, topic_arn_prefix: str) -> None:
+    def __init__(
+        self, ledger: PublishLedger, publisher: SnsPublisher, topic_arn_prefix: str, failures: DeadLetterQueue
+    ) -> None:
         self._ledger = ledger
         self._publisher = publisher
         self._prefix = topic_arn_prefix
+        self._failures = failures
 
     def notify(self, changes: Sequence[VersionChange], remaining_seconds: float) -> NotifyResult:
         """Publish every new version once; report the record ids that failed, with why (they are retried).
 
         `remaining_seconds` is the time the invocation has left: its claims are held that long (and a little more),
         and claims another invocation left behind are waited for while PUBLISH_RESERVE_SECONDS would still be left.
+        A record that can never be notified (its stored item unreadable, its notification unrenderable) fails alone:
+        it goes to the failure queue with its reason at once, and the rest of the batch is published.
         """
         failed: dict[str, str] = {}
-        # Ledger key → (stream record id, notification): a key met twice in one batch is published once.
-        candidates: dict[str, tuple[str, Notification]] = {}
+        poisoned: dict[str, str] = {}
+        # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
+        candidates: dict[str, tuple[str, Outgoing]] = {}
         for change in changes:
-            if change.error:
-                failed[change.record_id] = change.error
-                logger.error("stream record unreadable", extra={"record_id": change.record_id, "error": change.error})
+            poison, rendered = change.error, []
+            if poison is None:
+                try:
+                    rendered = self._rendered(change)
+                except PoisonChangeError as error:
+                    poison = str(error)
+            if poison is not None:
+                self._set_aside(change, poison, failed, poisoned)
                 continue
-            for notification in notifications_for(change):
-                item = notification.item
-                key = f"published#{item.id}#v{item.version}#{item.department.slug}"
-                candidates.setdefault(key, (change.record_id, notification))
+            for message in rendered:
+                candidates.setdefault(message.key, (change.record_id, message))
         claims = self._ledger.claim(
             list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
         )
         outgoing: list[tuple[str, Outgoing]] = []
         skipped = 0
-        for key, (record_id, notification) in candidates.items():
+        for key, (record_id, message) in candidates.items():
             if claims[key] is ClaimOutcome.DONE:
                 skipped += 1
                 logger.info("already published, skipped", extra={"key": key})
             elif claims[key] is ClaimOutcome.BUSY:
                 failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
             else:
-                arn = topic_arn(self._prefix, notification.item.department.slug)
-                outgoing.append((record_id, Outgoing(key=key, topic_arn=arn, notification=notification)))
+                outgoing.append((record_id, message))
         claimed = [message.key for _, message in outgoing]
         try:
             failures = self._publisher.publish([message for _, message in outgoing])
@@ -119,4 +155,44 @@ class Notifier:
             if message.key in failures:
                 failed.setdefault(record_id, failures[message.key])
                 logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
-        return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped)
+        return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped, poisoned=poisoned)
+
+    def _rendered(self, change: VersionChange) -> list[Outgoing]:
+        """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
+        try:
+            messages = []
+            for notification in notifications_for(change):
+                item = notification.item
+                messages.append(
+                    Outgoing(
+                        key=f"published#{item.id}#v{item.version}#{item.department.slug}",
+                        topic_arn=topic_arn(self._prefix, item.department.slug),
+                        notification=notification,
+                        entry=build_entry("m0", notification),
+                    )
+                )
+            return messages
+        except Exception as error:  # any rendering bug in one item must fail that item alone
+            raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
+
+    def _set_aside(self, change: VersionChange, reason: str, failed: dict[str, str], poisoned: dict[str, str]) -> None:
+        """A poison record to the failure queue with its reason; if even that fails, the stream retries it."""
+        new = change.new
+        body = {
+            "item_id": change.item_id,
+            "version": new[1] if new else None,
+            "sequence_number": change.record_id,
+            "reason": reason,
+        }
+        source = new[0].source if new else (change.item_id or "").partition(":")[0] or None
+        logger.error("poison stream record sent to the failure queue", extra=body)
+        try:
+            self._failures.send(json.dumps(body), reason=reason, error_type="PoisonStreamRecord", source=source)
+        except Exception as error:  # the record is retried instead of being lost
+            failed[change.record_id] = f"{reason} (and the failure queue refused it: {error})"
+            return
+        poisoned[change.record_id] = reason
+
+
+class PoisonChangeError(Exception):
+    """A stream record that no retry can notify."""

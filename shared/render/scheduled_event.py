@@ -44,7 +44,9 @@ class ScheduledEventRenderer(KindRenderer):
         if item.state == "cancelled" and isinstance(cancelled_on, str):
             lines += [f"CANCELLED on {short_date(date.fromisoformat(cancelled_on))}", ""]
         elif notification.event == Event.RESCHEDULED:
-            lines += [f"RESCHEDULED: now {when(str(item.details.get(SCHEDULED_START)))}", ""]
+            # The start as the headline shows it (a start no longer given falls back to the publication time).
+            starts_at = item.details.get(SCHEDULED_START) or item.published_at.isoformat()
+            lines += [f"RESCHEDULED: now {when(str(starts_at))}", ""]
         if item.details.get("location"):
             lines += [f"Location: {item.details['location']}", ""]
         return lines + super().email_section(notification)

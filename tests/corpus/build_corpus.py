@@ -505,7 +505,59 @@ def govuk_publications() -> list[CorpusFile]:
     ]
 
 
-CORPUS: list[CorpusFile] = [*written_questions(), *written_statements(), *govuk_publications()]
+def hostile_dates() -> list[CorpusFile]:
+    """Dates the notifier could not read back or render (issue #11): before 1847 Europe/London is local mean time
+    (offset -00:01:15, which no ISO 8601 parser reads back); year 9999 with an offset overflows in London time."""
+    return [
+        CorpusFile(
+            WQ,
+            "hostile_dates.json",
+            "a question tabled in 1800 (London's LMT offset), one answered on 31 December 9999, one due in 1066",
+            page(
+                question(110),
+                question(111, dateTabled="1800-01-01T00:00:00"),
+                question(112, dateAnswered="9999-12-31T23:00:00"),
+                question(113, dateForAnswer="1066-10-14T00:00:00"),
+            ),
+            good=[question(110)["id"]],
+            bad={1: "outside the years 1900 to 2100", 2: "outside the years 1900 to 2100", 3: "date_for_answer"},
+        ),
+        CorpusFile(
+            WS,
+            "hostile_dates.json",
+            "a statement made in 1820 (London's LMT offset) and one made in 9999",
+            page(
+                statement(110),
+                statement(111, dateMade="1820-06-01T00:00:00"),
+                statement(112, dateMade="9999-12-31T23:00:00"),
+            ),
+            good=[statement(110)["id"]],
+            bad={1: "outside the years 1900 to 2100", 2: "outside the years 1900 to 2100"},
+        ),
+        CorpusFile(
+            GOVUK,
+            "hostile_dates.json",
+            "timestamps of 9999-12-31T23:00:00-05:00, of 1800 with London's LMT offset -00:01:15, with an LMT-like "
+            "offset in 2024, and first published in 1066",
+            search_page(
+                publication(110),
+                publication(111, public_timestamp="9999-12-31T23:00:00-05:00"),
+                publication(112, first_published_at="1800-01-01T00:00:00-00:01:15"),
+                publication(113, public_timestamp="2024-04-19T00:01:00+00:01:15"),
+                publication(114, first_published_at="1066-10-14T09:00:00+00:00"),
+            ),
+            good=[publication(110)["content_id"]],
+            bad={
+                1: "outside the years 1900 to 2100",
+                2: "first_published_at",
+                3: "public_timestamp",
+                4: "outside the years 1900 to 2100",
+            },
+        ),
+    ]
+
+
+CORPUS: list[CorpusFile] = [*written_questions(), *written_statements(), *govuk_publications(), *hostile_dates()]
 
 
 def main() -> None:
