@@ -8,10 +8,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar, final
+from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
@@ -41,6 +41,10 @@ def validation_reason(error: ValidationError) -> str:
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     return "; ".join(problems[:5]) + more
 
+
+UpstreamId = Annotated[int, Field(strict=True, gt=0)]
+"""An id the API gives as a JSON integer (a record's, an answering body's, a committee's): strict, because lax
+validation reads `true` as 1 and 1.0 or "1" as 1 (another record's id, or another department's)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -203,6 +207,14 @@ class SinglePage(Paginator):
         yield [Listed(record, origin, request.department) for record in _read(read, body, origin)]
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _read(read: RecordReader, body: Any, url: str) -> list[dict[str, Any]]:
     try:
         return read(body)
@@ -232,10 +244,17 @@ class Source(ABC):
         return True
 
     def record_key(self, record: dict[str, Any]) -> str:
-        """The record's stable upstream id (the fetcher remembers what it last queued of each record by it)."""
+        """The record's stable upstream id (the fetcher remembers what it last queued of each record by it).
+
+        An int or a string is the key as it is; any other value, or a string that would read as one (`"1"`), is
+        its JSON text: `true`, `1.0` and `"1"` must not be the key of record 1, or the first would hide it."""
         for name in ("id", "Id", "paperId", "content_id", "link"):
-            if record.get(name) not in (None, ""):
-                return str(record[name])
+            value = record.get(name)
+            if value in (None, ""):
+                continue
+            if type(value) is int or (isinstance(value, str) and not _is_json(value)):
+                return str(value)
+            return json.dumps(value, sort_keys=True)
         return self.digest(record)
 
     def digest(self, record: dict[str, Any]) -> str:

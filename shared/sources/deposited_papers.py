@@ -29,7 +29,14 @@ from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import one_line, plain_text, safe_url
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
+from shared.sources.base import (
+    ListRequest,
+    OffsetPaginator,
+    PoisonRecordError,
+    Source,
+    UpstreamId,
+    validate_record,
+)
 
 API = "https://depositedpapers-api.parliament.uk/api/DepositedPapers"
 PUBLIC_URL = "https://depositedpapers.parliament.uk/depositedpaper/{paper_id}/details"
@@ -106,7 +113,7 @@ def _last_segment(url: str | None) -> str:
 
 
 class DepositedPaper(_Upstream):
-    paper_id: int = Field(gt=0)
+    paper_id: UpstreamId
     paper_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,40}$")
     title: str = Field(min_length=1)
     date_deposited: datetime | None = Field(default=None, validation_alias=AliasChoices(*DEPOSIT_DATE_FIELDS))
@@ -181,7 +188,7 @@ class DepositedPapersSource(Source):
     def detail_url(self, record: dict[str, Any]) -> str | None:
         """The list endpoint leaves the documents out; the detail endpoint has them."""
         paper_id = record.get("paperId")
-        if record.get("attachedDocuments") or not isinstance(paper_id, int) or paper_id <= 0:
+        if record.get("attachedDocuments") or type(paper_id) is not int or paper_id <= 0:
             return None  # complete, or invalid for the processor to report
         return f"{API}/{paper_id}"
 

@@ -37,6 +37,7 @@ from shared.sources.base import (
     ResponseShapeError,
     SinglePage,
     Source,
+    UpstreamId,
     validate_record,
 )
 
@@ -101,7 +102,7 @@ class Inquiry(_Upstream):
 
 
 class Committee(_Upstream):
-    id: int | None = None
+    id: UpstreamId | None = None
     description: str | None = None
     inquiries: Annotated[list[Inquiry], NullAsEmpty] = Field(default_factory=list)
 
@@ -132,7 +133,7 @@ class EventActivity(_Upstream):
 class Event(_Upstream):
     """An `EventPoco` of the What's On API."""
 
-    id: int = Field(gt=0)
+    id: UpstreamId
     start_date: datetime
     end_date: datetime | None = None
     cancelled_date: datetime | None = None
@@ -195,7 +196,7 @@ def _committee_department(record: dict[str, Any]) -> Department | None:
         return None
     committee_id, name = committee.get("Id"), committee.get("Description")
     return by_committee(
-        committee_id=committee_id if isinstance(committee_id, int) else None,
+        committee_id=committee_id if type(committee_id) is int else None,
         name=name if isinstance(name, str) else None,
     )
 

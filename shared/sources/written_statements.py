@@ -31,7 +31,14 @@ from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
+from shared.sources.base import (
+    ListRequest,
+    OffsetPaginator,
+    PoisonRecordError,
+    Source,
+    UpstreamId,
+    validate_record,
+)
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
 
 API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
@@ -44,7 +51,7 @@ CORRECTION_LINKS = frozenset({"CorrectedStatement", "CorrectedAnswer"})
 
 
 class LinkedStatement(Upstream):
-    linked_statement_id: int
+    linked_statement_id: UpstreamId
     link_type: str
     link_date: datetime | None = None
 
@@ -53,12 +60,12 @@ class LinkedStatement(Upstream):
 
 
 class WrittenStatement(Upstream):
-    id: int = Field(gt=0)
+    id: UpstreamId
     uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
     house: str
     title: str = Field(min_length=1)
     text: str | None = None
-    answering_body_id: int
+    answering_body_id: UpstreamId
     answering_body_name: str | None = None
     date_made: datetime
     member_id: int | None = None

@@ -10,6 +10,7 @@ the total.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ import pytest
 from infra.local.replay import RECORDED
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS
+from shared.domain.raw_record import RawRecordMessage
 from shared.sources.base import (
     ListRequest,
     Paginator,
+    PoisonRecordError,
     SinglePage,
     Source,
 )
@@ -306,3 +309,97 @@ def test_a_single_page_list_that_is_not_an_array_is_an_error(answer):
 
     with pytest.raises(UpstreamResponseError, match="array"):
         list(SinglePage().pages(client, request, WhatsOnEventsSource().records_from_response))
+
+
+# --- Ids of the wrong type ------------------------------------------------------------------------------------------
+
+
+def _question() -> dict[str, Any]:
+    return _load("written-questions/detail_1679416.json")["value"]  # type: ignore[no-any-return]
+
+
+def _statement() -> dict[str, Any]:
+    return _load("written-statements/detail_1701201.json")["value"]  # type: ignore[no-any-return]
+
+
+def _paper() -> dict[str, Any]:
+    return _load("deposited-papers/detail_6212.json")["value"]  # type: ignore[no-any-return]
+
+
+def _event() -> dict[str, Any]:
+    """A committee evidence session of the Education Committee (its department is the committee's)."""
+    events = _load("whatson-events/2024-04-15_list.json")
+    return copy.deepcopy(next(e for e in events if e["Id"] == 51234))  # type: ignore[no-any-return]
+
+
+RECORDS: dict[str, tuple[Source, Callable[[], dict[str, Any]]]] = {
+    "written-questions": (WrittenQuestionsSource(), _question),
+    "written-statements": (WrittenStatementsSource(), _statement),
+    "deposited-papers": (DepositedPapersSource(), _paper),
+    "whatson-events": (WhatsOnEventsSource(), _event),
+}
+ID_FIELDS = [
+    ("written-questions", ("id",)),
+    ("written-questions", ("answeringBodyId",)),
+    ("written-statements", ("id",)),
+    ("written-statements", ("answeringBodyId",)),
+    ("deposited-papers", ("paperId",)),
+    ("whatson-events", ("Id",)),
+    ("whatson-events", ("Committee", "Id")),
+]
+WRONG_TYPES = [
+    pytest.param(lambda good: True, id="true"),
+    pytest.param(lambda good: float(good), id="float"),
+    pytest.param(lambda good: str(good), id="numeric-string"),
+]
+
+
+def _message(source: Source, record: dict[str, Any]) -> RawRecordMessage:
+    return RawRecordMessage(source=source.name, record=record, fetched_at=datetime.now(UTC), origin="test_paging")
+
+
+def _set(record: dict[str, Any], path: tuple[str, ...], change: Callable[[Any], Any]) -> None:
+    *parents, name = path
+    for parent in parents:
+        record = record[parent]
+    record[name] = change(record[name])
+
+
+@pytest.mark.parametrize(("source_name", "path"), ID_FIELDS, ids=[f"{s}:{'.'.join(p)}" for s, p in ID_FIELDS])
+def test_the_recorded_record_parses(source_name, path):
+    # The control for the test below: the record is good as recorded.
+    source, record = RECORDS[source_name]
+    assert source.parse(_message(source, record())).id.startswith(f"{source.name}:")
+
+
+@pytest.mark.parametrize("wrong", WRONG_TYPES)
+@pytest.mark.parametrize(("source_name", "path"), ID_FIELDS, ids=[f"{s}:{'.'.join(p)}" for s, p in ID_FIELDS])
+def test_an_id_of_the_wrong_type_is_a_poison_record_naming_the_field(source_name, path, wrong):
+    # GIVEN a recorded record whose id (or the id that routes it to a department) is of the wrong type: `true` would
+    # be read as 1, 1.0 and "1" as 1 (another record's id, or another department's)
+    source, make = RECORDS[source_name]
+    record = make()
+    _set(record, path, wrong)
+
+    # WHEN it is parsed THEN it is refused, with the field named
+    with pytest.raises(PoisonRecordError, match=path[-1]):
+        source.parse(_message(source, record))
+
+
+def test_ids_of_different_types_are_different_record_keys():
+    source = WrittenStatementsSource()
+    keys = {source.record_key({"id": value}) for value in (1, True, "1", 1.0)}
+    assert len(keys) == 4
+
+
+def test_a_numeric_string_id_listed_first_does_not_hide_the_real_record():
+    # GIVEN a list where a record with id "1701201" (a string) comes before the real statement 1701201
+    good = _statement()
+    forged = {**good, "id": str(good["id"]), "title": "Forged"}
+    page = {"totalResults": 2, "results": [{"value": forged, "links": []}, {"value": good, "links": []}]}
+
+    # WHEN the source is fetched
+    fetched = _fetch(WrittenStatementsSource(), lambda request: httpx.Response(200, json=page))
+
+    # THEN both are listed (the processor refuses the forged one): the real one is not dropped as its duplicate
+    assert [record["title"] for record in fetched] == ["Forged", good["title"]]
