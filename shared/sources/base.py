@@ -8,10 +8,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar, final
+from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
@@ -42,6 +42,10 @@ def validation_reason(error: ValidationError) -> str:
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
     return "; ".join(problems[:5]) + more
 
+
+UpstreamId = Annotated[int, Field(strict=True, gt=0)]
+"""An id the API gives as a JSON integer (a record's, an answering body's, a committee's): strict, because lax
+validation reads `true` as 1 and 1.0 or "1" as 1 (another record's id, or another department's)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -93,50 +97,111 @@ class Paginator(ABC):
         """Every page of the query, in order, each as the records it held."""
 
 
+@dataclass
+class PageCount:
+    """Proof that the pages of one list query add up to the whole list, page by page; UpstreamResponseError if not.
+
+    - Every page carries a total that is a count (an int, not a bool, not negative): without one there is no knowing
+      where the list ends, and stopping early would report a poll complete with records missing.
+    - The total may grow between pages (a record added: at worst one already read moves into the next page and is
+      read twice, which the base dedupes) but never fall (records left the list, and those after them moved back
+      over pages already read: one we never saw may be among them).
+    - The first page that does not end the list shows the API's page size for this query: what it returns, not what
+      was asked for, since some Parliament endpoints cap pages (written statements give 20 whatever `take` says).
+      Every later page that does not end the list has exactly that size, and the last one at most that: a page that
+      shrinks, or an empty one, before the total is reached means the API left records out, and a later page longer
+      than the first means the first one did.
+    - The pages end exactly at the total: running past it means the total lies low, and trusting it would stop early.
+
+    A poll that fails here keeps the source's watermark (shared/pipeline/fetching.py): the next poll reads it again.
+    """
+
+    url: str
+    total_name: str
+    read: int = 0
+    total: int | None = None
+    page_size: int | None = None
+
+    def add(self, body: Any, records: int) -> bool:
+        """Account for the next page (its body and how many records it held); True when the list is exhausted."""
+        total = body.get(self.total_name) if isinstance(body, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            shown = "missing" if not isinstance(body, dict) or self.total_name not in body else repr(total)[:40]
+            raise self._error(f"the total ({self.total_name}) is not a count: {shown}")
+        if self.total is not None and total < self.total:
+            raise self._error(f"the total fell from {self.total} to {total} between pages")
+        self.total = total
+        start, self.read = self.read, self.read + records
+        if self.read > total:
+            raise self._error(f"the page of records {start}-{self.read} runs beyond the total {total}")
+        if self.page_size is not None and records > self.page_size:
+            raise self._error(f"a page of {records}, longer than the first ({self.page_size}): the first was short")
+        if self.read == total:
+            return True
+        if records == 0:
+            raise self._error(f"an empty page at record {start} of {total}")
+        if self.page_size is None:
+            self.page_size = records
+        elif records < self.page_size:
+            raise self._error(
+                f"the page at record {start} of {total} holds {records}: shorter than the API's pages "
+                f"({self.page_size}) before the total"
+            )
+        return False
+
+    def _error(self, problem: str) -> UpstreamResponseError:
+        return UpstreamResponseError(f"the list's pages do not add up: {problem}", self.url)
+
+
 @dataclass(frozen=True)
 class OffsetPaginator(Paginator):
     """The Parliament APIs' paging: `skip` records, `{total, items: [...]}` per page. Pages advance by what each one
-    returned (APIs cap pages below what is asked for) until a page is empty or the API's total is reached."""
+    returned (APIs cap pages below what is asked for) until the API's total is reached; pages that do not add up to
+    it are an error (`PageCount`)."""
 
     skip: str
     items: str
     total: str
 
     def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        offset = 0
+        count = PageCount(request.url, self.total)
         while True:
+            offset = count.read
             body = http.get_json(request.url, {**request.params, self.skip: offset})
             records = _read(read, body, request.url)
             if not isinstance(body, dict) or self.items not in body:
                 raise UpstreamResponseError("a list request answered with a single item", request.url)
+            exhausted = count.add(body, len(records))
             origin = f"{request.url}?{self.skip}={offset}"
             yield [Listed(record, origin, request.department) for record in records]
-            offset += len(records)
-            count = body.get(self.total)
-            if not records or not isinstance(count, int) or offset >= count:
+            if exhausted:
                 return
 
 
 @dataclass(frozen=True)
 class StartPaginator(Paginator):
-    """GOV.UK search's paging: `start` records, `{results, total, start}` per page; the page must start where asked."""
+    """GOV.UK search's paging: `start` records, `{results, total, start}` per page; the page must start where asked,
+    and the pages add up to the total (`PageCount`)."""
 
     start: str = "start"
     total: str = "total"
 
     def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        start = 0
+        count = PageCount(request.url, self.total)
         while True:
+            start = count.read
             body = http.get_json(request.url, {**request.params, self.start: start})
             records = _read(read, body, request.url)
+            if not isinstance(body, dict):
+                raise UpstreamResponseError("the search did not answer with an object", request.url)
             if body.get(self.start, start) != start:
                 raise UpstreamResponseError(
                     f"asked for results from {start}, got results from {body[self.start]}", request.url
                 )
+            exhausted = count.add(body, len(records))
             origin = f"{request.url}?{self.start}={start}"
             yield [Listed(record, origin, request.department) for record in records]
-            start += len(records)
-            if not records or start >= body[self.total]:
+            if exhausted:
                 return
 
 
@@ -150,6 +215,14 @@ class SinglePage(Paginator):
         if not isinstance(body, list):
             raise UpstreamResponseError("the list did not answer with an array", origin)
         yield [Listed(record, origin, request.department) for record in _read(read, body, origin)]
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _read(read: RecordReader, body: Any, url: str) -> list[dict[str, Any]]:
@@ -183,10 +256,17 @@ class Source(ABC):
         return True
 
     def record_key(self, record: dict[str, Any]) -> str:
-        """The record's stable upstream id (the fetcher remembers what it last queued of each record by it)."""
+        """The record's stable upstream id (the fetcher remembers what it last queued of each record by it).
+
+        An int or a string is the key as it is; any other value, or a string that would read as one (`"1"`), is
+        its JSON text: `true`, `1.0` and `"1"` must not be the key of record 1, or the first would hide it."""
         for name in ("id", "Id", "paperId", "content_id", "link"):
-            if record.get(name) not in (None, ""):
-                return str(record[name])
+            value = record.get(name)
+            if value in (None, ""):
+                continue
+            if type(value) is int or (isinstance(value, str) and not _is_json(value)):
+                return str(value)
+            return json.dumps(value, sort_keys=True)
         return self.digest(record)
 
     def digest(self, record: dict[str, Any]) -> str:

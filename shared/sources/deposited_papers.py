@@ -35,6 +35,7 @@ from shared.sources.base import (
     OffsetPaginator,
     PoisonRecordError,
     Source,
+    UpstreamId,
     attachment_link,
     validate_record,
 )
@@ -118,7 +119,7 @@ def _last_segment(url: str | None) -> str:
 
 
 class DepositedPaper(_Upstream):
-    paper_id: int = Field(gt=0)
+    paper_id: UpstreamId
     paper_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,40}$")
     title: str = Field(min_length=1)
     date_deposited: datetime | None = Field(default=None, validation_alias=AliasChoices(*DEPOSIT_DATE_FIELDS))
@@ -194,7 +195,7 @@ class DepositedPapersSource(Source):
     def detail_url(self, record: dict[str, Any]) -> str | None:
         """The list endpoint leaves the documents out; the detail endpoint has them."""
         paper_id = record.get("paperId")
-        if record.get("attachedDocuments") or not isinstance(paper_id, int) or paper_id <= 0:
+        if record.get("attachedDocuments") or type(paper_id) is not int or paper_id <= 0:
             return None  # complete, or invalid for the processor to report
         return f"{API}/{paper_id}"
 

@@ -38,6 +38,7 @@ from shared.sources.base import (
     ResponseShapeError,
     SinglePage,
     Source,
+    UpstreamId,
     validate_record,
 )
 
@@ -102,7 +103,7 @@ class Inquiry(_Upstream):
 
 
 class Committee(_Upstream):
-    id: int | None = None
+    id: UpstreamId | None = None
     description: str | None = None
     inquiries: Annotated[list[Inquiry], NullAsEmpty] = Field(default_factory=list)
 
@@ -133,7 +134,7 @@ class EventActivity(_Upstream):
 class Event(_Upstream):
     """An `EventPoco` of the What's On API."""
 
-    id: int = Field(gt=0)
+    id: UpstreamId
     start_date: datetime
     end_date: datetime | None = None
     cancelled_date: datetime | None = None
@@ -196,7 +197,7 @@ def _committee_department(record: dict[str, Any]) -> Department | None:
         return None
     committee_id, name = committee.get("Id"), committee.get("Description")
     return by_committee(
-        committee_id=committee_id if isinstance(committee_id, int) else None,
+        committee_id=committee_id if type(committee_id) is int else None,
         name=name if isinstance(name, str) else None,
     )
 

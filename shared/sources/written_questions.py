@@ -15,7 +15,14 @@ from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
+from shared.sources.base import (
+    ListRequest,
+    OffsetPaginator,
+    PoisonRecordError,
+    Source,
+    UpstreamId,
+    validate_record,
+)
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
 
 API = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions"
@@ -28,13 +35,13 @@ DATE_WINDOWS = ("tabledWhen", "answeredWhen", "correctedWhen")
 
 
 class WrittenQuestion(Upstream):
-    id: int = Field(gt=0)
+    id: UpstreamId
     uin: str = Field(pattern=r"^[A-Za-z0-9]{1,20}$")
     house: str
     heading: str = Field(min_length=1)
     question_text: str
     answer_text: str | None = None
-    answering_body_id: int
+    answering_body_id: UpstreamId
     answering_body_name: str | None = None
     date_tabled: datetime
     date_for_answer: datetime | None = None

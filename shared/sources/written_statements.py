@@ -41,7 +41,14 @@ from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
-from shared.sources.base import ListRequest, OffsetPaginator, PoisonRecordError, Source, validate_record
+from shared.sources.base import (
+    ListRequest,
+    OffsetPaginator,
+    PoisonRecordError,
+    Source,
+    UpstreamId,
+    validate_record,
+)
 from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
 
 API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
@@ -57,7 +64,7 @@ OTHER_HOUSE = {"commons": "lords", "lords": "commons"}
 
 
 class LinkedStatement(Upstream):
-    linked_statement_id: int
+    linked_statement_id: UpstreamId
     link_type: str
     link_date: datetime | None = None
     # Not in the API's LinkedStatements: read only if a record gives them (a bad one is ignored, not a poison record).
@@ -74,12 +81,12 @@ class LinkedStatement(Upstream):
 
 
 class WrittenStatement(Upstream):
-    id: int = Field(gt=0)
+    id: UpstreamId
     uin: str = Field(pattern=UIN_PATTERN)
     house: str
     title: str = Field(min_length=1)
     text: str | None = None
-    answering_body_id: int
+    answering_body_id: UpstreamId
     answering_body_name: str | None = None
     date_made: datetime
     member_id: int | None = None

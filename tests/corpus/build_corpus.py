@@ -557,7 +557,124 @@ def hostile_dates() -> list[CorpusFile]:
     ]
 
 
-CORPUS: list[CorpusFile] = [*written_questions(), *written_statements(), *govuk_publications(), *hostile_dates()]
+def paper(number: int, **changes: Any) -> dict[str, Any]:
+    """The real detail record of deposited paper 6212 (DfE, one attached letter) as paper 1_790_000 + number."""
+    record = copy.deepcopy(_load("deposited-papers/detail_6212.json")["value"])
+    record.update(paperId=1_790_000 + number, title=f"{record['title']} ({number})")
+    record.update(changes)
+    return record
+
+
+def papers_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [{"value": r, "links": []} for r in records], "totalResults": len(records), "links": []}
+
+
+def event(number: int, **changes: Any) -> dict[str, Any]:
+    """The real What's On evidence session 51234 (the Education Committee's) as event 1_690_000 + number."""
+    events = _load("whatson-events/2024-04-15_list.json")
+    record = copy.deepcopy(next(e for e in events if e["Id"] == 51234))
+    record.update(Id=1_690_000 + number)
+    record.update(changes)
+    return record
+
+
+WRONG_ID = "Input should be a valid integer"
+
+
+def wrong_typed_ids() -> list[CorpusFile]:
+    """Ids the APIs give as JSON integers, given as true, a float or a numeric string: read leniently, `true` is
+    record (or answering body, or committee) 1 and 1990100.0 or "1990100" is the good record's id, a forged version
+    of it. Each is refused with the field named."""
+    good_question, good_statement, good_paper, good_event = question(100), statement(40), paper(0), event(0)
+    committee = good_event["Committee"]
+    return [
+        CorpusFile(
+            WQ,
+            "wrong_typed_ids.json",
+            "ids of the wrong type: true, a float and a numeric string for the id (the latter two the good record's "
+            "id), and for the answering body",
+            page(
+                good_question,
+                question(101, id=True),
+                question(102, id=float(good_question["id"]), heading="Forged (float id)"),
+                question(103, id=str(good_question["id"]), heading="Forged (string id)"),
+                question(104, answeringBodyId=True),
+                question(105, answeringBodyId=60.0),
+                question(106, answeringBodyId="60"),
+            ),
+            good=[good_question["id"]],
+            bad={
+                1: f"id: {WRONG_ID}",
+                2: f"id: {WRONG_ID}",
+                3: f"id: {WRONG_ID}",
+                4: f"answeringBodyId: {WRONG_ID}",
+                5: f"answeringBodyId: {WRONG_ID}",
+                6: f"answeringBodyId: {WRONG_ID}",
+            },
+        ),
+        CorpusFile(
+            WS,
+            "wrong_typed_ids.json",
+            "ids of the wrong type: true and a numeric string for the id, true for the answering body, a numeric "
+            "string for a linked statement",
+            page(
+                good_statement,
+                statement(41, id=True),
+                statement(42, id=str(good_statement["id"]), title="Forged (string id)"),
+                statement(43, answeringBodyId=True),
+                statement(44, linkedStatements=[{"linkedStatementId": "1701203", "linkType": "CorrectedStatement"}]),
+            ),
+            good=[good_statement["id"]],
+            bad={
+                1: f"id: {WRONG_ID}",
+                2: f"id: {WRONG_ID}",
+                3: f"answeringBodyId: {WRONG_ID}",
+                4: f"linkedStatementId: {WRONG_ID}",
+            },
+        ),
+        CorpusFile(
+            "deposited-papers",
+            "wrong_typed_ids.json",
+            "paper ids of the wrong type: true, a float and a numeric string (the latter two the good paper's id)",
+            papers_page(
+                good_paper,
+                paper(1, paperId=True),
+                paper(2, paperId=float(good_paper["paperId"]), title="Forged (float id)"),
+                paper(3, paperId=str(good_paper["paperId"]), title="Forged (string id)"),
+            ),
+            good=[good_paper["paperId"]],
+            bad={1: f"paperId: {WRONG_ID}", 2: f"paperId: {WRONG_ID}", 3: f"paperId: {WRONG_ID}"},
+        ),
+        CorpusFile(
+            "whatson-events",
+            "wrong_typed_ids.json",
+            "event and committee ids of the wrong type: true and a numeric string for the event (the latter the good "
+            "event's), true and a numeric string for the committee that routes it to its department",
+            [
+                good_event,
+                event(1, Id=True),
+                event(2, Id=str(good_event["Id"]), Description="Forged (string id)"),
+                event(3, Committee={**committee, "Id": True}),
+                event(4, Committee={**committee, "Id": str(committee["Id"])}),
+            ],
+            good=[good_event["Id"]],
+            bad={
+                1: f"Id: {WRONG_ID}",
+                2: f"Id: {WRONG_ID}",
+                3: f"Committee.Id: {WRONG_ID}",
+                4: f"Committee.Id: {WRONG_ID}",
+            },
+        ),
+    ]
+
+
+CORPUS: list[CorpusFile] = [
+    *written_questions(),
+    *written_statements(),
+    *govuk_publications(),
+    *hostile_dates(),
+    *wrong_typed_ids(),
+]
 
 
 def main() -> None:

@@ -496,6 +496,8 @@ class FaultyUpstream:
         self.injector = injector
         self.apis: dict[str, list[RecordedApi]] = {}
         self.requests = 0
+        self.ignoring: dict[str, bool] = {}
+        """List path → whether the query being paged has its answeringBodies filter ignored."""
 
     def show(self, items: list[WorldItem], phase: int) -> None:
         """What the APIs answer from now on: each record as it is in this phase."""
@@ -510,6 +512,17 @@ class FaultyUpstream:
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
 
+    def filter_ignored(self, path: str, query: dict[str, list[str]]) -> bool:
+        """Decided on a query's first page and kept for its later pages: an API that ignores a filter ignores it on
+        every page. One that ignored it on some pages only would answer pages that do not add up, which fails the poll
+        (tests/unit/sources/test_paging.py), and no poll here would ever complete."""
+        if query.get("skip", ["0"]) == ["0"]:
+            plan = self.injector.plan
+            self.ignoring[path] = self.injector.decide(
+                "upstream: answeringBodies filter ignored", plan.upstream_filter_ignored
+            )
+        return self.ignoring.get(path, False)
+
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
         plan, decide = self.injector.plan, self.injector.decide
@@ -522,7 +535,7 @@ class FaultyUpstream:
             return httpx.Response(status, text="<html>upstream error</html>")
         query = parse_qs(request.url.query.decode(), keep_blank_values=True)
         path = request.url.path
-        if path in LIST_PATHS and decide("upstream: answeringBodies filter ignored", plan.upstream_filter_ignored):
+        if path in LIST_PATHS and self.filter_ignored(path, query):
             query.pop("answeringBodies", None)
         status, body = answer(self.apis, request.url.host, path, query)
         payload = json.dumps(body).encode()

@@ -423,15 +423,15 @@ def test_fetch_pages_by_what_the_api_returns(listed, details):
     assert api.offsets() == ["0", "4"]
 
 
-def test_fetch_stops_at_an_empty_page(listed, details):
+def test_fetch_fails_when_the_pages_end_before_the_total(listed, details):
     # GIVEN an API whose totalResults promises more than it has
     api = RecordedPapers(listed=listed, details=details, page_cap=4, total=300)
 
-    # WHEN every department is fetched
-    fetch_all(api)
-
-    # THEN paging stops at the first empty page
-    assert api.offsets() == ["0", "4", "6"]
+    # WHEN every department is fetched THEN it fails (the fetcher keeps the watermark) at the first page short of
+    # the API's page size before the total
+    with pytest.raises(UpstreamResponseError, match="do not add up"):
+        fetch_all(api)
+    assert api.offsets() == ["0", "4"]
 
 
 def test_fetch_drops_papers_of_other_or_unknown_departments(listed, details, caplog):

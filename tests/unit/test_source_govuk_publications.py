@@ -603,16 +603,15 @@ def test_fetch_pages_by_what_the_api_returns(dfe_results):
     assert fetched[5].origin == "https://www.gov.uk/api/search.json?start=5"
 
 
-def test_fetch_stops_when_a_page_comes_back_empty(dfe_results):
+def test_fetch_fails_when_the_pages_end_before_the_total(dfe_results):
     # GIVEN an API whose total promises more than it has
     api = RecordedSearch(dfe_results, page_cap=5, total=500)
 
-    # WHEN it is fetched
-    fetched = fetch_all(api)
-
-    # THEN the results it had are fetched, and paging stops at the first empty page
-    assert len(fetched) == 12
-    assert api.offsets() == ["0", "5", "10", "12"]
+    # WHEN it is fetched THEN it fails (the fetcher keeps the watermark) at the first page short of the API's page
+    # size before the total: reporting the 12 it had as the whole list would lose the rest silently
+    with pytest.raises(UpstreamResponseError, match="do not add up"):
+        fetch_all(api)
+    assert api.offsets() == ["0", "5", "10"]
 
 
 def test_fetch_drops_results_of_organisations_not_asked_for(dfe_results, recorded, warnings):

@@ -375,16 +375,15 @@ def test_fetch_pages_by_what_the_api_returns(listed, details):
     assert [r.url.params["skip"] for r in api.list_requests()] == ["0", "4"]
 
 
-def test_fetch_stops_at_an_empty_page(listed, details):
+def test_fetch_fails_when_the_pages_end_before_the_total(listed, details):
     # GIVEN an API whose totalResults promises more than it has
     api = RecordedStatements(listed=listed, details=details, page_cap=4, total=500)
 
-    # WHEN every department is fetched
-    fetched = fetch_all(api)
-
-    # THEN what it had is fetched and paging stops at the first empty page
-    assert len(fetched) == 6
-    assert [r.url.params["skip"] for r in api.list_requests()] == ["0", "4", "6"]
+    # WHEN every department is fetched THEN it fails (the fetcher keeps the watermark) at the first page short of
+    # the API's page size before the total, rather than report 6 of 500 as the whole list
+    with pytest.raises(UpstreamResponseError, match="do not add up"):
+        fetch_all(api)
+    assert [r.url.params["skip"] for r in api.list_requests()] == ["0", "4"]
 
 
 @pytest.mark.parametrize("search_result_details", [False, True])
