@@ -31,7 +31,10 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
         name = items[0].message.get("item", {}).get("department", {}).get("name", department)
         out.write(f"\n=== {name} ({department}): {len(items)} notification(s) ===\n")
         for delivery in items:
-            attributes = ", ".join(f"{k}={v}" for k, v in sorted(delivery.attributes.items()))
+            attributes = ", ".join(
+                f"{name}={','.join(value) if isinstance(value, list) else value}"
+                for name, value in sorted(delivery.attributes.items())
+            )
             out.write(f"\n--- {delivery.subject}\n    [{attributes}]\n\n")
             out.write("\n".join(f"    {line}" if line else "" for line in delivery.email.splitlines()) + "\n")
     out.flush()

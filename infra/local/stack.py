@@ -560,7 +560,7 @@ class LocalStack:
                             topic_arn=arn,
                             message_id=envelope["MessageId"],
                             subject=envelope.get("Subject"),
-                            attributes={k: v["Value"] for k, v in envelope.get("MessageAttributes", {}).items()},
+                            attributes=_attribute_values(envelope.get("MessageAttributes", {})),
                             message=json.loads(envelope["Message"]),
                             email=emails.get(envelope["MessageId"], ""),
                         )
@@ -584,18 +584,28 @@ class LocalStack:
         return messages
 
 
+def _attribute_values(attributes: dict[str, dict[str, str]]) -> dict[str, str | list[str]]:
+    """An SNS envelope's message attributes by name: a String.Array's value (a JSON array) as the list it is."""
+    return {
+        name: json.loads(attribute["Value"]) if attribute["Type"] == "String.Array" else attribute["Value"]
+        for name, attribute in attributes.items()
+    }
+
+
 @dataclass(frozen=True)
 class Delivery:
     topic_arn: str
     message_id: str
     subject: str | None
-    attributes: dict[str, str]
+    attributes: dict[str, str | list[str]]
+    """Filter attributes by name: `event` is the list of every event the message stands for."""
     message: dict[str, Any]
     email: str
 
     @property
     def department(self) -> str:
-        return self.attributes.get("department") or self.topic_arn.rsplit(":", 1)[-1]
+        department = self.attributes.get("department")
+        return department if isinstance(department, str) else self.topic_arn.rsplit(":", 1)[-1]
 
     def as_json(self) -> dict[str, Any]:
         return {

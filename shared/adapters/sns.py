@@ -28,19 +28,23 @@ def topic_arn(prefix: str, department_slug: str) -> str:
 
 
 def message_attributes(notification: Notification) -> dict[str, dict[str, str]]:
-    """What subscribers filter on (SNS filter policies): lower-case strings; absent when they do not apply."""
+    """What subscribers filter on (SNS filter policies): lower-case strings; absent when they do not apply.
+
+    `event` is a String.Array of every event the version stands for (`Notification.events`): SNS matches a policy
+    value against each element, so `{"event": ["answered"]}` selects a question first seen already answered too.
+    """
     item = notification.item
     organisation = item.details.get(PUBLISHING_ORGANISATION)
     values = {
-        "department": item.department.slug,
-        "source": item.source,
-        "kind": item.kind,
-        "event": notification.event,
-        "house": item.house,
-        "category": item.category.lower() if item.category else None,
-        "organisation": organisation.lower() if isinstance(organisation, str) else None,
+        "department": ("String", item.department.slug),
+        "source": ("String", item.source),
+        "kind": ("String", item.kind),
+        "event": ("String.Array", json.dumps([event.value for event in notification.events])),
+        "house": ("String", item.house),
+        "category": ("String", item.category.lower() if item.category else None),
+        "organisation": ("String", organisation.lower() if isinstance(organisation, str) else None),
     }
-    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items() if value}
+    return {name: {"DataType": type_, "StringValue": value} for name, (type_, value) in values.items() if value}
 
 
 def _entry_size(entry: dict[str, Any]) -> int:

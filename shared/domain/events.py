@@ -9,6 +9,7 @@ from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
 from shared.domain.item import SCHEDULED_START
+from shared.domain.kinds import Kind
 
 if TYPE_CHECKING:
     from shared.domain.item import Item
@@ -31,17 +32,25 @@ class Rule:
     precedence: Precedence
     description: str
     applies: Callable[[Item | None, Item], bool]
+    reached: Callable[[Item], bool] | None = None
+    """For a state's event: whether an item is in that state or past it. The first version of which it holds stands
+    for the event too, however the item got there (first seen in the state, or the state skipped between polls)."""
+
+    def reached_by(self, old: Item | None, new: Item) -> bool:
+        return self.reached is not None and self.reached(new) and (old is None or not self.reached(old))
 
 
 def first_version() -> Rule:
     return Rule(Precedence.FIRST_VERSION, "the item's first version", lambda old, new: old is None)
 
 
-def entering(state: str) -> Rule:
+def entering(state: str, past_it: Callable[[Item], bool] = lambda item: False) -> Rule:
+    """`past_it`: the items in a later state that passed through this one (and so reached it too)."""
     return Rule(
         Precedence.STATE,
         f"the item enters state {state!r}",
         lambda old, new: old is not None and new.state == state and old.state != state,
+        reached=lambda item: item.state == state or past_it(item),
     )
 
 
@@ -51,7 +60,13 @@ def entering_or_revised_in(state: str) -> Rule:
         Precedence.STATE,
         f"the item enters state {state!r}, or its body changes while in it",
         lambda old, new: old is not None and new.state == state and (old.state != state or new.body != old.body),
+        reached=lambda item: item.state == state,
     )
+
+
+def corrected_answer(item: Item) -> bool:
+    """Only an answer can be corrected: a written question whose answer was corrected has been answered."""
+    return item.kind == Kind.WRITTEN_QUESTION and item.state == "corrected"
 
 
 def schedule_moved() -> Rule:
@@ -87,11 +102,12 @@ class Event(EventBase):
 
     The order of the members is the order of the published schema's enum (docs/schema/notification-1.schema.json);
     a new event goes last. Adding one: a member here with its label and rule; the renderers need nothing more
-    (tests/unit/render/test_every_kind_and_event.py renders it for every kind).
+    (tests/unit/render/test_every_kind_and_event.py renders it for every kind). A state's event also says when an
+    item has reached the state (`Rule.reached`): a version can stand for several events (`lifecycle.events_of`).
     """
 
     NEW = "new", "New", first_version()
-    ANSWERED = "answered", "Answered", entering("answered")
+    ANSWERED = "answered", "Answered", entering("answered", past_it=corrected_answer)
     HOLDING_ANSWER = "holding-answer", "Holding answer", entering("holding-answer")
     CORRECTED = "corrected", "Corrected", entering_or_revised_in("corrected")
     WITHDRAWN = "withdrawn", "Withdrawn", entering("withdrawn")

@@ -25,6 +25,16 @@ def classify(old: Item | None, new: Item) -> Event:
     return next(event for event in BY_PRECEDENCE if event.rule.applies(old, new))
 
 
+def events_of(old: Item | None, new: Item) -> tuple[Event, ...]:
+    """Every event a new version stands for, in the schema's order: the one `classify` names, and each state this
+    version reached for the first time. A question first seen answered is `new` and `answered`; one that went from
+    tabled to corrected between two polls is `answered` and `corrected`. So a subscriber filtering on a state's
+    event hears of every item that reaches the state, whether deptwatch saw it come or not.
+    """
+    event = classify(old, new)
+    return tuple(other for other in Event if other is event or other.rule.reached_by(old, new))
+
+
 def describe_changes(old: Item, new: Item) -> Changes:
     """The fields that changed, the previous values of the short ones, and a short word-level summary of the texts."""
     before, after = old.model_dump(mode="json"), new.model_dump(mode="json")

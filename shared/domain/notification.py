@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from shared.domain.events import Event
 from shared.domain.item import Attachment, DepartmentRef, House, Item, Person, Timestamp
@@ -13,6 +13,14 @@ NOTIFICATION_SCHEMA: Literal["deptwatch.notification/1"] = "deptwatch.notificati
 
 EventField = Annotated[Event, WithJsonSchema({"enum": [e.value for e in Event], "title": "Event", "type": "string"})]
 """The published schema keeps the event's enum inline, as it was before Event was an enum class (same documents)."""
+
+EVENT_DESCRIPTION = "The one event that best names this version (the subject says it): `new` for a first version."
+EVENTS_DESCRIPTION = (
+    "Every event this version stands for, `event` among them, in the enum's order: a first version already in a"
+    ' later state also stands for that state\'s event (["new", "answered"]), and so does a version that skipped a'
+    ' state between two polls (["answered", "corrected"]). The `event` message attribute (String.Array) carries this'
+    " list. Messages published before this field existed lack it: read it as [event]."
+)
 
 
 class NotificationItem(BaseModel):
@@ -59,16 +67,37 @@ class Notification(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     schema_: Literal["deptwatch.notification/1"] = Field(default=NOTIFICATION_SCHEMA, alias="schema")
-    event: EventField
+    event: EventField = Field(description=EVENT_DESCRIPTION)
     item: NotificationItem
     changes: Changes | None = None
+    events: tuple[EventField, ...] = Field(default_factory=tuple, min_length=1, description=EVENTS_DESCRIPTION)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _events_default_to_event(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("events") and data.get("event") is not None:
+            return {**data, "events": (data["event"],)}
+        return data
+
+    @model_validator(mode="after")
+    def _event_is_one_of_events(self) -> Notification:
+        if self.event not in self.events:
+            raise ValueError(f"event {self.event!r} is not one of events {list(self.events)}")
+        return self
 
     @classmethod
     def for_department(
-        cls, item: Item, version: int, event: Event, department: DepartmentRef, changes: Changes | None = None
+        cls,
+        item: Item,
+        version: int,
+        event: Event,
+        department: DepartmentRef,
+        changes: Changes | None = None,
+        events: tuple[Event, ...] = (),
     ) -> Notification:
         return cls(
             event=event,
+            events=events,
             changes=changes,
             item=NotificationItem(
                 id=item.id,

@@ -15,7 +15,7 @@ from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
-from shared.domain.lifecycle import classify, describe_changes
+from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
 from shared.observability import logger
 
@@ -92,9 +92,9 @@ def notifications_for(change: VersionChange) -> list[Notification]:
         return []
     item, version = change.new
     old = change.old[0] if change.old else None
-    event = classify(old, item)
+    event, events = classify(old, item), events_of(old, item)
     changes = describe_changes(old, item) if old else None
-    return [Notification.for_department(item, version, event, d, changes) for d in item.departments]
+    return [Notification.for_department(item, version, event, d, changes, events) for d in item.departments]
 
 
 class Notifier:

@@ -29,7 +29,19 @@ SCHEDULED_START_CHANGE = f"details.{SCHEDULED_START}"
 def subject(notification: Notification) -> str:
     """Fewer than 100 characters and one line, as SNS requires."""
     event = notification.event.label
-    return one_line(f"{event} {kind_label(notification.item.kind).lower()}: {notification.item.title}", SUBJECT_LIMIT)
+    kind = kind_label(notification.item.kind).lower()
+    return one_line(f"{event} {kind}{also(notification)}: {notification.item.title}", SUBJECT_LIMIT)
+
+
+def also(notification: Notification) -> str:
+    """The other events this version stands for (" (answered)" for a question first seen answered); usually none."""
+    others = [event.label.lower() for event in notification.events if event is not notification.event]
+    return f" ({listed(others)})" if others else ""
+
+
+def listed(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c" """
+    return f"{', '.join(words[:-1])} and {words[-1]}" if len(words) > 1 else "".join(words)
 
 
 def change_lines(notification: Notification) -> list[str]:
@@ -52,7 +64,7 @@ def sms_text(notification: Notification) -> str:
     is replaced, as a phone would offer it beside the real one."""
     item = notification.item
     title = _LINK_IN_TEXT.sub(LINK_REMOVED, item.title)
-    head = one_line(f"{notification.event.label}: {title}", SMS_LIMIT - len(item.url) - 1)
+    head = one_line(f"{notification.event.label}{also(notification)}: {title}", SMS_LIMIT - len(item.url) - 1)
     return f"{head} {item.url}"
 
 
@@ -65,8 +77,11 @@ def email_text(notification: Notification) -> str:
         f"Department: {item.department.name}",
         renderer.date_line(item),
     ]
-    if notification.event != Event.NEW:
-        lines.append(f"What changed: {notification.event.label.lower()} (version {item.version})")
+    events = [event.label.lower() for event in notification.events if event is not Event.NEW]
+    if notification.event is Event.NEW and events:
+        lines.append(f"First seen already {listed(events)}")
+    elif notification.event is not Event.NEW:
+        lines.append(f"What changed: {listed(events)} (version {item.version})")
         lines += change_lines(notification)
     lines.append("")
     lines += renderer.email_section(notification)

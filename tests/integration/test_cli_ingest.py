@@ -187,7 +187,7 @@ def test_a_written_question_tabled_answered_and_corrected_is_notified_once_per_c
     assert run.events() == [("new", 1), ("answered", 2), ("corrected", 3)]
     assert {line["message"]["item"]["id"] for line in run.lines} == {"written-questions:1679416"}
     assert {line["topic_arn"] for line in run.lines} == {TOPIC_PREFIX + DFE}
-    assert [line["attributes"]["event"] for line in run.lines] == ["new", "answered", "corrected"]
+    assert [line["attributes"]["event"] for line in run.lines] == [["new"], ["answered"], ["corrected"]]
     assert [line["message"]["item"]["state"] for line in run.lines] == ["tabled", "answered", "corrected"]
     new, answer, correction = run.lines
 
@@ -247,7 +247,7 @@ def test_a_whatson_event_scheduled_rescheduled_and_cancelled_is_one_item_through
     assert run.events() == [("new", 1), ("rescheduled", 2), ("cancelled", 3)]
     assert {line["message"]["item"]["id"] for line in run.lines} == {f"whatson-events:{SESSION}"}
     assert {line["department"] for line in run.lines} == {DFE}
-    assert [line["attributes"]["event"] for line in run.lines] == ["new", "rescheduled", "cancelled"]
+    assert [line["attributes"]["event"] for line in run.lines] == [["new"], ["rescheduled"], ["cancelled"]]
     new, rescheduled, cancellation = run.lines
     assert_with_offset(new["message"]["item"]["published_at"], datetime(2024, 4, 30, 9, 30, tzinfo=LONDON))
     assert_with_offset(rescheduled["message"]["item"]["published_at"], datetime(2024, 5, 7, 10, 0, tzinfo=LONDON))
@@ -296,7 +296,7 @@ def test_oral_questions_go_to_the_department_named_on_the_command_line(ingest):
         "department": DFE,
         "source": "whatson-events",
         "kind": "scheduled-event",
-        "event": "new",
+        "event": ["new"],
         "house": "commons",
         "category": "oral questions",
     }
@@ -434,6 +434,17 @@ class Case:
     why: str = ""
 
 
+FIRST_SIGHTING_EVENTS = {
+    ("written-question", "holding-answer"): ["holding-answer"],
+    ("written-question", "answered"): ["answered"],
+    ("written-question", "corrected"): ["answered", "corrected"],  # only an answer can be corrected
+    ("written-question", "withdrawn"): ["withdrawn"],
+    ("written-statement", "corrected"): ["corrected"],
+    ("publication", "withdrawn"): ["withdrawn"],
+    ("scheduled-event", "cancelled"): ["cancelled"],
+}
+"""The events, besides `new`, of a first version by its kind and state: what a subscriber filtering on the state's
+event must receive it by."""
 QUESTION_TIMES_AND_DEBATES = (0, 3, 5, 6, 7, 11, 13)
 """In the unfiltered What's On lists: question times, a Westminster Hall debate and a Public Bill Committee, which name
 no department (the fetcher never queues them), and a Lords committee (691) that scrutinises no registry department."""
@@ -531,8 +542,10 @@ def test_each_recorded_response_is_delivered_as_its_records_say(ingest, name, ca
         assert attributes["department"] == line["department"]
         assert attributes["source"] == source
         assert attributes["kind"] == source_kinds[source]
-        assert attributes["event"] == line["message"]["event"] == "new"
-        assert all(value == value.lower() for value in attributes.values())
+        # a first version is `new`, and also its state's event when it arrives past its first state
+        assert line["message"]["event"] == "new" and attributes["event"] == line["message"]["events"]
+        assert attributes["event"] == ["new", *FIRST_SIGHTING_EVENTS.get((item["kind"], item["state"]), [])]
+        assert all(value == value.lower() for value in attributes.values() if isinstance(value, str))
         assert attributes.get("house") == want["house"]
         assert attributes.get("category") == (item["category"].lower() if item["category"] else None)
         assert item["version"] == 1 and line["message"]["schema"] == "deptwatch.notification/1"

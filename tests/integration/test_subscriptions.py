@@ -85,9 +85,14 @@ def summary(envelope: dict[str, Any]) -> tuple[str, str, int, str]:
     )
 
 
-def matches(policy: dict[str, list[str]], attributes: dict[str, str]) -> bool:
-    """SNS's rule for a policy of exact string values: every attribute named must be present with one of its values."""
-    return all(attributes.get(name) in values for name, values in policy.items())
+def matches(policy: dict[str, list[str]], attributes: dict[str, str | list[str]]) -> bool:
+    """SNS's rule for a policy of exact string values: every attribute named must be present with one of its values
+    (for a String.Array, one of its elements)."""
+
+    def elements(value: str | list[str] | None) -> list[str | None]:
+        return value if isinstance(value, list) else [value]
+
+    return all(set(elements(attributes.get(name))) & set(values) for name, values in policy.items())
 
 
 # --- the records: a mix of sources for DfE (and DHSC), with changes between two polls -------------------------------
@@ -213,9 +218,13 @@ def test_each_subscriber_receives_exactly_what_its_filter_policy_asks_for(stack,
     assert statements == published_for({DFE, DHSC}, statements_policy)
     assert everything == published_for({DFE}, {})
 
-    # AND that is what each policy means: the one Lords question answered after it was tabled (not the Commons one,
-    # not the Lords one that arrived answered, nor its correction)
-    assert lords == [(DFE, f"written-questions:{LORDS_ANSWERED_LATER}", 2, "answered")]
+    # AND that is what each policy means: each Lords question once, when it is answered: the one answered after it
+    # was tabled, and the one first seen already answered (its first version, `new` and `answered`); not the Commons
+    # one, nor the correction of an answer already notified
+    assert lords == [
+        (DFE, f"written-questions:{LORDS_ANSWERED_LATER}", 2, "answered"),
+        (DFE, f"written-questions:{LORDS_ANSWERED_AT_ONCE}", 1, "new"),
+    ]
     # AND the three Statistics releases and the revision of one of them (not research, not the other publications)
     assert sorted((version, event) for _, _, version, event in statistics) == [(1, "new")] * 3 + [(2, "updated")]
     assert len({item_id for _, item_id, _, _ in statistics}) == 3

@@ -62,15 +62,18 @@ def test_message_attributes_are_lower_case_strings(notification):
     # WHEN its attributes are built
     attributes = message_attributes(notification)
 
-    # THEN subscribers can filter on department, source, kind, event and house, all lower-case strings
+    # THEN subscribers can filter on department, source, kind, event and house, all lower-case strings, the event a
+    # String.Array of every event the version stands for (SNS matches each element)
     assert {name: value["StringValue"] for name, value in attributes.items()} == {
         "department": "department-for-education",
         "source": "written-questions",
         "kind": "written-question",
-        "event": "new",
+        "event": '["new"]',
         "house": "commons",
     }
-    assert {value["DataType"] for value in attributes.values()} == {"String"}
+    assert {name: value["DataType"] for name, value in attributes.items() if value["DataType"] != "String"} == {
+        "event": "String.Array"
+    }
     assert len(attributes) <= 10
 
 

@@ -93,7 +93,7 @@ def test_every_kind_and_event_renders_everywhere_with_the_event_s_label(kind, ev
     contract = json.loads(message["default"])
     assert (contract["event"], contract["item"]["kind"]) == (event.value, kind.value)
     attributes = {name: value["StringValue"] for name, value in entry["MessageAttributes"].items()}
-    assert (attributes["event"], attributes["kind"]) == (event.value, kind.value)
+    assert (json.loads(attributes["event"]), attributes["kind"]) == ([event.value], kind.value)
     assert Notification.model_validate(contract) == note
 
 
