@@ -1,16 +1,19 @@
-"""What the written questions and written statements APIs share: one service, one member and attachment shape."""
+"""What the written questions and written statements APIs share: one service (its paging, envelopes, department
+filter, detail endpoint and hosts) and one member and attachment shape."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+from shared.domain.departments import Department
 from shared.domain.item import Attachment, Person
-from shared.domain.links import OwnHosts
+from shared.domain.links import PARLIAMENT_HOSTS, OwnHosts
 from shared.domain.text import plain_text
-from shared.sources.base import attachment_link
+from shared.sources.base import OffsetPaginator, Source, attachment_link
 
 
 class Upstream(BaseModel):
@@ -58,3 +61,27 @@ def attachments(
         for a in listed or ()
         if (url := attachment_link(a.url, hosts, record))
     )
+
+
+def answering_bodies(departments: Sequence[Department]) -> list[int]:
+    """Every answering body of the departments (current and former), as the `answeringBodies` filter takes them."""
+    return sorted({body_id for department in departments for body_id in department.answering_body_ids})
+
+
+class QuestionsStatementsSource(Source):
+    """A source of the questions-statements service: `skip`/`totalResults` pages of `{value, links}` records, filtered
+    by answering body, whose texts the list cuts and the detail endpoint gives in full."""
+
+    own_hosts = PARLIAMENT_HOSTS
+    paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
+    has_detail = True
+    detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
+
+    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
+        """A list page `{totalResults, results: [{value, links}]}` (also what the spec says a detail endpoint may
+        return) or one item `{value, links}`."""
+        return self.value_records(body, "results")
+
+    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
+        body_ids = set(answering_bodies(departments))
+        return lambda record: record.get("answeringBodyId") in body_ids

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
-from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
-    OffsetPaginator,
     PoisonRecordError,
-    Source,
     UpstreamId,
     validate_record,
 )
-from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
+from shared.sources.questions_statements_api import (
+    AttachmentViewModel,
+    MemberViewModel,
+    QuestionsStatementsSource,
+    Upstream,
+    answering_bodies,
+    attachments,
+)
 
 API = "https://questions-statements-api.parliament.uk/api/writtenquestions/questions"
 PUBLIC_URL = "https://questions-statements.parliament.uk/written-questions/detail/{date}/{uin}"
@@ -87,21 +91,9 @@ def _dates(question: WrittenQuestion) -> dict[str, str | None]:
     }
 
 
-def _answering_bodies(departments: Sequence[Department]) -> list[int]:
-    return sorted({body_id for department in departments for body_id in department.answering_body_ids})
-
-
-class WrittenQuestionsSource(Source):
+class WrittenQuestionsSource(QuestionsStatementsSource):
     name = "written-questions"
     kind = Kind.WRITTEN_QUESTION
-    own_hosts = PARLIAMENT_HOSTS
-    paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
-    has_detail = True
-    detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
-
-    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
-        """A list page `{totalResults, results: [{value, links}]}` or one item `{value, links}`."""
-        return self.value_records(body, "results")
 
     def list_requests(
         self, departments: Sequence[Department], since: datetime, until: datetime
@@ -109,7 +101,7 @@ class WrittenQuestionsSource(Source):
         """One query per date field (the API has no OR), each for every department at once."""
         for window in DATE_WINDOWS:
             params = {
-                "answeringBodies": _answering_bodies(departments),
+                "answeringBodies": answering_bodies(departments),
                 f"{window}From": london_date(since).isoformat(),
                 f"{window}To": london_date(until).isoformat(),
                 "expandMember": "true",
@@ -117,10 +109,6 @@ class WrittenQuestionsSource(Source):
                 "take": PAGE_SIZE,
             }
             yield ListRequest(API, params)
-
-    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
-        body_ids = set(_answering_bodies(departments))
-        return lambda record: record.get("answeringBodyId") in body_ids
 
     def detail_url(self, record: dict[str, Any]) -> str | None:
         """The list endpoint truncates the texts; the detail endpoint has them in full (and the answer's HTML)."""

@@ -28,28 +28,32 @@ for Lords statements (no notice number), `fileType` in lower case, titles and ro
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import Field
 
 from shared.domain.departments import Department, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
-from shared.domain.links import PARLIAMENT_HOSTS
 from shared.domain.raw_record import RawRecordMessage
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
-    OffsetPaginator,
     PoisonRecordError,
-    Source,
     UpstreamId,
     validate_record,
 )
-from shared.sources.questions_statements_api import AttachmentViewModel, MemberViewModel, Upstream, attachments
+from shared.sources.questions_statements_api import (
+    AttachmentViewModel,
+    MemberViewModel,
+    QuestionsStatementsSource,
+    Upstream,
+    answering_bodies,
+    attachments,
+)
 
 API = "https://questions-statements-api.parliament.uk/api/writtenstatements/statements"
 PUBLIC_URL = "https://questions-statements.parliament.uk/written-statements/detail/{date}/{uin}"
@@ -147,38 +151,21 @@ def _joint_details(statement: WrittenStatement, house: str) -> dict[str, str | i
     return details
 
 
-def _answering_bodies(departments: Sequence[Department]) -> list[int]:
-    return sorted({body_id for department in departments for body_id in department.answering_body_ids})
-
-
-class WrittenStatementsSource(Source):
+class WrittenStatementsSource(QuestionsStatementsSource):
     name = "written-statements"
     kind = Kind.WRITTEN_STATEMENT
-    own_hosts = PARLIAMENT_HOSTS
-    paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
-    has_detail = True
-    detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
-
-    def records_from_response(self, body: Any) -> list[dict[str, Any]]:
-        """A list page `{totalResults, results: [{value, links}]}` (also what the spec says the detail endpoint
-        returns) or one item `{value, links}`."""
-        return self.value_records(body, "results")
 
     def list_requests(
         self, departments: Sequence[Department], since: datetime, until: datetime
     ) -> Iterable[ListRequest]:
         params = {
-            "answeringBodies": _answering_bodies(departments),
+            "answeringBodies": answering_bodies(departments),
             "madeWhenFrom": london_date(since).isoformat(),
             "madeWhenTo": london_date(until).isoformat(),
             "expandMember": "true",
             "take": PAGE_SIZE,
         }
         yield ListRequest(API, params)
-
-    def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
-        body_ids = set(_answering_bodies(departments))
-        return lambda record: record.get("answeringBodyId") in body_ids
 
     def detail_url(self, record: dict[str, Any]) -> str | None:
         """The list endpoint cuts the text; the detail endpoint does not."""

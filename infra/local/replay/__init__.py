@@ -152,6 +152,39 @@ class RecordedApi(ABC):
         return [request.url.params.multi_items() for request in self.list_requests()]
 
 
+class ListAndDetailApi(RecordedApi):
+    """A Parliament API whose list endpoint shows each record in a cut-down list form and whose detail endpoint answers
+    it in full: the list lists `listed`, the detail endpoint answers `details` by id.
+
+    `records` are full records (as the detail endpoint gives them): the list shows each in its list form
+    (`as_listed`). `listed` gives the list's records as they are instead, and `details` the detail endpoint's answers
+    by id (over those of `records`), for a test whose list and detail records differ otherwise.
+    """
+
+    id_field: ClassVar[str]
+
+    def __init__(
+        self,
+        records: Iterable[dict[str, Any]] = (),
+        *,
+        listed: Iterable[dict[str, Any]] | None = None,
+        details: Mapping[int, dict[str, Any]] | None = None,
+        **knobs: Unpack[Knobs],
+    ) -> None:
+        super().__init__(**knobs)
+        records = list(records)
+        self.details: dict[int, dict[str, Any]] = {record[self.id_field]: record for record in records}
+        self.details |= dict(details or {})
+        self.listed: list[dict[str, Any]] = (
+            list(listed) if listed is not None else [self.as_listed(record) for record in records]
+        )
+
+    @staticmethod
+    @abstractmethod
+    def as_listed(record: dict[str, Any]) -> dict[str, Any]:
+        """The list endpoint's form of a full record."""
+
+
 def readable(check: Any, record: Any) -> bool:
     """A filter's verdict on `record`, or True when it cannot read the record: a bad record is listed, not dropped."""
     try:

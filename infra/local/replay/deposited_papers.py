@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Unpack
 
 import httpx
 
-from infra.local.replay import RECORDED, Knobs, RecordedApi, load_recording, readable
+from infra.local.replay import RECORDED, Knobs, ListAndDetailApi, load_recording, readable
 
 PATH = "/api/DepositedPapers"
 DEPOSIT_DATE = "dateDeposited"
 """The deposit date field of the recordings (its real name is not confirmed: see the recordings' README)."""
 
 
-class RecordedPapers(RecordedApi):
+class RecordedPapers(ListAndDetailApi):
     """Deposited papers: the list endpoint lists `listed`, the detail endpoint answers `details` by paperId.
 
     `records` are full papers (as the detail endpoint gives them, with their documents): the list shows each without
@@ -27,24 +26,10 @@ class RecordedPapers(RecordedApi):
     host = "depositedpapers-api.parliament.uk"
     list_path = PATH
     detail_id = re.compile(rf"{PATH}/(\d+)", re.IGNORECASE)
+    id_field = "paperId"
     offset_parameter = "Skip"
     PAGE_CAP = 20
     """Pages are capped below what is asked for, as some Parliament endpoints do: clients must page by what they get."""
-
-    def __init__(
-        self,
-        records: Iterable[dict[str, Any]] = (),
-        *,
-        listed: Iterable[dict[str, Any]] | None = None,
-        details: Mapping[int, dict[str, Any]] | None = None,
-        **knobs: Unpack[Knobs],
-    ) -> None:
-        super().__init__(**knobs)
-        records = list(records)
-        self.details: dict[int, dict[str, Any]] = {record["paperId"]: record for record in records} | dict(
-            details or {}
-        )
-        self.listed: list[dict[str, Any]] = list(listed) if listed is not None else [_as_listed(r) for r in records]
 
     @classmethod
     def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedPapers:
@@ -56,6 +41,11 @@ class RecordedPapers(RecordedApi):
                 record = entry["value"]
                 records[record["paperId"]] = {**records.get(record["paperId"], {}), **record}
         return cls(records.values(), **knobs)
+
+    @staticmethod
+    def as_listed(record: dict[str, Any]) -> dict[str, Any]:
+        """The list endpoint's form of a paper: without its documents ("only available from the detail endpoint")."""
+        return {name: value for name, value in record.items() if name != "attachedDocuments"}
 
     def earliest(self) -> date | None:
         return min((_deposited(r) for r in self.listed if isinstance(r.get(DEPOSIT_DATE), str)), default=None)
@@ -118,11 +108,6 @@ def _deposit_order(record: dict[str, Any]) -> tuple[str, int]:
 def _entry(record: Any) -> dict[str, Any]:
     paper_id = record.get("paperId") if isinstance(record, dict) else None
     return {"value": record, "links": [{"rel": "self", "href": f"{PATH}/{paper_id}", "method": "GET"}]}
-
-
-def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
-    """The list endpoint's form of a paper: without its documents ("only available from the detail endpoint")."""
-    return {name: value for name, value in record.items() if name != "attachedDocuments"}
 
 
 def recorded_api() -> RecordedPapers:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, Knobs, RecordedApi, load_recording, readable
+from infra.local.replay import RECORDED, Knobs, ListAndDetailApi, load_recording, readable
 
 PATH = "/api/writtenquestions/questions"
 WINDOW_FIELDS = {"tabled": "dateTabled", "answered": "dateAnswered", "corrected": "dateAnswerCorrected"}
 
 
-class RecordedQuestions(RecordedApi):
+class RecordedQuestions(ListAndDetailApi):
     """Written questions: the list endpoint lists `listed`, the detail endpoint answers `details` by id.
 
     `records` are full records (as the detail endpoint gives them): the list shows each in its list form, cut as the
@@ -24,22 +23,10 @@ class RecordedQuestions(RecordedApi):
     host = "questions-statements-api.parliament.uk"
     list_path = PATH
     detail_id = re.compile(rf"{PATH}/(\d+)")
+    id_field = "id"
     offset_parameter = "skip"
     PAGE_CAP = 20
     """Pages are capped below what is asked for, as some Parliament endpoints do: clients must page by what they get."""
-
-    def __init__(
-        self,
-        records: Iterable[dict[str, Any]] = (),
-        *,
-        listed: Iterable[dict[str, Any]] | None = None,
-        details: Mapping[int, dict[str, Any]] | None = None,
-        **knobs: Unpack[Knobs],
-    ) -> None:
-        super().__init__(**knobs)
-        records = list(records)
-        self.details: dict[int, dict[str, Any]] = {record["id"]: record for record in records} | dict(details or {})
-        self.listed: list[dict[str, Any]] = list(listed) if listed is not None else [_as_listed(r) for r in records]
 
     @classmethod
     def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedQuestions:
@@ -53,6 +40,19 @@ class RecordedQuestions(RecordedApi):
                 if current is None or _text_length(record) > _text_length(current):
                     records[record["id"]] = record
         return cls(records.values(), **knobs)
+
+    @staticmethod
+    def as_listed(record: dict[str, Any]) -> dict[str, Any]:
+        """The list endpoint's form: question cut at 255 characters, answer HTML-stripped and cut + "..."."""
+        from shared.domain.text import html_to_text
+
+        listed = dict(record)
+        listed["questionText"] = (record.get("questionText") or "")[:255]
+        answer = record.get("answerText")
+        if answer and "<" in answer:
+            flat = html_to_text(answer).replace("\n", "")
+            listed["answerText"] = flat[:255] + "..." if len(flat) > 258 else flat
+        return listed
 
     def earliest(self) -> date | None:
         tabled = [day for r in self.listed if (day := _day(r.get("dateTabled")))]
@@ -108,19 +108,6 @@ def _entry(record: Any) -> dict[str, Any]:
 def _links(record: Any) -> list[dict[str, str]]:
     record_id = record.get("id") if isinstance(record, dict) else None
     return [{"rel": "self", "href": f"/Questions/{record_id}", "method": "GET"}]
-
-
-def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
-    """The list endpoint's form of a record: question cut at 255 characters, answer HTML-stripped and cut + "..."."""
-    from shared.domain.text import html_to_text
-
-    listed = dict(record)
-    listed["questionText"] = (record.get("questionText") or "")[:255]
-    answer = record.get("answerText")
-    if answer and "<" in answer:
-        flat = html_to_text(answer).replace("\n", "")
-        listed["answerText"] = flat[:255] + "..." if len(flat) > 258 else flat
-    return listed
 
 
 def recorded_api() -> RecordedQuestions:

@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, Knobs, RecordedApi, load_recording, readable
+from infra.local.replay import RECORDED, Knobs, ListAndDetailApi, load_recording, readable
 
 PATH = "/api/writtenstatements/statements"
 LIST_TEXT_LIMIT = 255
 
 
-class RecordedStatements(RecordedApi):
+class RecordedStatements(ListAndDetailApi):
     """Written statements: the list endpoint lists `listed`, the detail endpoint answers `details` by id.
 
     `records` are full records (HTML text): the list shows each with its text flattened and cut as the real list
@@ -29,6 +29,7 @@ class RecordedStatements(RecordedApi):
     host = "questions-statements-api.parliament.uk"
     list_path = PATH
     detail_id = re.compile(rf"{PATH}/(\d+)")
+    id_field = "id"
     offset_parameter = "skip"
     PAGE_CAP = 20
     """The statements endpoint has been seen returning 20 results at most whatever `take` asks."""
@@ -42,10 +43,7 @@ class RecordedStatements(RecordedApi):
         search_result_details: bool = False,
         **knobs: Unpack[Knobs],
     ) -> None:
-        super().__init__(**knobs)
-        records = list(records)
-        self.details: dict[int, dict[str, Any]] = {record["id"]: record for record in records} | dict(details or {})
-        self.listed: list[dict[str, Any]] = list(listed) if listed is not None else [_as_listed(r) for r in records]
+        super().__init__(records, listed=listed, details=details, **knobs)
         self.search_result_details = search_result_details
 
     @classmethod
@@ -60,6 +58,16 @@ class RecordedStatements(RecordedApi):
                 if current is None or len(record.get("text") or "") > len(current.get("text") or ""):
                     records[record["id"]] = record
         return cls(records.values(), **knobs)
+
+    @staticmethod
+    def as_listed(record: dict[str, Any]) -> dict[str, Any]:
+        """The list endpoint's form of a record: text HTML-stripped and cut at 255 characters plus "..."."""
+        from shared.domain.text import html_to_text
+
+        listed = dict(record)
+        flat = html_to_text(record.get("text")).replace("\n", "")
+        listed["text"] = flat[:LIST_TEXT_LIMIT] + "..." if len(flat) > LIST_TEXT_LIMIT + 3 else flat
+        return listed
 
     def earliest(self) -> date | None:
         made = [r["dateMade"][:10] for r in self.listed if isinstance(r.get("dateMade"), str)]
@@ -113,16 +121,6 @@ class RecordedStatements(RecordedApi):
 def _entry(record: Any) -> dict[str, Any]:
     record_id = record.get("id") if isinstance(record, dict) else None
     return {"value": record, "links": [{"rel": "self", "href": f"/Statements/{record_id}", "method": "GET"}]}
-
-
-def _as_listed(record: dict[str, Any]) -> dict[str, Any]:
-    """The list endpoint's form of a record: text HTML-stripped and cut at 255 characters plus "..."."""
-    from shared.domain.text import html_to_text
-
-    listed = dict(record)
-    flat = html_to_text(record.get("text")).replace("\n", "")
-    listed["text"] = flat[:LIST_TEXT_LIMIT] + "..." if len(flat) > LIST_TEXT_LIMIT + 3 else flat
-    return listed
 
 
 def recorded_api() -> RecordedStatements:
