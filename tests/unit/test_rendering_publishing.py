@@ -4,7 +4,6 @@ moto does not enforce. How the texts read is in tests/unit/render/."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,26 +22,9 @@ from shared.adapters.sns import (
 from shared.domain.item import DepartmentRef
 from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
 from shared.render.email import email_text, subject
-from shared.sources.written_questions import WrittenQuestionsSource
+from tests.unit.real_question import PAGE, notify
 
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
-PAGE = "https://questions-statements.parliament.uk/written-questions/detail/2024-01-05/7926"
 TOPIC = "arn:aws:sns:eu-west-2:123456789012:deptwatch-local-department-for-education"
-
-
-@pytest.fixture
-def item(raw_message, detail_record):
-    return WrittenQuestionsSource().parse(raw_message(detail_record))
-
-
-@pytest.fixture
-def notification(item) -> Notification:
-    return Notification.for_department(item, 1, "new", item.departments[0])
-
-
-def notify(item, **changes: Any) -> Notification:
-    changed = item.model_copy(update=changes)
-    return Notification.for_department(changed, 1, "new", changed.departments[0])
 
 
 def sns_size(entry: dict[str, Any]) -> int:

@@ -31,7 +31,6 @@ PAGE_2 = f"{FIXTURES}/dfe_newest_first_page_2.json"
 DFE = "department-for-education"
 DHSC = "department-of-health-and-social-care"
 ID_PATTERN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9._:/-]+$")
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
 DEBUG_KEYS = ("index", "es_score", "_id", "elasticsearch_type", "document_type")
 
 # Each recorded DfE result and what it must become, read off the fixtures by hand (not computed by the code under

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -12,11 +11,11 @@ from shared.domain.notification import Notification
 from shared.render.email import email_text
 from shared.render.registry import renderer_for
 from shared.sources.deposited_papers import DepositedPapersSource
+from tests.unit.real_question import TAG
 
 SOURCE = DepositedPapersSource()
 RENDERER = renderer_for(Kind.DEPOSITED_PAPER)
 FILES = "https://data.parliament.uk/DepositedPapers/Files"
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
 DFE = "department-for-education"
 DWP = "department-for-work-pensions"
 

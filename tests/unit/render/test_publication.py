@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from shared.domain.notification import Notification
 from shared.render.email import email_text
 from shared.render.registry import renderer_for
 from shared.sources.govuk_publications import GovukPublicationsSource
+from tests.unit.real_question import TAG
 
 SOURCE = GovukPublicationsSource()
 RENDERER = renderer_for(Kind.PUBLICATION)
@@ -21,7 +21,6 @@ PAGE_2 = "govuk-publications/dfe_newest_first_page_2.json"
 PRESS_RELEASE = "/government/news/landmark-childcare-rollout-on-track"
 JOINT_GUIDANCE = "/government/publications/send-code-of-practice-0-to-25"
 WITHDRAWN = "/government/publications/tutoring-guidance-for-academic-year-2023-to-2024"
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 @pytest.fixture

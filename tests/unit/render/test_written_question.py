@@ -2,33 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-import pytest
-
 from shared.domain.lifecycle import classify, describe_changes
 from shared.domain.notification import Notification
 from shared.render.email import email_text
-from shared.sources.written_questions import WrittenQuestionsSource
-
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
-PAGE = "https://questions-statements.parliament.uk/written-questions/detail/2024-01-05/7926"
-
-
-@pytest.fixture
-def item(raw_message, detail_record):
-    return WrittenQuestionsSource().parse(raw_message(detail_record))
-
-
-@pytest.fixture
-def notification(item) -> Notification:
-    return Notification.for_department(item, 1, "new", item.departments[0])
-
-
-def notify(item, **changes: Any) -> Notification:
-    changed = item.model_copy(update=changes)
-    return Notification.for_department(changed, 1, "new", changed.departments[0])
+from tests.unit.real_question import PAGE, TAG, notify
 
 
 def test_email_of_the_real_answer_reads_like_the_department_page(notification, detail_record):

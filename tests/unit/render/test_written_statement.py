@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -12,10 +11,10 @@ from shared.domain.notification import Notification
 from shared.render.email import email_text
 from shared.render.registry import renderer_for
 from shared.sources.written_statements import WrittenStatementsSource
+from tests.unit.real_question import TAG
 
 SOURCE = WrittenStatementsSource()
 RENDERER = renderer_for(Kind.WRITTEN_STATEMENT)
-TAG = re.compile(r"</?[A-Za-z][^>]*>")
 
 
 @pytest.fixture
