@@ -164,18 +164,11 @@ class OffsetPaginator(Paginator):
     total: str
 
     def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        count = PageCount(request.url, self.total)
-        while True:
-            offset = count.read
-            body = http.get_json(request.url, {**request.params, self.skip: offset})
-            records = _read(read, body, request.url)
+        def check(body: Any, offset: int) -> None:
             if not isinstance(body, dict) or self.items not in body:
                 raise UpstreamResponseError("a list request answered with a single item", request.url)
-            exhausted = count.add(body, len(records))
-            origin = f"{request.url}?{self.skip}={offset}"
-            yield [Listed(record, origin, request.department) for record in records]
-            if exhausted:
-                return
+
+        return _counted_pages(http, request, read, self.skip, self.total, check)
 
 
 @dataclass(frozen=True)
@@ -187,23 +180,39 @@ class StartPaginator(Paginator):
     total: str = "total"
 
     def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        count = PageCount(request.url, self.total)
-        while True:
-            start = count.read
-            body = http.get_json(request.url, {**request.params, self.start: start})
-            records = _read(read, body, request.url)
+        def check(body: Any, start: int) -> None:
             if not isinstance(body, dict):
                 raise UpstreamResponseError("the search did not answer with an object", request.url)
             if body.get(self.start, start) != start:
                 raise UpstreamResponseError(
                     f"asked for results from {start}, got results from {body[self.start]}", request.url
                 )
-            exhausted = count.add(body, len(records))
-            origin = f"{request.url}?{self.start}={start}"
-            yield [Listed(record, origin, request.department) for record in records]
-            if exhausted:
-                return
 
+        return _counted_pages(http, request, read, self.start, self.total, check)
+
+
+
+def _counted_pages(
+    http: UpstreamClient,
+    request: ListRequest,
+    read: RecordReader,
+    offset_parameter: str,
+    total_field: str,
+    check: Callable[[Any, int], None],
+) -> Iterator[list[Listed]]:
+    """Pages asked from each offset the pages so far reach, until they add up to the total (`PageCount`); `check`
+    refuses a body that is not this API's page for that offset."""
+    count = PageCount(request.url, total_field)
+    while True:
+        offset = count.read
+        body = http.get_json(request.url, {**request.params, offset_parameter: offset})
+        records = _read(read, body, request.url)
+        check(body, offset)
+        exhausted = count.add(body, len(records))
+        origin = f"{request.url}?{offset_parameter}={offset}"
+        yield [Listed(record, origin, request.department) for record in records]
+        if exhausted:
+            return
 
 @dataclass(frozen=True)
 class SinglePage(Paginator):
