@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
@@ -32,6 +32,14 @@ class PoisonRecordError(ValueError):
 
 class ResponseShapeError(ValueError):
     """An upstream response body that is not what this source's API returns."""
+
+
+class UpstreamModel(BaseModel):
+    """An upstream API's record as its source reads it: leniently (fields we do not use are ignored, so an API that
+    adds one breaks nothing), by the API's own field names or ours. A source's base model sets only its API's
+    naming (`alias_generator`)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
 def validation_reason(error: ValidationError) -> str:
@@ -191,7 +199,6 @@ class StartPaginator(Paginator):
         return _counted_pages(http, request, read, self.start, self.total, check)
 
 
-
 def _counted_pages(
     http: UpstreamClient,
     request: ListRequest,
@@ -213,6 +220,7 @@ def _counted_pages(
         yield [Listed(record, origin, request.department) for record in records]
         if exhausted:
             return
+
 
 @dataclass(frozen=True)
 class SinglePage(Paginator):

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from shared.domain.departments import Department, by_name
@@ -36,6 +36,7 @@ from shared.sources.base import (
     PoisonRecordError,
     Source,
     UpstreamId,
+    UpstreamModel,
     attachment_link,
     validate_record,
 )
@@ -62,8 +63,8 @@ _FILE_NAME = re.compile(r"[^/\\:]+\.[A-Za-z0-9]{1,5}")
 """A bare file name with an extension ("DB_Letter.pdf"): no path, no scheme."""
 
 
-class _Upstream(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+class _Upstream(UpstreamModel):
+    model_config = ConfigDict(alias_generator=to_camel)
 
 
 def department_names(value: Any) -> list[str]:

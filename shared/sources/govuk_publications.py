@@ -24,7 +24,7 @@ from datetime import UTC, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
 
 from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, by_govuk_slug, parent_of_govuk_organisation
@@ -42,6 +42,7 @@ from shared.sources.base import (
     ResponseShapeError,
     Source,
     StartPaginator,
+    UpstreamModel,
     validate_record,
 )
 
@@ -129,10 +130,6 @@ GovukTime = Annotated[datetime, AfterValidator(_aware)]
 _GOVUK_TIME: TypeAdapter[GovukTime] = TypeAdapter(GovukTime)
 
 
-class _Upstream(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
 def _slugs(value: Any) -> Any:
     """`parent_organisations` as slugs: search-api's field is a list of identifiers; an object gives its slug."""
     if isinstance(value, list):
@@ -140,7 +137,7 @@ def _slugs(value: Any) -> Any:
     return value
 
 
-class Organisation(_Upstream):
+class Organisation(UpstreamModel):
     """An organisation as the API expands it ({title, slug, content_id, parent_organisations, …}); one it does not know
     has only a slug."""
 
@@ -160,7 +157,7 @@ class Organisation(_Upstream):
         return [parent] if parent is not None else []
 
 
-class Publication(_Upstream):
+class Publication(UpstreamModel):
     """One search result. The debug keys the API always adds (es_score, _id, index, …) are ignored: they change."""
 
     title: str = Field(min_length=1)

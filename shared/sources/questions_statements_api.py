@@ -6,20 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 from pydantic.alias_generators import to_camel
 
 from shared.domain.departments import Department
 from shared.domain.item import Attachment, Person
 from shared.domain.links import PARLIAMENT_HOSTS, OwnHosts
 from shared.domain.text import plain_text
-from shared.sources.base import OffsetPaginator, Source, attachment_link
+from shared.sources.base import OffsetPaginator, Source, UpstreamModel, attachment_link
 
 
-class Upstream(BaseModel):
+class Upstream(UpstreamModel):
     """The service's camelCase fields, read leniently (fields we do not use are ignored)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(alias_generator=to_camel)
 
 
 class MemberViewModel(Upstream):

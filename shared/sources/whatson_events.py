@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
 from shared.adapters.http import UpstreamClient
@@ -39,6 +39,7 @@ from shared.sources.base import (
     SinglePage,
     Source,
     UpstreamId,
+    UpstreamModel,
     validate_record,
 )
 
@@ -92,8 +93,8 @@ def _clock_time(value: Any) -> time | None:
 ClockTime = Annotated[time | None, BeforeValidator(_clock_time)]
 
 
-class _Upstream(BaseModel):
-    model_config = ConfigDict(alias_generator=to_pascal, populate_by_name=True, extra="ignore")
+class _Upstream(UpstreamModel):
+    model_config = ConfigDict(alias_generator=to_pascal)
 
 
 class Inquiry(_Upstream):
