@@ -146,6 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--source", required=True, choices=sorted(SOURCE_NAMES))
     ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
     ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    ingest.add_argument(
+        "--watches", metavar="FILE", help="a JSON list of watches to save first (their messages carry a `watch` field)"
+    )
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.set_defaults(handler=_local_command("command_ingest"))
 
