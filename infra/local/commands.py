@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
-from shared.watching.watch import Watch
+from shared.watching.watch import Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
 
@@ -198,11 +198,7 @@ def read_watches(path: Path) -> list[Watch]:
         try:
             watch = Watch.model_validate(fields)
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(map(str, e['loc'])) or 'watch'}: {e['msg'].removeprefix('Value error, ')}"
-                for e in error.errors()
-            )
-            raise WatchesFileError(f"{which}: {problems}") from None
+            raise WatchesFileError(f"{which}: {problems(error)}") from None
         if watch.name in watches:
             raise WatchesFileError(f"{which}: the name is given twice")
         watches[watch.name] = watch

@@ -7,7 +7,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shared.domain.events import Event
 from shared.domain.item import PUBLISHING_ORGANISATION
@@ -42,6 +42,13 @@ def _known(values: tuple[str, ...], known: tuple[str, ...], what: str) -> tuple[
     if unknown:
         raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
     return values
+
+
+def problems(error: ValidationError) -> str:
+    """A refused watch's problems on one line: "field: why; field: why"."""
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'watch'}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+    )
 
 
 def watch_topic_name(stack_name: str, watch_name: str) -> str:
