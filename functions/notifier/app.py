@@ -1,4 +1,5 @@
-"""DynamoDB-stream Lambda: publishes each new item version to its department's SNS topic, exactly once."""
+"""DynamoDB-stream Lambda: publishes each new item version to its department's SNS topic and to each immediate watch
+it matches, exactly once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from shared.adapters.aws import aws_client
 from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import DeadLetterQueue
+from shared.adapters.watch_store import ImmediateWatches, WatchStore
 from shared.container import per_container
 from shared.observability import logger, metrics
 from shared.pipeline.notifying import Notifier, change_from_stream_record
@@ -34,6 +36,7 @@ def _notifier() -> Notifier:
         publisher=SnsPublisher(aws_client("sns")),
         topic_arn_prefix=settings.TOPIC_ARN_PREFIX,
         failures=DeadLetterQueue(aws_client("sqs"), settings.FAILURE_QUEUE_URL),
+        immediate_watches=ImmediateWatches(WatchStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME)),
     )
 
 

@@ -125,6 +125,50 @@ def command_dlq(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def command_watch(args: argparse.Namespace, out: TextIO) -> int:
+    import boto3
+    from pydantic import ValidationError
+
+    from infra.cli import operations
+    from shared.watching.watch import Watch, problems
+
+    clients = (boto3.client("cloudformation"), boto3.client("dynamodb"), boto3.client("sns"), _stack_name(args))
+    if args.action == "add":
+        fields = {
+            "name": args.name,
+            "query": args.query,
+            **{plural: getattr(args, singular) or () for singular, plural in WATCH_FILTERS.items()},
+            "frequency": args.frequency,
+        }
+        try:
+            watch = Watch.model_validate(fields)
+        except ValidationError as error:
+            sys.stderr.write(f"deptwatch: watch {args.name!r}: {problems(error)}\n")
+            return 2
+        saved = [operations.add_watch(*clients, watch)]
+    elif args.action == "list":
+        saved = operations.list_watches(*clients)
+    elif args.action == "show":
+        saved = [operations.show_watch(*clients, args.name)]
+    else:
+        saved = [operations.remove_watch(*clients, args.name)]
+    for one in saved:
+        out.write(json.dumps(one.summary(), ensure_ascii=False) + "\n")
+    return 0
+
+
+WATCH_FILTERS = {
+    "department": "departments",
+    "source": "sources",
+    "kind": "kinds",
+    "event": "events",
+    "house": "houses",
+    "category": "categories",
+    "organisation": "organisations",
+}
+"""`watch add`'s repeatable flags and the watch's fields they fill."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     from infra.cli.operations import DEAD_LETTER_QUEUES, PROTOCOLS
     from shared.sources import SOURCE_NAMES
@@ -146,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--source", required=True, choices=sorted(SOURCE_NAMES))
     ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
     ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    ingest.add_argument(
+        "--watches", metavar="FILE", help="a JSON list of watches to save first (their messages carry a `watch` field)"
+    )
     ingest.add_argument("files", nargs="+", metavar="FILE")
     ingest.set_defaults(handler=_local_command("command_ingest"))
 
@@ -171,6 +218,21 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         subscribe.add_argument(f"--{name}", action="append", help=f"only this {name} (repeatable), e.g. {example}")
     subscribe.set_defaults(handler=command_subscribe)
+
+    watch = commands.add_parser("watch", help="saved watches on a deployed stack: a query and filters, own topic")
+    watch.set_defaults(handler=command_watch)
+    watch_actions = watch.add_subparsers(dest="action", required=True)
+    add = watch_actions.add_parser("add", help="save a watch (replacing one of that name) and create its topic")
+    add.add_argument("name", metavar="NAME", help="lower-case letters, digits, - and _; its topic: <stack>-watch-NAME")
+    add.add_argument("--query", help='the seed\'s search syntax: words, "phrases", AND, OR, NOT, -word, (…), prefix*')
+    for flag in WATCH_FILTERS:
+        add.add_argument(f"--{flag}", action="append", help=f"only this {flag} (repeatable)")
+    add.add_argument("--frequency", choices=("immediate", "daily", "weekly"), default="immediate")
+    watch_actions.add_parser("list", help="every saved watch, one JSON line each")
+    watch_actions.add_parser("show", help="one saved watch").add_argument("name", metavar="NAME")
+    watch_actions.add_parser("remove", help="delete a watch and its topic").add_argument("name", metavar="NAME")
+    for action in watch_actions.choices.values():
+        action.add_argument("--stack", help=stack_help)
 
     dlq = commands.add_parser("dlq", help="look at the dead-letter queues of a deployed stack and redrive them")
     dlq.add_argument("action", choices=("list", "show", "redrive"))

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from shared.watching.watch import Watch, watch_topic_name
+
 FILTER_ATTRIBUTES = ("kind", "event", "house", "category", "source")
 PROTOCOLS = ("email", "email-json", "sqs", "lambda", "https", "http", "sms")
 DEAD_LETTER_QUEUES = {"records": "DeadLetterQueueUrl", "notifier": "NotifierFailureQueueUrl"}
@@ -174,3 +176,73 @@ def redrive(sqs: Any, dead_letter_url: str, target_url: str, message_ids: Iterab
         sqs.delete_message(QueueUrl=dead_letter_url, ReceiptHandle=letter.receipt_handle)
         moved.append(letter.message_id)
     return moved
+
+
+# --- watches -------------------------------------------------------------------------------------------------------
+
+SNS_TOPIC_NAME_LENGTH = 256
+
+
+@dataclass(frozen=True)
+class SavedWatch:
+    watch: Watch
+    topic_arn: str | None
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.watch.stored(), "topic_arn": self.topic_arn}
+
+
+def _watch_store(cloudformation: Any, dynamodb: Any, stack_name: str) -> Any:
+    from shared.adapters.watch_store import WatchStore
+
+    return WatchStore(dynamodb, stack_outputs(cloudformation, stack_name)["StateTableName"])
+
+
+def _topic_arns(sns: Any) -> dict[str, str]:
+    """Topic name → ARN, for every topic of the account in the region."""
+    return {
+        topic["TopicArn"].rsplit(":", 1)[-1]: topic["TopicArn"]
+        for page in sns.get_paginator("list_topics").paginate()
+        for topic in page["Topics"]
+    }
+
+
+def add_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, watch: Watch) -> SavedWatch:
+    """Create the watch's topic, then save the watch (a saved watch always has its topic to be published to).
+    Adding a watch of a name that exists replaces it."""
+    name = watch_topic_name(stack_name, watch.name)
+    if len(name) > SNS_TOPIC_NAME_LENGTH:
+        raise OperationError(f"topic name {name!r} is over SNS's {SNS_TOPIC_NAME_LENGTH} characters: a shorter name")
+    store = _watch_store(cloudformation, dynamodb, stack_name)
+    arn = sns.create_topic(Name=name, Tags=[{"Key": "watch", "Value": watch.name}])["TopicArn"]
+    store.put(watch)
+    return SavedWatch(watch, arn)
+
+
+def list_watches(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str) -> list[SavedWatch]:
+    topics = _topic_arns(sns)
+    return [
+        SavedWatch(watch, topics.get(watch_topic_name(stack_name, watch.name)))
+        for watch in _watch_store(cloudformation, dynamodb, stack_name).list()
+    ]
+
+
+def show_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, name: str) -> SavedWatch:
+    watch = _watch_store(cloudformation, dynamodb, stack_name).get(name)
+    if watch is None:
+        raise OperationError(f"stack {stack_name!r} has no watch {name!r}")
+    return SavedWatch(watch, _topic_arns(sns).get(watch_topic_name(stack_name, name)))
+
+
+def remove_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, name: str) -> SavedWatch:
+    """Delete the watch, then its topic (and with it its subscriptions). A notifier that read the watch less than a
+    minute ago may still try to publish to it: that batch fails and the stream retries it, without the watch."""
+    store = _watch_store(cloudformation, dynamodb, stack_name)
+    watch = store.get(name)
+    arn = _topic_arns(sns).get(watch_topic_name(stack_name, name))
+    if watch is None and arn is None:
+        raise OperationError(f"stack {stack_name!r} has no watch {name!r}")
+    store.delete(name)
+    if arn is not None:
+        sns.delete_topic(TopicArn=arn)
+    return SavedWatch(watch or Watch(name=name), arn)

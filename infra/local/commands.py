@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
+from shared.watching.watch import Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
 
@@ -26,10 +27,13 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
         return
     by_department: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
-        by_department.setdefault(delivery.department, []).append(delivery)
+        by_department.setdefault(f"watch:{delivery.watch}" if delivery.watch else delivery.department, []).append(
+            delivery
+        )
     for department, items in sorted(by_department.items()):
         name = items[0].message.get("item", {}).get("department", {}).get("name", department)
-        out.write(f"\n=== {name} ({department}): {len(items)} notification(s) ===\n")
+        heading = f"Watch {items[0].watch}" if items[0].watch else f"{name} ({department})"
+        out.write(f"\n=== {heading}: {len(items)} notification(s) ===\n")
         for delivery in items:
             attributes = ", ".join(
                 f"{name}={','.join(value) if isinstance(value, list) else value}"
@@ -115,8 +119,16 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
         except UnknownDepartmentError as error:
             sys.stderr.write(f"deptwatch: {error.args[0]}\n")
             return 2
+    watches = []
+    if args.watches:
+        try:
+            watches = read_watches(Path(args.watches))
+        except WatchesFileError as error:
+            sys.stderr.write(f"deptwatch: {args.watches}: {error}\n")
+            return 2
     failed = False
     with local_stack() as stack:
+        stack.add_watches(watches)
         queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
         for path in args.files:
             try:
@@ -163,6 +175,34 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
     return 1 if failed else 0
+
+
+class WatchesFileError(ValueError):
+    """A watches file that cannot be used: one line naming the watch and the problem."""
+
+
+def read_watches(path: Path) -> list[Watch]:
+    """A JSON list of watch objects (the fields of `deptwatch watch add`), each valid, the names distinct."""
+    from pydantic import ValidationError
+
+    try:
+        listed = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise WatchesFileError(f"not a JSON file of watches ({error})") from None
+    if not isinstance(listed, list):
+        raise WatchesFileError("not a JSON list of watch objects")
+    watches: dict[str, Watch] = {}
+    for position, fields in enumerate(listed):
+        name = fields.get("name") if isinstance(fields, dict) else None
+        which = f"watch {name!r}" if isinstance(name, str) else f"watch #{position + 1}"
+        try:
+            watch = Watch.model_validate(fields)
+        except ValidationError as error:
+            raise WatchesFileError(f"{which}: {problems(error)}") from None
+        if watch.name in watches:
+            raise WatchesFileError(f"{which}: the name is given twice")
+        watches[watch.name] = watch
+    return list(watches.values())
 
 
 def _take_messages(stack: LocalStack, output: str) -> Iterator[dict[str, Any]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +32,7 @@ from moto import mock_aws
 from moto.core.model_instances import reset_model_data
 
 from shared.container import reset_container_caches
+from shared.watching.watch import Watch, watch_topic_name
 
 REGION = "eu-west-2"
 ACCOUNT_ID = "123456789012"
@@ -535,12 +536,26 @@ class LocalStack:
     def subscribe_inboxes(self) -> None:
         """One SQS queue per department topic, subscribed as a subscriber would be, to show what is delivered."""
         for slug, arn in self.topic_arns().items():
-            url = self.sqs.create_queue(QueueName=f"inbox-{slug}"[:80])["QueueUrl"]
-            queue_arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
-                "QueueArn"
-            ]
-            self.sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=queue_arn)
-            self.inboxes[arn] = url
+            self._subscribe_inbox(f"inbox-{slug}", arn)
+
+    def _subscribe_inbox(self, queue_name: str, topic_arn: str) -> None:
+        url = self.sqs.create_queue(QueueName=queue_name[:80])["QueueUrl"]
+        queue_arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        self.inboxes[topic_arn] = url
+
+    def add_watches(self, watches: Sequence[Watch]) -> None:
+        """Save the watches as `deptwatch watch add` does on AWS (each in the state table, with its topic), and
+        subscribe an inbox to each watch's topic. The notifier's next container reads them."""
+        from shared.adapters.watch_store import WatchStore
+
+        store = WatchStore(self.dynamodb, self.output("StateTableName"))
+        for watch in watches:
+            store.put(watch)
+            name = watch_topic_name(STACK_NAME, watch.name)
+            arn = self.sns.create_topic(Name=name, Tags=[{"Key": "watch", "Value": watch.name}])["TopicArn"]
+            self._subscribe_inbox(f"inbox-watch-{len(self.inboxes)}", arn)  # a watch name may be too long
+        reset_container_caches()
 
     def collect_deliveries(self) -> list[Delivery]:
         """Everything delivered to the inboxes since the last call, in publish order per topic."""
@@ -607,8 +622,16 @@ class Delivery:
         department = self.attributes.get("department")
         return department if isinstance(department, str) else self.topic_arn.rsplit(":", 1)[-1]
 
+    @property
+    def watch(self) -> str | None:
+        """The watch this message was published for, when it went to a watch's topic."""
+        watch = self.attributes.get("watch")
+        return watch if isinstance(watch, str) else None
+
     def as_json(self) -> dict[str, Any]:
+        watch = {"watch": self.watch} if self.watch else {}
         return {
+            **watch,
             "topic_arn": self.topic_arn,
             "department": self.department,
             "attributes": self.attributes,

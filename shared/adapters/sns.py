@@ -27,8 +27,9 @@ def topic_arn(prefix: str, department_slug: str) -> str:
     return f"{prefix}{department_slug}"
 
 
-def message_attributes(notification: Notification) -> dict[str, dict[str, str]]:
-    """What subscribers filter on (SNS filter policies): lower-case strings; absent when they do not apply.
+def message_attributes(notification: Notification, watch: str | None = None) -> dict[str, dict[str, str]]:
+    """What subscribers filter on (SNS filter policies): lower-case strings; absent when they do not apply. `watch`:
+    the watch a message to a watch topic is for (its name).
 
     `event` is a String.Array of every event the version stands for (`Notification.events`): SNS matches a policy
     value against each element, so `{"event": ["answered"]}` selects a question first seen already answered too.
@@ -43,6 +44,7 @@ def message_attributes(notification: Notification) -> dict[str, dict[str, str]]:
         "house": ("String", item.house),
         "category": ("String", item.category.lower() if item.category else None),
         "organisation": ("String", organisation.lower() if isinstance(organisation, str) else None),
+        "watch": ("String", watch),
     }
     return {name: {"DataType": type_, "StringValue": value} for name, (type_, value) in values.items() if value}
 
@@ -55,14 +57,14 @@ def _entry_size(entry: dict[str, Any]) -> int:
     return len(entry["Message"].encode()) + len(entry["Subject"].encode()) + attributes
 
 
-def build_entry(entry_id: str, notification: Notification) -> dict[str, Any]:
+def build_entry(entry_id: str, notification: Notification, watch: str | None = None) -> dict[str, Any]:
     """One PublishBatch entry (MessageStructure=json: default JSON, email and sms texts), within 256 KiB.
 
     An oversized message is shortened (body, then summary, cut with a marker; the link kept), never dropped. The
     longest text that fits is found by bisection: a text appears in both the JSON and the email, and JSON escaping
     changes its size, so the cut cannot be computed in one step.
     """
-    entry = _render(entry_id, notification)
+    entry = _render(entry_id, notification, watch)
     for field in ("body", "summary"):
         text = getattr(notification.item, field) or ""
         if _entry_size(entry) <= SNS_MESSAGE_BYTES or not text:
@@ -72,12 +74,12 @@ def build_entry(entry_id: str, notification: Notification) -> dict[str, Any]:
         while low <= high:
             middle = (low + high) // 2
             candidate = _with_text(notification, field, text[:middle].rstrip() + SHORTENED_MARKER)
-            if _entry_size(_render(entry_id, candidate)) <= SNS_MESSAGE_BYTES:
+            if _entry_size(_render(entry_id, candidate, watch)) <= SNS_MESSAGE_BYTES:
                 fitting, low = candidate, middle + 1
             else:
                 high = middle - 1
         notification = fitting
-        entry = _render(entry_id, notification)
+        entry = _render(entry_id, notification, watch)
     if _entry_size(entry) > SNS_MESSAGE_BYTES:
         raise ValueError(f"notification {notification.item.id} does not fit in an SNS message")
     return entry
@@ -87,14 +89,14 @@ def _with_text(notification: Notification, field: str, text: str) -> Notificatio
     return notification.model_copy(update={"item": notification.item.model_copy(update={field: text})})
 
 
-def _render(entry_id: str, notification: Notification) -> dict[str, Any]:
+def _render(entry_id: str, notification: Notification, watch: str | None = None) -> dict[str, Any]:
     message = {"default": notification.to_json(), "email": email_text(notification), "sms": sms_text(notification)}
     return {
         "Id": entry_id,
         "Message": json.dumps(message, ensure_ascii=False),
         "MessageStructure": "json",
         "Subject": subject(notification),
-        "MessageAttributes": message_attributes(notification),
+        "MessageAttributes": message_attributes(notification, watch),
     }
 
 

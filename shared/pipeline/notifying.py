@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,8 @@ from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
 from shared.observability import logger
+from shared.watching.query import SearchText
+from shared.watching.watch import Watch
 
 PUBLISH_RESERVE_SECONDS = 10.0
 """What an invocation keeps of its time for rendering, publishing and completing after it has waited for claims held
@@ -97,17 +99,28 @@ def notifications_for(change: VersionChange) -> list[Notification]:
     return [Notification.for_department(item, version, event, d, changes, events) for d in item.departments]
 
 
+def no_watches() -> Sequence[Watch]:
+    return ()
+
+
 class Notifier:
     def __init__(
-        self, ledger: PublishLedger, publisher: SnsPublisher, topic_arn_prefix: str, failures: DeadLetterQueue
+        self,
+        ledger: PublishLedger,
+        publisher: SnsPublisher,
+        topic_arn_prefix: str,
+        failures: DeadLetterQueue,
+        immediate_watches: Callable[[], Sequence[Watch]] = no_watches,
     ) -> None:
         self._ledger = ledger
         self._publisher = publisher
         self._prefix = topic_arn_prefix
         self._failures = failures
+        self._immediate_watches = immediate_watches
 
     def notify(self, changes: Sequence[VersionChange], remaining_seconds: float) -> NotifyResult:
-        """Publish every new version once; report the record ids that failed, with why (they are retried).
+        """Publish every new version once to each of its departments' topics and to the topic of each immediate
+        watch it matches; report the record ids that failed, with why (they are retried).
 
         `remaining_seconds` is the time the invocation has left: its claims are held that long (and a little more),
         and claims another invocation left behind are waited for while PUBLISH_RESERVE_SECONDS would still be left.
@@ -116,13 +129,14 @@ class Notifier:
         """
         failed: dict[str, str] = {}
         poisoned: dict[str, str] = {}
+        watches = self._immediate_watches() if changes else ()
         # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Outgoing]] = {}
         for change in changes:
             poison, rendered = change.error, []
             if poison is None:
                 try:
-                    rendered = self._rendered(change)
+                    rendered = self._rendered(change, watches)
                 except PoisonChangeError as error:
                     poison = str(error)
             if poison is not None:
@@ -157,11 +171,12 @@ class Notifier:
                 logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
         return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped, poisoned=poisoned)
 
-    def _rendered(self, change: VersionChange) -> list[Outgoing]:
+    def _rendered(self, change: VersionChange, watches: Sequence[Watch] = ()) -> list[Outgoing]:
         """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
         try:
             messages = []
-            for notification in notifications_for(change):
+            notifications = notifications_for(change)
+            for notification in notifications:
                 item = notification.item
                 messages.append(
                     Outgoing(
@@ -171,9 +186,33 @@ class Notifier:
                         entry=build_entry("m0", notification),
                     )
                 )
+            messages += self._for_watches(notifications, watches)
             return messages
         except Exception as error:  # any rendering bug in one item must fail that item alone
             raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
+
+    def _for_watches(self, notifications: Sequence[Notification], watches: Sequence[Watch]) -> list[Outgoing]:
+        """One message per watch the version matches, to the watch's topic. The item's words are read once for all
+        watches. The message is the one for the first of the item's departments the watch asks for (or its first)."""
+        if not notifications or not watches:
+            return []
+        text = SearchText.of(notifications[0].item)
+        messages = []
+        for watch in watches:
+            wanted = [n for n in notifications if n.item.department.slug in watch.departments] or notifications
+            notification = wanted[0]
+            if not watch.matches(notification, text):
+                continue
+            item = notification.item
+            messages.append(
+                Outgoing(
+                    key=f"published#{item.id}#v{item.version}#watch:{watch.name}",
+                    topic_arn=watch.topic_arn(self._prefix),
+                    notification=notification,
+                    entry=build_entry("m0", notification, watch=watch.name),
+                )
+            )
+        return messages
 
     def _set_aside(self, change: VersionChange, reason: str, failed: dict[str, str], poisoned: dict[str, str]) -> None:
         """A poison record to the failure queue with its reason; if even that fails, the stream retries it."""

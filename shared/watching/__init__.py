@@ -1,0 +1,1 @@
+"""Watches: saved queries and filters over items, and their delivery."""
