@@ -191,7 +191,6 @@ class StartPaginator(Paginator):
         return _counted_pages(http, request, read, self.start, self.total, check)
 
 
-
 def _counted_pages(
     http: UpstreamClient,
     request: ListRequest,
@@ -213,6 +212,7 @@ def _counted_pages(
         yield [Listed(record, origin, request.department) for record in records]
         if exhausted:
             return
+
 
 @dataclass(frozen=True)
 class SinglePage(Paginator):
