@@ -156,6 +156,37 @@ def overlap_poll(count: int) -> dict[str, float]:
     }
 
 
+def recheck_hour(count: int, polls: int = 13) -> dict[str, Any]:
+    """The scheduled polls (every 5 minutes, on a simulated clock) of the hour after a poll read the details of
+    `count` questions the list cuts, nothing changing upstream: detail calls per poll (the detail recheck)."""
+    from datetime import timedelta
+
+    from shared.domain.timeutil import utc_now
+
+    transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
+    http = UpstreamClient(transport=transport, sleep=lambda _: None)
+    start = utc_now()
+    details_per_poll, writes_per_poll = [], []
+    original = fetcher.utc_now
+    try:
+        with stack_with_upstream(http, "written-questions") as stack:
+            for number in range(polls):
+                fetcher.utc_now = lambda at=start + number * timedelta(minutes=5): at  # type: ignore[misc]
+                before = len(requested)
+                with counting() as counts:
+                    poll(stack)
+                stack.drain()
+                writes_per_poll.append(sum(counts[op] for op in WRITES))
+                details_per_poll.append(sum(r.url.path.rsplit("/", 1)[-1].isdigit() for r in requested[before:]))
+    finally:
+        fetcher.utc_now = original  # type: ignore[misc]
+    return {
+        "records": count,
+        "details_per_poll": details_per_poll[1:],
+        "state_writes_per_poll": writes_per_poll[1:],
+    }
+
+
 def unchanged(count: int) -> dict[str, float]:
     """Records the processor sees again unchanged (an explicit backfill re-queues them, past the fetcher's digests)."""
     transport, _, _ = synthetic.transport(synthetic.written_questions(count))
