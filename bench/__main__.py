@@ -89,13 +89,14 @@ def main(argv: list[str]) -> int:
                 "1 upstream call",
             )
         result = overlap_poll(1_000)
+        share = result["records_in_window"] / 12
         _row(
-            f"poll with {result['records_in_window']:.0f} unchanged questions in its window",
-            f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS, "
-            f"{result['writes']:.0f} writes, {result['queued']:.0f} queued",
-            "list pages only, 0 writes, 0 queued",
-            None,
-            "0 writes, 0 queued",
+            f"next poll, {result['records_in_window']:.0f} unchanged questions in its window",
+            f"{result['upstream_calls']:.0f} upstream ({result['detail_calls']:.0f} details), "
+            f"{result['aws_requests']:.0f} AWS, {result['writes']:.0f} writes, {result['queued']:.0f} queued",
+            f"list pages and ~{share:.0f} details (1/12 of the hourly recheck), 0 queued",
+            result["detail_calls"] / share,
+            "≈ 1x, 0 queued",
         )
     if "recheck" in chosen:
         from bench.requests import recheck_hour
