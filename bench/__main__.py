@@ -1,4 +1,4 @@
-"""`python -m bench [requests idle unchanged imports deployed throughput package] [--large]`: all by default.
+"""`python -m bench [requests idle recheck unchanged imports deployed throughput package] [--large]`: all by default.
 
 `deployed` builds the layer with infra/layer/Makefile (it needs PyPI). Each figure is printed beside its floor or
 reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (74 min, 14 GB:
@@ -53,6 +53,7 @@ def main(argv: list[str]) -> int:
     chosen = set(argv) - {"--large"} or {
         "requests",
         "idle",
+        "recheck",
         "unchanged",
         "imports",
         "deployed",
@@ -88,14 +89,28 @@ def main(argv: list[str]) -> int:
                 "1 upstream call",
             )
         result = overlap_poll(1_000)
+        share = result["records_in_window"] / 12
         _row(
-            f"poll with {result['records_in_window']:.0f} unchanged questions in its window",
-            f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS, "
-            f"{result['writes']:.0f} writes, {result['queued']:.0f} queued",
-            "list pages only, 0 writes, 0 queued",
-            None,
-            "0 writes, 0 queued",
+            f"next poll, {result['records_in_window']:.0f} unchanged questions in its window",
+            f"{result['upstream_calls']:.0f} upstream ({result['detail_calls']:.0f} details), "
+            f"{result['aws_requests']:.0f} AWS, {result['writes']:.0f} writes, {result['queued']:.0f} queued",
+            f"list pages and ~{share:.0f} details (1/12 of the hourly recheck), 0 queued",
+            result["detail_calls"] / share,
+            "≈ 1x, 0 queued",
         )
+    if "recheck" in chosen:
+        from bench.requests import recheck_hour
+
+        result = recheck_hour(1_200)
+        counts = result["details_per_poll"]
+        _row(
+            f"detail calls per poll, the hour after {result['records']:,} cut questions were read",
+            f"max {max(counts)}, min {min(counts)} ({', '.join(map(str, counts))})",
+            f"{result['records']:,} an hour: {result['records'] / len(counts):.0f} a poll",
+            max(counts) / (result["records"] / len(counts)),
+            "≈ 1x on every poll",
+        )
+        print(f"|  fetcher's state writes per poll | {', '.join(map(str, result['state_writes_per_poll']))} | | | |")
     if "unchanged" in chosen:
         from bench.requests import unchanged
 

@@ -11,8 +11,9 @@ import functools
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import infra.local.stack as local
@@ -20,6 +21,7 @@ import infra.local.stack as local
 local.use_local_environment()
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # logging each item would measure the logger, not us
 
+import httpx  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from bench import synthetic  # noqa: E402
@@ -27,6 +29,7 @@ from functions.fetcher import app as fetcher  # noqa: E402
 from infra.local.replay import replay_transport  # noqa: E402
 from shared.adapters.aws import aws_client  # noqa: E402
 from shared.adapters.http import UpstreamClient  # noqa: E402
+from shared.domain.timeutil import utc_now  # noqa: E402
 
 MAPPING_OPERATIONS = frozenset(
     {
@@ -136,24 +139,68 @@ def idle_poll() -> dict[str, dict[str, float]]:
     return results
 
 
+POLL_INTERVAL = timedelta(minutes=5)
+"""The template's default schedule: polls on the simulated clock are this far apart."""
+
+
+@contextmanager
+def simulated_polls() -> Iterator[Callable[[int], None]]:
+    """The fetcher's clock set to the Nth scheduled poll after now (the detail recheck depends on the time)."""
+    start, original = utc_now(), fetcher.utc_now
+
+    def at_poll(number: int) -> None:
+        fetcher.utc_now = lambda: start + number * POLL_INTERVAL  # type: ignore[assignment]
+
+    try:
+        yield at_poll
+    finally:
+        fetcher.utc_now = original  # type: ignore[assignment]
+
+
+def _detail_calls(requests: list[httpx.Request]) -> int:
+    return sum(request.url.path.rsplit("/", 1)[-1].isdigit() for request in requests)
+
+
 def overlap_poll(count: int) -> dict[str, float]:
-    """A scheduled poll whose window still holds `count` questions already queued (the overlap every poll re-reads)."""
+    """The scheduled poll after the one that queued `count` questions, still in its window (the overlap every poll
+    re-reads), nothing changed upstream: its list pages, and its share of the hourly detail recheck."""
     transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
-    with stack_with_upstream(http, "written-questions") as stack:
+    with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
+        at_poll(0)
         poll(stack)
         stack.drain()
         calls_before = len(requested)
+        at_poll(1)
         with counting() as counts:
             report = poll(stack)["sources"][0]
             stack.drain()
     return {
         "records_in_window": report["queued"] + report["unchanged"],
         "upstream_calls": len(requested) - calls_before,
+        "detail_calls": _detail_calls(requested[calls_before:]),
         "aws_requests": requests_made(counts),
         "writes": sum(counts[op] for op in WRITES),
         "queued": report["queued"],
     }
+
+
+def recheck_hour(count: int, polls: int = 12) -> dict[str, Any]:
+    """The scheduled polls of the hour after a poll read the details of `count` questions the list cuts, nothing
+    changed upstream: detail calls (the detail recheck) and state writes per poll."""
+    transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
+    http = UpstreamClient(transport=transport, sleep=lambda _: None)
+    details_per_poll, writes_per_poll = [], []
+    with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
+        for number in range(polls + 1):
+            at_poll(number)
+            before = len(requested)
+            with counting() as counts:
+                poll(stack)
+            stack.drain()
+            writes_per_poll.append(sum(counts[op] for op in WRITES))
+            details_per_poll.append(_detail_calls(requested[before:]))
+    return {"records": count, "details_per_poll": details_per_poll[1:], "state_writes_per_poll": writes_per_poll[1:]}
 
 
 def unchanged(count: int) -> dict[str, float]:

@@ -38,6 +38,9 @@ class FetcherSettings(_Settings):
     """How far back the very first poll of a source reads."""
     DETAIL_RECHECK_MINUTES: int = Field(default=60, ge=0)
     """How often a record whose listed form has not changed has its detail (full text) read again anyway."""
+    UPSTREAM_REQUESTS_PER_SECOND: float = Field(default=5.0, ge=0)
+    """The politeness limit: requests per second to each upstream host, whatever the poll (list pages, details,
+    retries). 0: not paced, for the local replay of recorded responses only."""
     UPSTREAM_OVERRIDES: Json[dict[str, str]] = Field(default_factory=dict)
     """JSON {"https://host": "base URL"}: read an upstream from a mirror instead (the offline demo's local replay)."""
 

@@ -169,8 +169,10 @@ def stack(stack_parameters: dict[str, str], stack_environment: dict[str, str]) -
     """A fresh LocalStack (template.yaml in moto) per test. boto3 clients stay cached across tests (they are slow to
     create); the process environment the deployment changes is put back afterwards."""
     saved = dict(os.environ)
+    # Tests serve the upstream themselves: the fetcher is not paced (tests/unit/test_http_pacing.py tests the pace).
+    environment = {"UPSTREAM_REQUESTS_PER_SECOND": "0", **stack_environment}
     try:
-        with local.local_stack(parameters=stack_parameters, environment=stack_environment) as deployed:
+        with local.local_stack(parameters=stack_parameters, environment=environment) as deployed:
             yield deployed
     finally:
         os.environ.clear()

@@ -26,7 +26,10 @@ DEADLINE_MARGIN_SECONDS = 10
 
 @per_container
 def _http() -> UpstreamClient:
-    return UpstreamClient(origin_overrides=fetcher_settings().UPSTREAM_OVERRIDES)
+    settings = fetcher_settings()
+    return UpstreamClient(
+        origin_overrides=settings.UPSTREAM_OVERRIDES, requests_per_second=settings.UPSTREAM_REQUESTS_PER_SECOND
+    )
 
 
 @per_container

@@ -59,6 +59,7 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
         replay = replay_server()
         overrides, earliest = replay.__enter__()
         environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
+        environment["UPSTREAM_REQUESTS_PER_SECOND"] = "0"  # our own loopback server: no one to be polite to
         since = args.since or (earliest.isoformat() if earliest else None)
     else:
         since = args.since

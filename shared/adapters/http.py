@@ -1,7 +1,8 @@
 """The one outbound HTTP client: explicit timeouts, a User-Agent naming the project, retries with backoff and jitter.
 
 Retries come from tenacity: 429 and 5xx (honouring Retry-After), timeouts and connection errors, bounded by attempts
-and by a deadline (the Lambda's remaining time), so a source that keeps failing gives up in time for the others.
+and by a deadline (the Lambda's remaining time), so a source that keeps failing gives up in time for the others. Every
+request (list pages, details, retries) is paced per host (`HostPacer`): the upstreams are shared public services.
 """
 
 from __future__ import annotations
@@ -85,14 +86,39 @@ class _WaitRetryAfterOrBackoff:
 
 
 class _StopAt:
-    """Stop retrying once the deadline (time.monotonic()) is less than a second away: the Lambda's time is up."""
+    """Stop retrying once the deadline (on the client's clock) is less than a second away: the Lambda's time is up."""
 
-    def __init__(self, deadline: Callable[[], float | None]) -> None:
+    def __init__(self, deadline: Callable[[], float | None], clock: Callable[[], float]) -> None:
         self._deadline = deadline
+        self._clock = clock
 
     def __call__(self, state: RetryCallState) -> bool:
         deadline = self._deadline()
-        return deadline is not None and time.monotonic() + 1.0 >= deadline
+        return deadline is not None and self._clock() + 1.0 >= deadline
+
+
+class HostPacer:
+    """At most `per_second` requests to each host: a request starts no sooner than 1/per_second after the previous
+    one to the same host started. A poll is one thread, so it is also one request at a time per invocation.
+
+    A next-allowed time per host is all a single-threaded client needs; a token-bucket library would add bursts we do
+    not want, and an import on the cold start. A wait already longer than the pace (a Retry-After, a backoff) costs
+    no further wait. `per_second` None or 0: not paced (the local replay of recorded responses is our own server).
+    """
+
+    def __init__(self, per_second: float | None, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self._interval = 1.0 / per_second if per_second else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next_start: dict[str, float] = {}
+
+    def wait_for(self, host: str) -> None:
+        if not self._interval:
+            return
+        wait = self._next_start.get(host, 0.0) - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+        self._next_start[host] = self._clock() + self._interval
 
 
 class UpstreamClient:
@@ -103,8 +129,10 @@ class UpstreamClient:
         transport: httpx.BaseTransport | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         max_attempts: int = MAX_ATTEMPTS,
         origin_overrides: Mapping[str, str] | None = None,
+        requests_per_second: float | None = None,
     ) -> None:
         import httpx
 
@@ -115,11 +143,15 @@ class UpstreamClient:
             follow_redirects=True,
         )
         self._sleep = sleep
+        self._clock = clock
+        self._pacer = HostPacer(requests_per_second, clock, sleep)
+        """Every attempt of every request waits its turn for its host (the fetcher: UPSTREAM_REQUESTS_PER_SECOND)."""
         self._max_attempts = max_attempts
         self._overrides = dict(origin_overrides or {})
         """Origin ("https://host") → base URL to use instead: a mirror, or the local replay of recorded responses."""
         self.deadline: float | None = None
-        """time.monotonic() after which no retry starts (set per invocation from the Lambda's remaining time)."""
+        """The clock's time (time.monotonic()) after which no retry starts (set per invocation from the Lambda's
+        remaining time)."""
         self.requests = 0
 
     def get_json(self, url: str, params: QueryParams | None = None) -> Any:
@@ -128,7 +160,7 @@ class UpstreamClient:
         url = self._redirected(url)
         retrying = Retrying(
             # Any callable of the retry state stops tenacity; only its annotations ask for its own base class.
-            stop=stop_any(stop_after_attempt(self._max_attempts), _StopAt(lambda: self.deadline)),  # type: ignore[arg-type]
+            stop=stop_any(stop_after_attempt(self._max_attempts), _StopAt(lambda: self.deadline, self._clock)),  # type: ignore[arg-type]
             wait=_WaitRetryAfterOrBackoff(),
             retry=retry_if_exception_type(TransientUpstreamError),
             sleep=self._sleep,
@@ -149,6 +181,7 @@ class UpstreamClient:
     def _get_once(self, url: str, params: QueryParams | None) -> Any:
         import httpx
 
+        self._pacer.wait_for(urlsplit(url).netloc)
         self.requests += 1
         try:
             response = self._client.get(url, params=params)  # type: ignore[arg-type]

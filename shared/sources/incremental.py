@@ -2,13 +2,14 @@
 
 A poll re-reads an overlap before its watermark (the APIs lag), so most records it meets were queued before. The
 memory keeps, per record seen within the window, digests of its listed and queued forms: a record listed as when it
-was last queued needs no detail request (until `detail_recheck` has passed: an edit beyond the list's cut changes no
-listed field), and one whose content is unchanged is not queued again. The fetcher drives it; the source-state store
+was last queued needs no detail request (until its recheck is due: an edit beyond the list's cut changes no listed
+field), and one whose content is unchanged is not queued again. The fetcher drives it; the source-state store
 persists it (shared/adapters/source_state.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -62,6 +63,22 @@ class RecordIdentity(Protocol):
     def digest(self, record: dict[str, Any]) -> str: ...
 
 
+def recheck_due(key: str, checked: int, now: int, period: int) -> bool:
+    """Whether a record's detail is due to be read again: once its own slot in the period has come round since it was
+    last read (`checked`, `now`: epoch seconds).
+
+    The key's hash places each record's slot in the period, so the rechecks of a window spread evenly over the period
+    (each poll rechecks about `records * poll interval / period` of them, whatever the schedule) instead of all falling
+    due in one poll an hour after a backfill read them together. A slot comes once per period, so a record is read
+    again at the first poll at least one period after it was last read, at the latest (the hourly guarantee, as
+    before), and is read once per period for its recheck (a detail read for a changed listing does not move its slot).
+    """
+    if period <= 0:
+        return True
+    phase = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) % period
+    return (now - phase) // period > (checked - phase) // period
+
+
 WATERMARK_REFRESH = timedelta(hours=1)
 """An idle poll leaves the stored watermark alone until it is this old (the window start moves at least hourly)."""
 
@@ -81,19 +98,20 @@ class RecordMemory:
         self._now = now
         self._stamp = int(now.timestamp())
         self._today = now.date().isoformat()
-        self._detail_recheck = detail_recheck.total_seconds()
+        self._detail_recheck = int(detail_recheck.total_seconds())
         self._seen_now: dict[str, SeenRecord] = {}
         self.requeue_all = requeue_all
         self.unchanged = 0
         """Records met again exactly as they were last queued: not queued again."""
 
     def known(self, listed: dict[str, Any]) -> bool:
-        """Listed as when last queued, and its detail read recently: no need to read the detail again."""
-        entry = self._state.seen.get(self._source.record_key(listed))
+        """Listed as when last queued, and its recheck not due: no need to read the detail again."""
+        key = self._source.record_key(listed)
+        entry = self._state.seen.get(key)
         return (
             entry is not None
             and entry.listed == self._source.digest(listed)
-            and self._stamp - entry.checked < self._detail_recheck
+            and not recheck_due(key, entry.checked, self._stamp, self._detail_recheck)
         )
 
     def detail_check(self) -> KnownRecord | None:
