@@ -111,6 +111,8 @@ def main(argv: list[str]) -> int:
             "≈ 1x on every poll",
         )
         print(f"|  fetcher's state writes per poll | {', '.join(map(str, result['state_writes_per_poll']))} | | | |")
+        units = ", ".join(map(str, result["state_write_units_per_poll"]))
+        print(f"|  their write units (1 KB each begun) | {units} | | | |")
     if "unchanged" in chosen:
         from bench.requests import unchanged
 

@@ -8,6 +8,7 @@ left out, as are the local stack's own set-up calls.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import time
 from collections import Counter
@@ -61,6 +62,13 @@ def counting() -> Iterator[Counter[str]]:
             # DynamoDB requests also by table ("UpdateItem@ItemsTable"): the processor's are on the items table only.
             for table in {params.get("TableName"), *params.get("RequestItems", {})} - {None}:
                 counts[f"{model.name}@{str(table).rsplit('-', 1)[-1]}"] += 1
+            # Write units: DynamoDB charges a put by the item's size, a unit per KB begun.
+            puts = [params["Item"]] if model.name == "PutItem" else []
+            if model.name == "BatchWriteItem":
+                puts = [
+                    w["PutRequest"]["Item"] for ws in params["RequestItems"].values() for w in ws if "PutRequest" in w
+                ]
+            counts["write units"] += sum(-(-len(json.dumps(item).encode()) // 1024) for item in puts)
 
     clients = [aws_client(name) for name in ("sqs", "dynamodb", "sns")]
     for client in clients:
@@ -190,7 +198,7 @@ def recheck_hour(count: int, polls: int = 12) -> dict[str, Any]:
     changed upstream: detail calls (the detail recheck) and state writes per poll."""
     transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
-    details_per_poll, writes_per_poll = [], []
+    details_per_poll, writes_per_poll, units_per_poll = [], [], []
     with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
         for number in range(polls + 1):
             at_poll(number)
@@ -199,8 +207,14 @@ def recheck_hour(count: int, polls: int = 12) -> dict[str, Any]:
                 poll(stack)
             stack.drain()
             writes_per_poll.append(sum(counts[op] for op in WRITES))
+            units_per_poll.append(counts["write units"])
             details_per_poll.append(_detail_calls(requested[before:]))
-    return {"records": count, "details_per_poll": details_per_poll[1:], "state_writes_per_poll": writes_per_poll[1:]}
+    return {
+        "records": count,
+        "details_per_poll": details_per_poll[1:],
+        "state_writes_per_poll": writes_per_poll[1:],
+        "state_write_units_per_poll": units_per_poll[1:],
+    }
 
 
 def unchanged(count: int) -> dict[str, float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Sequence
@@ -11,9 +10,9 @@ from typing import Any
 
 from shared.adapters.dynamodb import BATCH_ATTEMPTS, BATCH_BACKOFF, BATCH_WRITE_LIMIT, ITEM_JSON_BUDGET, batch_get
 from shared.adapters.retry import Sleep, retry_pending
-from shared.sources.incremental import SeenRecord, SourceState
+from shared.sources.incremental import MEMORY_SHARDS, SeenRecord, SourceState, shard_of
 
-SEEN_SHARDS = 16
+SEEN_SHARDS = MEMORY_SHARDS
 """Items the per-record memory of one source is spread over, by a hash of the record key. One item (400 KB) holds
 ~2,500 records keyed by GOV.UK paths and ~5,000 keyed by ids: 16 hold 40,000 to 80,000 in the poll window (a week of
 catching up after an outage), and still cost one BatchGetItem to read."""
@@ -45,7 +44,7 @@ class WatermarkStore:
         """Source → shard id → the JSON read by the last `get`: unchanged shards are not written again."""
 
     def _shard_id(self, source: str, key: str) -> str:
-        number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) % self._shards
+        number = shard_of(key, self._shards)
         return f"seen#{source}#{number}"
 
     def get(self, source: str) -> SourceState:

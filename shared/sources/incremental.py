@@ -63,19 +63,30 @@ class RecordIdentity(Protocol):
     def digest(self, record: dict[str, Any]) -> str: ...
 
 
-def recheck_due(key: str, checked: int, now: int, period: int) -> bool:
-    """Whether a record's detail is due to be read again: once its own slot in the period has come round since it was
-    last read (`checked`, `now`: epoch seconds).
+MEMORY_SHARDS = 16
+"""The record memory of one source is kept in this many parts, by a hash of the record key (`shard_of`): the store
+writes only the parts that changed (shared/adapters/source_state.py), and the recheck goes part by part."""
 
-    The key's hash places each record's slot in the period, so the rechecks of a window spread evenly over the period
-    (each poll rechecks about `records * poll interval / period` of them, whatever the schedule) instead of all falling
-    due in one poll an hour after a backfill read them together. A slot comes once per period, so a record is read
-    again at the first poll at least one period after it was last read, at the latest (the hourly guarantee, as
-    before), and is read once per period for its recheck (a detail read for a changed listing does not move its slot).
+
+def shard_of(key: str, shards: int = MEMORY_SHARDS) -> int:
+    """The part of the memory a record key belongs to."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) % shards
+
+
+def recheck_due(key: str, checked: int, now: int, period: int) -> bool:
+    """Whether a record's detail is due to be read again: once its slot in the period has come round since it was last
+    read (`checked`, `now`: epoch seconds).
+
+    The slots spread the rechecks of a window over the period instead of all falling due in one poll an hour after a
+    backfill read them together. A record's slot is its memory part's (`shard_of`): the records of one part are
+    rechecked by the same poll, so a recheck poll changes (and the store rewrites) one or two of the 16 parts, not
+    all of them, at the price of each poll rechecking 1/16 or 2/16 of the window rather than exactly its share. A slot
+    comes once per period, so a record is read again at the first poll at least one period after it was last read, at
+    the latest, and once per period for its recheck (a detail read for a changed listing does not move its slot).
     """
     if period <= 0:
         return True
-    phase = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=4).digest()) % period
+    phase = shard_of(key) * period // MEMORY_SHARDS
     return (now - phase) // period > (checked - phase) // period
 
 
