@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
 
 from shared.adapters.sqs import (
     SEND_ATTEMPTS,
@@ -22,6 +27,7 @@ from shared.adapters.sqs import (
     SHORTENED_MARKER as QUEUE_SHORTENED_MARKER,
 )
 from shared.domain.raw_record import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
+from tests.unit.aws_calls import REGION, record_calls, stubbed
 
 MIB = 1_048_576
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
@@ -106,71 +112,129 @@ def test_no_messages_no_batches():
     assert list(batches_within_limits([])) == []
 
 
-# --- RawRecordQueue with a fake SQS ---
+# --- RawRecordQueue on real boto3 clients: moto's SQS, or botocore's Stubber for failures moto cannot produce ---
 
 
-class FakeSqs:
-    def __init__(self, failures: list[list[dict[str, Any]]] | None = None) -> None:
-        self.calls: list[list[dict[str, str]]] = []
-        self._failures = failures or []
+def within_sqs_limits(params: dict[str, Any]) -> None:
+    """SendMessageBatch as AWS refuses it (moto does not): over 10 entries, over 1 MiB in all, ids repeated."""
+    entries = params["Entries"]
+    assert 1 <= len(entries) <= SQS_BATCH_ENTRIES, "TooManyEntriesInBatchRequest"
+    assert sum(len(e["MessageBody"].encode()) for e in entries) <= MIB, "BatchRequestTooLong"
+    assert len({e["Id"] for e in entries}) == len(entries), "BatchEntryIdsNotDistinct"
 
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, str]]) -> dict[str, Any]:
-        assert len(Entries) <= 10
-        assert sum(len(e["MessageBody"].encode()) for e in Entries) <= MIB
-        self.calls.append(Entries)
-        failed = self._failures[len(self.calls) - 1] if len(self.calls) <= len(self._failures) else []
-        failed_ids = {f["Id"] for f in failed}
-        return {
-            "Successful": [{"Id": e["Id"], "MessageId": e["Id"]} for e in Entries if e["Id"] not in failed_ids],
-            "Failed": failed,
-        }
+
+@pytest.fixture
+def sqs() -> Iterator[tuple[Any, str, list[dict[str, Any]]]]:
+    """moto's SQS with a queue taking messages of up to 1 MiB, as the raw-records queue; the client's calls."""
+    with mock_aws():
+        client = boto3.client("sqs", region_name=REGION)
+        url = client.create_queue(QueueName="raw-records", Attributes={"MaximumMessageSize": str(MIB)})["QueueUrl"]
+        yield client, url, record_calls(client, "SendMessageBatch", within_sqs_limits)
+
+
+@pytest.fixture
+def stubbed_sqs() -> Iterator[tuple[Any, Stubber, list[dict[str, Any]]]]:
+    """A real SQS client whose answers the test scripts (per-entry failures), with the client's calls."""
+    with stubbed("sqs") as (client, stubber):
+        yield client, stubber, record_calls(client, "SendMessageBatch", within_sqs_limits)
+
+
+QUEUE_URL = "https://sqs.eu-west-2.amazonaws.com/123456789012/raw-records"
+
+
+def sqs_answer(stubber: Stubber, ids: list[str], failed: dict[str, tuple[str, bool]] | None = None) -> None:
+    """Script one SendMessageBatch answer for entries `ids`: `failed` maps an id to its (Code, SenderFault)."""
+    failed = failed or {}
+    stubber.add_response(
+        "send_message_batch",
+        {
+            "Successful": [
+                {"Id": i, "MessageId": f"message-{i}", "MD5OfMessageBody": "0" * 32} for i in ids if i not in failed
+            ],
+            "Failed": [
+                {"Id": i, "Code": code, "Message": f"{code} from SQS", "SenderFault": sender}
+                for i, (code, sender) in failed.items()
+            ],
+        },
+        {"QueueUrl": QUEUE_URL, "Entries": [{"Id": i, "MessageBody": ANY} for i in ids]},
+    )
+
+
+def received_bodies(client: Any, url: str) -> list[str]:
+    """Every message on the queue (received until it answers none)."""
+    bodies: list[str] = []
+    while batch := client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages"):
+        bodies += [message["Body"] for message in batch]
+    return bodies
 
 
 def messages(raw_message, count: int, record: dict[str, Any]):
     return [raw_message({**record, "id": n + 1}) for n in range(count)]
 
 
-def test_queue_sends_every_message_in_batches(raw_message, detail_record):
-    # GIVEN 23 records
-    sqs = FakeSqs()
+def test_queue_sends_every_message_in_batches(sqs, raw_message, detail_record):
+    # GIVEN 23 records and an SQS queue
+    client, url, calls = sqs
+    records = messages(raw_message, 23, detail_record)
 
     # WHEN they are sent
-    sent = RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 23, detail_record))
+    sent = RawRecordQueue(client, url, sleep=lambda _: None).send(records)
 
-    # THEN all are sent, 10 at most at a time
+    # THEN all are sent, 10 at most at a time, and all are on the queue
     assert sent == 23
-    assert [len(c) for c in sqs.calls] == [10, 10, 3]
+    assert [len(c["Entries"]) for c in calls] == [10, 10, 3]
+    assert sorted(received_bodies(client, url)) == sorted(m.to_body() for m in records)
 
 
-def test_queue_retries_only_the_entries_sqs_failed(raw_message, detail_record):
+def test_queue_retries_only_the_entries_sqs_failed(stubbed_sqs, raw_message, detail_record):
     # GIVEN SQS failing one entry once for a reason on its side
-    sqs = FakeSqs([[{"Id": "3", "Code": "InternalError", "SenderFault": False}]])
+    client, stubber, calls = stubbed_sqs
+    sqs_answer(stubber, ["0", "1", "2", "3", "4"], failed={"3": ("InternalError", False)})
+    sqs_answer(stubber, ["3"])
 
     # WHEN five records are sent
-    RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 5, detail_record))
+    RawRecordQueue(client, QUEUE_URL, sleep=lambda _: None).send(messages(raw_message, 5, detail_record))
 
     # THEN that entry alone is sent again
-    assert [[e["Id"] for e in call] for call in sqs.calls] == [["0", "1", "2", "3", "4"], ["3"]]
-    assert sqs.calls[1][0]["MessageBody"] == sqs.calls[0][3]["MessageBody"]
+    assert [[e["Id"] for e in call["Entries"]] for call in calls] == [["0", "1", "2", "3", "4"], ["3"]]
+    assert calls[1]["Entries"][0]["MessageBody"] == calls[0]["Entries"][3]["MessageBody"]
 
 
-def test_queue_raises_when_sqs_rejects_an_entry(raw_message, detail_record):
+def test_queue_raises_when_sqs_rejects_an_entry(stubbed_sqs, raw_message, detail_record):
     # GIVEN SQS rejecting an entry as the sender's fault
-    sqs = FakeSqs([[{"Id": "0", "Code": "InvalidMessageContents", "Message": "bad", "SenderFault": True}]])
+    client, stubber, calls = stubbed_sqs
+    sqs_answer(stubber, ["0", "1"], failed={"0": ("InvalidMessageContents", True)})
 
     # WHEN it is sent
     # THEN QueueSendError with SQS's reason, at once
     with pytest.raises(QueueSendError, match="InvalidMessageContents"):
-        RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 2, detail_record))
-    assert len(sqs.calls) == 1
+        RawRecordQueue(client, QUEUE_URL, sleep=lambda _: None).send(messages(raw_message, 2, detail_record))
+    assert len(calls) == 1
 
 
-def test_queue_gives_up_when_an_entry_keeps_failing(raw_message, detail_record):
-    sqs = FakeSqs([[{"Id": "0", "Code": "InternalError", "SenderFault": False}]] * 10)
+def test_queue_gives_up_when_an_entry_keeps_failing(stubbed_sqs, raw_message, detail_record):
+    # GIVEN SQS failing the one entry on its side at every attempt
+    client, stubber, calls = stubbed_sqs
+    for _ in range(SEND_ATTEMPTS):
+        sqs_answer(stubber, ["0"], failed={"0": ("InternalError", False)})
 
+    # WHEN it is sent
+    # THEN QueueSendError after SEND_ATTEMPTS calls (a further call would find no scripted answer)
     with pytest.raises(QueueSendError, match="after"):
-        RawRecordQueue(sqs, "url", sleep=lambda _: None).send(messages(raw_message, 1, detail_record))
-    assert len(sqs.calls) == SEND_ATTEMPTS
+        RawRecordQueue(client, QUEUE_URL, sleep=lambda _: None).send(messages(raw_message, 1, detail_record))
+    assert len(calls) == SEND_ATTEMPTS
+
+
+def test_a_whole_call_error_from_sqs_propagates_without_a_retry(stubbed_sqs, raw_message, detail_record):
+    # GIVEN SQS refusing the whole call (botocore's own retry mode has already retried what it retries)
+    client, stubber, calls = stubbed_sqs
+    stubber.add_client_error("send_message_batch", "AWS.SimpleQueueService.NonExistentQueue", "no queue", 400)
+
+    # WHEN records are sent
+    # THEN the error reaches the caller (the fetcher keeps its watermark) after that one call
+    with pytest.raises(ClientError, match="NonExistentQueue"):
+        RawRecordQueue(client, QUEUE_URL, sleep=lambda _: None).send(messages(raw_message, 2, detail_record))
+    assert len(calls) == 1
 
 
 # --- A record over 1 MiB is shortened to fit, never dropped ---
@@ -209,18 +273,19 @@ def test_a_record_within_the_limit_is_left_alone(raw_message, detail_record):
     assert fit_message(message) is message
 
 
-def test_the_queue_sends_an_oversize_record_shortened(raw_message, detail_record):
+def test_the_queue_sends_an_oversize_record_shortened(sqs, raw_message, detail_record):
     # GIVEN a record of about 2 MiB
-    sqs = FakeSqs()
+    client, url, calls = sqs
     big = raw_message({**detail_record, "answerText": "y" * (2 * MIB)})
 
     # WHEN it is sent with a normal one
-    RawRecordQueue(sqs, "url", sleep=lambda _: None).send([big, raw_message(detail_record)])
+    RawRecordQueue(client, url, sleep=lambda _: None).send([big, raw_message(detail_record)])
 
-    # THEN both are sent, the big one within the limit
-    bodies = [e["MessageBody"] for call in sqs.calls for e in call]
+    # THEN both are sent, the big one within the limit, and both are on the queue
+    bodies = [e["MessageBody"] for call in calls for e in call["Entries"]]
     assert len(bodies) == 2
     assert all(len(b.encode()) <= MIB for b in bodies)
+    assert sorted(received_bodies(client, url)) == sorted(bodies)
 
 
 def test_a_record_that_cannot_be_shortened_raises(raw_message, detail_record):

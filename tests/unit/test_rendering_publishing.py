@@ -4,10 +4,14 @@ moto does not enforce. How the texts read is in tests/unit/render/."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
 
 from shared.adapters.sns import (
     PUBLISH_ATTEMPTS,
@@ -22,6 +26,7 @@ from shared.adapters.sns import (
 from shared.domain.item import DepartmentRef
 from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
 from shared.render.email import email_text, subject
+from tests.unit.aws_calls import REGION, record_calls, stubbed
 from tests.unit.real_question import PAGE, notify
 
 TOPIC = "arn:aws:sns:eu-west-2:123456789012:deptwatch-local-department-for-education"
@@ -151,30 +156,82 @@ def test_a_body_just_within_the_limit_is_left_whole(item):
     assert json.loads(json.loads(entry["Message"])["default"])["item"]["body"] == notification.item.body
 
 
-# --- PublishBatch: batching within AWS's limits, per-entry failures ---
+# --- PublishBatch on real boto3 clients: moto's SNS, or botocore's Stubber for failures moto cannot produce ---
 
 
-class FakeSns:
-    """PublishBatch with AWS's limits (which moto does not enforce) and scripted per-entry failures."""
+def within_sns_limits(params: dict[str, Any]) -> None:
+    """PublishBatch as AWS refuses it (moto does not): over 10 entries, over 256 KiB in all, ids repeated."""
+    entries = params["PublishBatchRequestEntries"]
+    assert 1 <= len(entries) <= SNS_BATCH_ENTRIES, "TooManyEntriesInBatchRequest"
+    assert sum(sns_size(e) for e in entries) <= SNS_MESSAGE_BYTES, "BatchRequestTooLong"
+    assert len({e["Id"] for e in entries}) == len(entries), "BatchEntryIdsNotDistinct"
 
-    def __init__(self, fail: Callable[[int, dict[str, Any]], dict[str, Any] | None] | None = None) -> None:
-        self.calls: list[tuple[str, list[dict[str, Any]]]] = []
-        self._fail = fail or (lambda attempt, entry: None)
 
-    def publish_batch(self, TopicArn: str, PublishBatchRequestEntries: list[dict[str, Any]]) -> dict[str, Any]:
-        entries = PublishBatchRequestEntries
-        assert 1 <= len(entries) <= SNS_BATCH_ENTRIES, "TooManyEntriesInBatchRequest"
-        assert sum(sns_size(e) for e in entries) <= SNS_MESSAGE_BYTES, "BatchRequestTooLong"
-        assert len({e["Id"] for e in entries}) == len(entries), "BatchEntryIdsNotDistinct"
-        self.calls.append((TopicArn, entries))
-        successful, failed = [], []
-        for entry in entries:
-            failure = self._fail(len(self.calls), entry)
-            if failure:
-                failed.append({"Id": entry["Id"], **failure})
-            else:
-                successful.append({"Id": entry["Id"], "MessageId": f"msg-{len(self.calls)}-{entry['Id']}"})
-        return {"Successful": successful, "Failed": failed}
+OTHER_TOPIC = TOPIC.replace("department-for-education", "hm-treasury")
+
+
+@dataclass
+class MotoSns:
+    client: Any
+    calls: list[dict[str, Any]]
+    """The parameters of each PublishBatch call, in order."""
+    sqs: Any
+    queues: dict[str, str]
+    """Per topic ARN, the URL of a queue subscribed to it with raw delivery (it receives the JSON contract)."""
+
+    def delivered_ids(self, topic: str) -> list[str]:
+        """The item ids of the notifications the topic's subscriber received."""
+        ids: list[str] = []
+        receive = {"QueueUrl": self.queues[topic], "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0}
+        while batch := self.sqs.receive_message(**receive).get("Messages"):
+            ids += [json.loads(message["Body"])["item"]["id"] for message in batch]
+        return ids
+
+
+@pytest.fixture
+def sns() -> Iterator[MotoSns]:
+    """moto's SNS with the two department topics, each with a subscribed queue; the client's PublishBatch calls."""
+    with mock_aws():
+        client = boto3.client("sns", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        queues = {}
+        for arn in (TOPIC, OTHER_TOPIC):
+            assert client.create_topic(Name=arn.rsplit(":", 1)[1])["TopicArn"] == arn
+            url = sqs.create_queue(QueueName=f"subscriber-{arn.rsplit('-', 1)[1]}")["QueueUrl"]
+            queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            client.subscribe(
+                TopicArn=arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+            )
+            queues[arn] = url
+        yield MotoSns(client, record_calls(client, "PublishBatch", within_sns_limits), sqs, queues)
+
+
+@pytest.fixture
+def stubbed_sns() -> Iterator[tuple[Any, Stubber, list[dict[str, Any]]]]:
+    """A real SNS client whose answers the test scripts (per-entry failures, whole-call errors), with its calls."""
+    with stubbed("sns") as (client, stubber):
+        yield client, stubber, record_calls(client, "PublishBatch", within_sns_limits)
+
+
+def expected_batch(ids: list[str]) -> dict[str, Any]:
+    entry = {"Message": ANY, "MessageStructure": "json", "Subject": ANY, "MessageAttributes": ANY}
+    return {"TopicArn": TOPIC, "PublishBatchRequestEntries": [{"Id": i, **entry} for i in ids]}
+
+
+def sns_answer(stubber: Stubber, ids: list[str], failed: dict[str, tuple[str, str, bool]] | None = None) -> None:
+    """Script one PublishBatch answer for entries `ids`: `failed` maps an id to its (Code, Message, SenderFault)."""
+    failed = failed or {}
+    stubber.add_response(
+        "publish_batch",
+        {
+            "Successful": [{"Id": i, "MessageId": f"message-{i}"} for i in ids if i not in failed],
+            "Failed": [
+                {"Id": i, "Code": code, "Message": message, "SenderFault": sender}
+                for i, (code, message, sender) in failed.items()
+            ],
+        },
+        expected_batch(ids),
+    )
 
 
 def outgoing(item, count: int, topic: str = TOPIC, body: str | None = None) -> list[Outgoing]:
@@ -186,104 +243,152 @@ def outgoing(item, count: int, topic: str = TOPIC, body: str | None = None) -> l
     return messages
 
 
-def published_ids(sns: FakeSns) -> list[str]:
-    return [json.loads(json.loads(e["Message"])["default"])["item"]["id"] for _, entries in sns.calls for e in entries]
+def published_ids(calls: list[dict[str, Any]]) -> list[str]:
+    return [
+        json.loads(json.loads(e["Message"])["default"])["item"]["id"]
+        for call in calls
+        for e in call["PublishBatchRequestEntries"]
+    ]
 
 
-def test_publish_sends_at_most_ten_entries_a_batch(item):
+def test_publish_sends_at_most_ten_entries_a_batch(sns, item):
     # GIVEN 25 small notifications for one topic
-    sns = FakeSns()
-    publisher = SnsPublisher(sns, sleep=lambda _: None)
+    publisher = SnsPublisher(sns.client, sleep=lambda _: None)
 
     # WHEN they are published
     failures = publisher.publish(outgoing(item, 25))
 
-    # THEN they go in batches of 10, 10 and 5, all of them, in order
+    # THEN they go in batches of 10, 10 and 5, all of them, in order, and the subscriber receives them all
     assert failures == {}
-    assert [len(entries) for _, entries in sns.calls] == [10, 10, 5]
-    assert published_ids(sns) == [f"written-questions:{n}" for n in range(25)]
+    assert [len(call["PublishBatchRequestEntries"]) for call in sns.calls] == [10, 10, 5]
+    assert published_ids(sns.calls) == [f"written-questions:{n}" for n in range(25)]
     assert publisher.published == 25
+    assert sorted(sns.delivered_ids(TOPIC)) == sorted(f"written-questions:{n}" for n in range(25))
 
 
-def test_publish_keeps_each_batch_within_256_kib(item):
+def test_publish_keeps_each_batch_within_256_kib(sns, item):
     # GIVEN 7 notifications of about 100 KiB each (the answer appears in the JSON and in the email)
-    sns = FakeSns()
     messages = outgoing(item, 7, body="b" * 50_000)
 
     # WHEN they are published
-    failures = SnsPublisher(sns, sleep=lambda _: None).publish(messages)
+    failures = SnsPublisher(sns.client, sleep=lambda _: None).publish(messages)
 
-    # THEN no batch is over 256 KiB (the fake refuses that, as AWS does) and all are sent
+    # THEN no batch is over 256 KiB (the client's check refuses that, as AWS does) and all are sent and delivered
     assert failures == {}
     assert len(sns.calls) > 3
-    assert all(sum(sns_size(e) for e in entries) <= SNS_MESSAGE_BYTES for _, entries in sns.calls)
-    assert sorted(published_ids(sns)) == sorted(f"written-questions:{n}" for n in range(7))
+    assert all(sum(sns_size(e) for e in call["PublishBatchRequestEntries"]) <= SNS_MESSAGE_BYTES for call in sns.calls)
+    assert sorted(published_ids(sns.calls)) == sorted(f"written-questions:{n}" for n in range(7))
+    assert sorted(sns.delivered_ids(TOPIC)) == sorted(f"written-questions:{n}" for n in range(7))
 
 
-def test_publish_batches_per_topic(item):
+def test_publish_batches_per_topic(sns, item):
     # GIVEN notifications for two topics
-    sns = FakeSns()
-    other = TOPIC.replace("department-for-education", "hm-treasury")
-    messages = outgoing(item, 3) + outgoing(item, 2, topic=other)
+    messages = outgoing(item, 3) + outgoing(item, 2, topic=OTHER_TOPIC)
 
     # WHEN they are published
-    SnsPublisher(sns, sleep=lambda _: None).publish(messages)
+    SnsPublisher(sns.client, sleep=lambda _: None).publish(messages)
 
     # THEN each PublishBatch goes to one topic, with that topic's messages
-    assert sorted((arn, len(entries)) for arn, entries in sns.calls) == [(TOPIC, 3), (other, 2)]
+    assert sorted((call["TopicArn"], len(call["PublishBatchRequestEntries"])) for call in sns.calls) == [
+        (TOPIC, 3),
+        (OTHER_TOPIC, 2),
+    ]
+    assert sorted(sns.delivered_ids(TOPIC)) == [f"written-questions:{n}" for n in range(3)]
+    assert sorted(sns.delivered_ids(OTHER_TOPIC)) == [f"written-questions:{n}" for n in range(2)]
 
 
-def test_a_rejected_entry_is_reported_and_not_retried(item):
+def test_a_batch_over_the_limits_is_refused_by_the_tests_check(sns, item):
+    # GIVEN a PublishBatch of 11 entries, made by hand (SnsPublisher never makes one)
+    entries = [build_entry(f"m{n}", message.notification) for n, message in enumerate(outgoing(item, 11))]
+
+    # WHEN it is sent
+    # THEN the check of AWS's limits refuses it before moto (which would accept it) sees it
+    with pytest.raises(AssertionError, match="TooManyEntriesInBatchRequest"):
+        sns.client.publish_batch(TopicArn=TOPIC, PublishBatchRequestEntries=entries)
+    assert sns.calls == []
+
+
+def test_a_rejected_entry_is_reported_and_not_retried(stubbed_sns, item):
     # GIVEN SNS refusing one entry as the sender's fault
-    def fail(attempt: int, entry: dict[str, Any]) -> dict[str, Any] | None:
-        return {"Code": "InvalidParameter", "Message": "bad", "SenderFault": True} if entry["Id"] == "m1" else None
-
-    sns = FakeSns(fail)
+    client, stubber, calls = stubbed_sns
+    sns_answer(stubber, ["m0", "m1", "m2"], failed={"m1": ("InvalidParameter", "bad", True)})
 
     # WHEN three messages are published
-    failures = SnsPublisher(sns, sleep=lambda _: None).publish(outgoing(item, 3))
+    failures = SnsPublisher(client, sleep=lambda _: None).publish(outgoing(item, 3))
 
     # THEN only that message failed, with SNS's reason, and it was not sent again
     assert failures == {"k1": "InvalidParameter: bad"}
-    assert len(sns.calls) == 1
+    assert len(calls) == 1
 
 
-def test_a_throttled_entry_is_retried_until_published(item):
+def test_a_throttled_entry_is_retried_until_published(stubbed_sns, item):
     # GIVEN SNS throttling one entry on the first attempt only
-    def fail(attempt: int, entry: dict[str, Any]) -> dict[str, Any] | None:
-        if attempt == 1 and entry["Id"] == "m2":
-            return {"Code": "Throttled", "Message": "slow down", "SenderFault": False}
-        return None
-
-    sns = FakeSns(fail)
+    client, stubber, calls = stubbed_sns
+    sns_answer(stubber, ["m0", "m1", "m2"], failed={"m2": ("Throttled", "slow down", False)})
+    sns_answer(stubber, ["m2"])
     sleeps: list[float] = []
-    publisher = SnsPublisher(sns, sleep=sleeps.append)
+    publisher = SnsPublisher(client, sleep=sleeps.append)
 
     # WHEN three messages are published
     failures = publisher.publish(outgoing(item, 3))
 
     # THEN only the throttled entry is sent again, and everything is published once
     assert failures == {}
-    assert [[e["Id"] for e in entries] for _, entries in sns.calls] == [["m0", "m1", "m2"], ["m2"]]
+    assert [[e["Id"] for e in call["PublishBatchRequestEntries"]] for call in calls] == [["m0", "m1", "m2"], ["m2"]]
+    assert calls[1]["PublishBatchRequestEntries"][0] == calls[0]["PublishBatchRequestEntries"][2]
     assert publisher.published == 3
     assert len(sleeps) == 1
 
 
-def test_an_entry_that_keeps_failing_is_reported_after_the_last_attempt(item):
+def test_an_entry_that_keeps_failing_is_reported_after_the_last_attempt(stubbed_sns, item):
     # GIVEN SNS failing one entry every time with a server-side error
-    def fail(attempt: int, entry: dict[str, Any]) -> dict[str, Any] | None:
-        return {"Code": "InternalError", "Message": "oops", "SenderFault": False} if entry["Id"] == "m0" else None
-
-    sns = FakeSns(fail)
+    client, stubber, calls = stubbed_sns
+    sns_answer(stubber, ["m0", "m1"], failed={"m0": ("InternalError", "oops", False)})
+    for _ in range(PUBLISH_ATTEMPTS - 1):
+        sns_answer(stubber, ["m0"], failed={"m0": ("InternalError", "oops", False)})
 
     # WHEN it is published
-    failures = SnsPublisher(sns, sleep=lambda _: None).publish(outgoing(item, 2))
+    failures = SnsPublisher(client, sleep=lambda _: None).publish(outgoing(item, 2))
 
     # THEN it is reported as failed after PUBLISH_ATTEMPTS tries; the other was published once
     assert set(failures) == {"k0"}
     assert "InternalError" in failures["k0"]
-    assert len(sns.calls) == PUBLISH_ATTEMPTS
-    assert published_ids(sns).count("written-questions:1") == 1
+    assert len(calls) == PUBLISH_ATTEMPTS
+    assert published_ids(calls).count("written-questions:1") == 1
+
+
+def test_a_failed_call_is_retried_for_all_its_entries(stubbed_sns, item):
+    # GIVEN SNS failing the whole first call (throttled past botocore's own retries), then accepting it
+    client, stubber, calls = stubbed_sns
+    stubber.add_client_error(
+        "publish_batch", "Throttling", "Rate exceeded", 400, expected_params=expected_batch(["m0", "m1"])
+    )
+    sns_answer(stubber, ["m0", "m1"])
+    publisher = SnsPublisher(client, sleep=lambda _: None)
+
+    # WHEN two messages are published
+    failures = publisher.publish(outgoing(item, 2))
+
+    # THEN both are sent again and published once
+    assert failures == {}
+    assert len(calls) == 2
+    assert calls[1] == calls[0]
+    assert publisher.published == 2
+
+
+def test_a_call_that_keeps_failing_reports_every_entry_with_the_error(stubbed_sns, item):
+    # GIVEN SNS failing every call as a whole
+    client, stubber, calls = stubbed_sns
+    for _ in range(PUBLISH_ATTEMPTS):
+        stubber.add_client_error("publish_batch", "InternalError", "oops", 500)
+
+    # WHEN two messages are published
+    failures = SnsPublisher(client, sleep=lambda _: None).publish(outgoing(item, 2))
+
+    # THEN both are reported with the error's code, after PUBLISH_ATTEMPTS calls
+    assert set(failures) == {"k0", "k1"}
+    assert all(reason.startswith("InternalError: ") and "attempts" in reason for reason in failures.values())
+    assert len(calls) == PUBLISH_ATTEMPTS
 
 
 def test_department_ref_of_the_topic_is_the_one_published(item):
