@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from shared.domain.events import Event
 from shared.domain.item import Item
 from shared.domain.notification import Notification
 from shared.sources.written_questions import WrittenQuestionsSource
@@ -18,4 +19,4 @@ def item(raw_message: Any, detail_record: dict[str, Any]) -> Item:
 
 @pytest.fixture
 def notification(item: Item) -> Notification:
-    return Notification.for_department(item, 1, "new", item.departments[0])
+    return Notification.for_department(item, 1, Event.NEW, item.departments[0])

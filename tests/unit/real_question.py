@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shared.domain.events import Event
 from shared.domain.item import Item
 from shared.domain.notification import Notification
 
@@ -18,4 +19,4 @@ PAGE = "https://questions-statements.parliament.uk/written-questions/detail/2024
 def notify(item: Item, **changes: Any) -> Notification:
     """The notification of a first version of `item` with `changes` made to it."""
     changed = item.model_copy(update=changes)
-    return Notification.for_department(changed, 1, "new", changed.departments[0])
+    return Notification.for_department(changed, 1, Event.NEW, changed.departments[0])

@@ -23,6 +23,7 @@ from shared.adapters.sns import (
     build_entry,
     message_attributes,
 )
+from shared.domain.events import Event
 from shared.domain.item import DepartmentRef
 from shared.domain.notification import NOTIFICATION_SCHEMA, Notification
 from shared.render.email import email_text, subject
@@ -238,7 +239,7 @@ def outgoing(item, count: int, topic: str = TOPIC, body: str | None = None) -> l
     messages = []
     for n in range(count):
         changed = item.model_copy(update={"id": f"written-questions:{n}", "body": body or item.body})
-        notification = Notification.for_department(changed, 1, "new", changed.departments[0])
+        notification = Notification.for_department(changed, 1, Event.NEW, changed.departments[0])
         messages.append(Outgoing(key=f"k{n}", topic_arn=topic, notification=notification))
     return messages
 
@@ -398,7 +399,7 @@ def test_department_ref_of_the_topic_is_the_one_published(item):
     )
 
     # WHEN it is rendered for each
-    notifications = [Notification.for_department(joint, 1, "new", d) for d in joint.departments]
+    notifications = [Notification.for_department(joint, 1, Event.NEW, d) for d in joint.departments]
 
     # THEN each message names its own topic's department, and lists both
     assert [message_attributes(n)["department"]["StringValue"] for n in notifications] == [
