@@ -8,19 +8,15 @@ in its Outputs (as a deployed stack's do).
 from __future__ import annotations
 
 import json
-import os
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from infra.cli import main
 from infra.cli.operations import OperationError, peek_dead_letters, redrive
-from infra.local.stack import STACK_NAME
 from shared.container import reset_container_caches
 from shared.domain.raw_record import RawRecordMessage
+from tests.integration.deployed import deploy_outputs
 
 UNKNOWN_BODY = 9999
 QUEUE_OUTPUTS = ("DeadLetterQueueUrl", "RawRecordsQueueUrl", "NotifierFailureQueueUrl")
@@ -222,36 +218,9 @@ def test_redriving_a_known_and_an_unknown_id_moves_nothing(stack, enqueue, detai
 
 
 @pytest.fixture
-def deptwatch(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., tuple[int, str, str]]]:
-    saved = dict(os.environ)
-
-    def run(*arguments: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            code = main(list(arguments))
-        except SystemExit as exit_:  # argparse refusing the arguments
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-@pytest.fixture
 def deployed(stack) -> str:
     """A CloudFormation stack named like the local one, whose Outputs name the local queues (as a deployment's do)."""
-    template = {
-        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": {name: {"Value": stack.output(name)} for name in QUEUE_OUTPUTS},
-    }
-    with warnings.catch_warnings():  # moto warns that it creates the stack without that resource
-        warnings.simplefilter("ignore", UserWarning)
-        boto3.client("cloudformation").create_stack(StackName=STACK_NAME, TemplateBody=json.dumps(template))
-    return STACK_NAME
+    return deploy_outputs(stack, list(QUEUE_OUTPUTS))
 
 
 def test_dlq_list_show_and_redrive_work_on_a_stack_found_through_cloudformation(

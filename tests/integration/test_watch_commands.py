@@ -4,52 +4,27 @@ watch added so reaching the notifier."""
 from __future__ import annotations
 
 import json
-import os
-import warnings
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 
-from infra.cli import main
 from infra.local.stack import STACK_NAME
 from shared.container import reset_container_caches
+from tests.integration.deployed import Deptwatch, deploy_outputs
 
 TOPIC = "arn:aws:sns:eu-west-2:123456789012:deptwatch-local-watch-"
 
 
 @pytest.fixture
-def deptwatch(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., tuple[int, str, str]]]:
-    saved = dict(os.environ)
-
-    def run(*arguments: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        try:
-            code = main([*arguments, "--stack", STACK_NAME])
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+def deptwatch(deptwatch: Deptwatch) -> Deptwatch:
+    """The `deptwatch` command on the stack named like the local one."""
+    return lambda *arguments: deptwatch(*arguments, "--stack", STACK_NAME)
 
 
 @pytest.fixture
 def deployed(stack) -> str:
     """A CloudFormation stack named like the local one, whose Outputs name the local state table."""
-    template = {
-        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": {"StateTableName": {"Value": stack.output("StateTableName")}},
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        boto3.client("cloudformation").create_stack(StackName=STACK_NAME, TemplateBody=json.dumps(template))
-    return STACK_NAME
+    return deploy_outputs(stack, ["StateTableName"])
 
 
 def topic_tags(stack, arn: str) -> dict[str, str]:
