@@ -129,7 +129,7 @@ def command_watch(args: argparse.Namespace, out: TextIO) -> int:
     import boto3
     from pydantic import ValidationError
 
-    from infra.cli import operations
+    import infra.cli.operations as operations
     from shared.watching.watch import Watch, problems
 
     clients = (boto3.client("cloudformation"), boto3.client("dynamodb"), boto3.client("sns"), _stack_name(args))
