@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from infra.cli import main
 from infra.local.replay import RECORDED
+from tests.integration.deployed import Deptwatch
 
 REPO = Path(__file__).resolve().parents[2]
 UPSTREAM = RECORDED
@@ -103,24 +103,17 @@ def json_lines(stdout: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def ingest(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Ingested]]:
+def ingest(deptwatch: Deptwatch) -> Callable[..., Ingested]:
     """`ingest("--source", "written-questions", FILE, ...)` runs `deptwatch ingest --json ...` and parses stdout.
 
     The command sets up its environment for moto and the functions (as a process would): it is put back afterwards.
     """
-    saved = dict(os.environ)
 
     def run(*arguments: str | Path) -> Ingested:
-        capsys.readouterr()
-        code = main(["ingest", "--json", *map(str, arguments)])
-        out, err = capsys.readouterr()
+        code, out, err = deptwatch("ingest", "--json", *map(str, arguments))
         return Ingested(code, out, err, json_lines(out))
 
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    return run
 
 
 def recorded(name: str) -> Any:

@@ -6,34 +6,25 @@ batch's coordinates reach the NotifierFailureQueue; the command reads the stream
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import shared.adapters.sns as sns
-from infra.cli import main
 from infra.local.replay import RECORDED
+from tests.integration.deployed import Deptwatch
 
 LIST_PAGE = RECORDED / "written-questions/list_2024-01-05.json"
 
 
 @pytest.fixture
-def ingest(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., tuple[int, str, list[dict]]]]:
-    saved = dict(os.environ)
-
+def ingest(deptwatch: Deptwatch) -> Callable[..., tuple[int, str, list[dict]]]:
     def run(*arguments: str | Path) -> tuple[int, str, list[dict]]:
-        capsys.readouterr()
-        code = main(["ingest", "--json", *map(str, arguments)])
-        out, err = capsys.readouterr()
+        code, out, err = deptwatch("ingest", "--json", *map(str, arguments))
         return code, err, [json.loads(line) for line in out.splitlines()]
 
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    return run
 
 
 def listed_ids() -> list[int]:

@@ -18,9 +18,7 @@ from shared.adapters.aws import aws_client
 from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import RawRecordMessage
 from tests.conftest import UPSTREAM
-from tests.integration.test_subscriptions import deptwatch, new_queue, received
-
-__all__ = ["deptwatch"]  # the fixture, shared with test_subscriptions
+from tests.integration.test_subscriptions import new_queue, received
 
 DFE = "department-for-education"
 DHSC = "department-of-health-and-social-care"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.cli import main
+from tests.integration.deployed import Deptwatch
 from tests.unit.trust.constructed import CONSTRUCTED
 
 TOPIC_PREFIX = "arn:aws:sns:eu-west-2:123456789012:deptwatch-local-"
@@ -26,20 +25,12 @@ class Ingested:
 
 
 @pytest.fixture
-def ingest(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Ingested]]:
-    saved = dict(os.environ)
-
+def ingest(deptwatch: Deptwatch) -> Callable[..., Ingested]:
     def run(*arguments: str | Path) -> Ingested:
-        capsys.readouterr()
-        code = main(["ingest", "--json", *map(str, arguments)])
-        out, err = capsys.readouterr()
+        code, out, err = deptwatch("ingest", "--json", *map(str, arguments))
         return Ingested(code, err, [json.loads(line) for line in out.splitlines() if line.strip()])
 
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    return run
 
 
 def test_ingest_with_a_department_delivers_its_question_time_and_refuses_a_debate(ingest):

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from infra.cli import main
 from infra.cli.operations import OperationError, filter_policy, subscribe
 from infra.local.stack import STACK_NAME
 from shared.adapters.aws import aws_client
@@ -36,24 +33,6 @@ def recorded(name: str) -> Any:
 
 
 # --- the command and the subscribers ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def deptwatch(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., tuple[int, str, str]]]:
-    """Run `deptwatch ARGS...` in-process against the moto stack; (exit status, stdout, stderr)."""
-    saved = dict(os.environ)
-
-    def run(*arguments: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = main(list(arguments))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def new_queue(stack, name: str) -> tuple[str, str]:

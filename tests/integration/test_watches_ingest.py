@@ -7,17 +7,16 @@ not from the query module under test.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from infra.cli import main
 from infra.local.replay import RECORDED
+from tests.integration.deployed import Deptwatch
 
 QUESTIONS = RECORDED / "written-questions" / "list_2024-01-05.json"
 WATCH_TOPIC_PREFIX = "arn:aws:sns:eu-west-2:123456789012:deptwatch-local-watch-"
@@ -66,20 +65,12 @@ class Ingested:
 
 
 @pytest.fixture
-def ingest(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., Ingested]]:
-    saved = dict(os.environ)
-
+def ingest(deptwatch: Deptwatch) -> Callable[..., Ingested]:
     def run(*arguments: str | Path) -> Ingested:
-        capsys.readouterr()
-        code = main(["ingest", "--json", "--source", "written-questions", *map(str, arguments)])
-        out, err = capsys.readouterr()
+        code, out, err = deptwatch("ingest", "--json", "--source", "written-questions", *map(str, arguments))
         return Ingested(code, err, [json.loads(line) for line in out.splitlines()])
 
-    try:
-        yield run
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    return run
 
 
 def watches_file(directory: Path, watches: Any) -> Path:
