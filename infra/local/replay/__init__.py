@@ -48,7 +48,7 @@ import pkgutil
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -183,6 +183,20 @@ class ListAndDetailApi(RecordedApi):
     @abstractmethod
     def as_listed(record: dict[str, Any]) -> dict[str, Any]:
         """The list endpoint's form of a full record."""
+
+
+def fullest_recorded(folder: str, text_length: Callable[[dict[str, Any]], int]) -> list[dict[str, Any]]:
+    """The records of a questions-statements recording folder (list pages `{results: [{value}]}` and single items
+    `{value}`), by id; where a record was recorded twice (cut by the list, whole from the detail), the fuller one."""
+    records: dict[int, dict[str, Any]] = {}
+    for path in sorted((RECORDED / folder).glob("*.json")):
+        body = load_recording(path)
+        for entry in body.get("results", [body]):
+            record = entry["value"]
+            current = records.get(record["id"])
+            if current is None or text_length(record) > text_length(current):
+                records[record["id"]] = record
+    return list(records.values())
 
 
 def readable(check: Any, record: Any) -> bool:

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, Knobs, ListAndDetailApi, load_recording, readable
+from infra.local.replay import Knobs, ListAndDetailApi, fullest_recorded, readable
 
 PATH = "/api/writtenquestions/questions"
 WINDOW_FIELDS = {"tabled": "dateTabled", "answered": "dateAnswered", "corrected": "dateAnswerCorrected"}
@@ -31,15 +31,7 @@ class RecordedQuestions(ListAndDetailApi):
     @classmethod
     def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedQuestions:
         """The recorded questions, by id; where a record was recorded twice, the fuller text is kept."""
-        records: dict[int, dict[str, Any]] = {}
-        for path in sorted((RECORDED / "written-questions").glob("*.json")):
-            body = load_recording(path)
-            for entry in body.get("results", [body]):
-                record = entry["value"]
-                current = records.get(record["id"])
-                if current is None or _text_length(record) > _text_length(current):
-                    records[record["id"]] = record
-        return cls(records.values(), **knobs)
+        return cls(fullest_recorded("written-questions", _text_length), **knobs)
 
     @staticmethod
     def as_listed(record: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Unpack
 
-from infra.local.replay import RECORDED, Knobs, ListAndDetailApi, load_recording, readable
+from infra.local.replay import Knobs, ListAndDetailApi, fullest_recorded, readable
 
 PATH = "/api/writtenstatements/statements"
 LIST_TEXT_LIMIT = 255
@@ -49,15 +49,7 @@ class RecordedStatements(ListAndDetailApi):
     @classmethod
     def from_recordings(cls, **knobs: Unpack[Knobs]) -> RecordedStatements:
         """The recorded statements, by id; where a statement was recorded twice, the fuller text is kept."""
-        records: dict[int, dict[str, Any]] = {}
-        for path in sorted((RECORDED / "written-statements").glob("*.json")):
-            body = load_recording(path)
-            for entry in body.get("results", [body]):
-                record = entry["value"]
-                current = records.get(record["id"])
-                if current is None or len(record.get("text") or "") > len(current.get("text") or ""):
-                    records[record["id"]] = record
-        return cls(records.values(), **knobs)
+        return cls(fullest_recorded("written-statements", lambda record: len(record.get("text") or "")), **knobs)
 
     @staticmethod
     def as_listed(record: dict[str, Any]) -> dict[str, Any]:
