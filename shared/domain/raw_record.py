@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -10,6 +11,18 @@ RAW_RECORD_SCHEMA: Literal["deptwatch.raw/1"] = "deptwatch.raw/1"
 MAX_RECORD_DEPTH = 64
 """Deeper than any real upstream record: deeper subtrees are replaced (pydantic's serialiser stops at 255)."""
 TOO_DEEP = "[nested too deeply: removed by deptwatch]"
+
+
+class Delivery(StrEnum):
+    """What becomes of the versions a record produces: chosen by the fetcher (or `ingest`) for the poll that read it."""
+
+    NOTIFY = "notify"
+    """Every new version is published to its topics (and watches): the usual poll."""
+    QUIET = "quiet"
+    """Stored, published nowhere: a first backfill or a long outage's catch-up, where thousands of messages would be
+    noise. Deliberate, counted, and re-notifiable from the table (`deptwatch notify`)."""
+    DIGEST = "digest"
+    """Stored, not published one by one: summed up once per department instead."""
 
 
 class RawRecordMessage(BaseModel):
@@ -26,6 +39,7 @@ class RawRecordMessage(BaseModel):
     """When the record was read upstream: a message fetched earlier than the stored version never overwrites it."""
     origin: str | None = Field(default=None, max_length=2048)
     """Where the record came from (request URL, or file and position), for error reports and the DLQ."""
+    delivery: Delivery = Delivery.NOTIFY
 
     @field_validator("record", mode="before")
     @classmethod
@@ -35,7 +49,9 @@ class RawRecordMessage(BaseModel):
         return record  # the usual case: nothing to copy
 
     def to_body(self) -> str:
-        return self.model_dump_json(by_alias=True, exclude_none=True)
+        # The usual delivery is left out: an ordinary poll's body is as it always was.
+        usual = {"delivery"} if self.delivery is Delivery.NOTIFY else None
+        return self.model_dump_json(by_alias=True, exclude_none=True, exclude=usual)
 
 
 def _deeper_than(value: Any, depth: int) -> bool:
