@@ -63,6 +63,7 @@ class WatermarkStore:
             watermark=datetime.fromisoformat(value) if value else None,
             seen=seen,
             checkpoint=PollCheckpoint.model_validate_json(checkpoint) if checkpoint else None,
+            completed_poll=watermark.get("completed_poll", {}).get("S", ""),
         )
 
     def put(self, source: str, state: SourceState) -> None:
@@ -88,6 +89,8 @@ class WatermarkStore:
             item["value"] = {"S": state.watermark.isoformat()}
         if state.checkpoint is not None:
             item["checkpoint"] = {"S": state.checkpoint.model_dump_json()}
+        if state.completed_poll:
+            item["completed_poll"] = {"S": state.completed_poll}
         self._client.put_item(TableName=self._table, Item=item)
 
     def _fitting_json(self, entries: dict[str, Any]) -> str:

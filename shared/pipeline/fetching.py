@@ -225,7 +225,9 @@ class Poller:
                     continuation_of(source.name, source.poll_group, next_checkpoint),
                 )
             # Every record of the poll is on the queue: the watermark may advance, to where the poll's window ends.
-            if (next_state := memory.next_state(checkpoint.since, checkpoint.until)) is not None:
+            # A poll of many invocations, or a backfill, keeps its id: a duplicate of its message finds it done.
+            done = checkpoint.poll_id if checkpoint.step > 0 or checkpoint.requeue_all else ""
+            if (next_state := memory.next_state(checkpoint.since, checkpoint.until, done)) is not None:
                 self._watermarks.put(source.name, next_state)
         except Exception as error:  # one broken source must never stop the others
             reason, unreachable_host = _failure(source, error)
@@ -256,6 +258,8 @@ class Poller:
         """The poll this message runs: the unfinished one resumed (a continuation of its current step, a redelivered
         backfill, or any scheduled poll, which takes it on), or a new one; None for a stale continuation."""
         unfinished = state.checkpoint
+        if message.poll_id == state.completed_poll:
+            return None  # delivered again after its poll completed
         if message.step > 0:
             same = unfinished is not None and (unfinished.poll_id, unfinished.step) == (message.poll_id, message.step)
             return unfinished if same else None
@@ -316,10 +320,13 @@ class Poller:
     ) -> None:
         """A failed poll keeps what it queued: its progress is saved (if the state table answers) for the next
         scheduled poll to resume."""
+        try:  # the records completed before the failure are queued, or forgotten (the resumed poll reads them again)
+            progress.send(self._queue)
+        except Exception:
+            logger.exception("records of a failed poll not queued", extra={"source": source.name})
+            memory.forget(progress.unsent_keys)
         if progress.queued == 0 and memory.unchanged == 0:
             return
-        # Records noted but not (surely) on the queue are forgotten again: the resumed poll queues them.
-        memory.forget(progress.unsent_keys)
         try:
             self._watermarks.put(source.name, memory.checkpoint_state(progress.checkpoint(checkpoint.step)))
         except Exception:  # the poll already failed: its watermark stays, and the next poll reads again

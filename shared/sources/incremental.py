@@ -99,6 +99,8 @@ class SourceState:
     """Record key → what was last queued of it, for the records seen within the poll window."""
     checkpoint: PollCheckpoint | None = None
     """The unfinished poll to resume, if any."""
+    completed_poll: str = ""
+    """The id of the last poll that completed: a poll message delivered again after it is not run again."""
 
 
 class RecordIdentity(Protocol):
@@ -224,7 +226,9 @@ class RecordMemory:
         for key in keys:
             self._seen_now.pop(key, None)
 
-    def next_state(self, since: datetime, until: datetime | None = None) -> SourceState | None:
+    def next_state(
+        self, since: datetime, until: datetime | None = None, completed_poll: str = ""
+    ) -> SourceState | None:
         """The state to save once every record of the poll is on the queue: the watermark advanced to the poll's end
         (`until`, by default now), and the records still in the window. None when nothing seen changed and the
         stored watermark is recent: idle polls cost no write."""
@@ -235,14 +239,20 @@ class RecordMemory:
         if (
             seen == self._state.seen
             and self._state.checkpoint is None
+            and not completed_poll
             and watermark is not None
             and self._now - watermark < WATERMARK_REFRESH
         ):
             return None
-        return SourceState(watermark=until or self._now, seen=seen)
+        return SourceState(watermark=until or self._now, seen=seen, completed_poll=completed_poll)
 
     def checkpoint_state(self, checkpoint: PollCheckpoint) -> SourceState:
         """The state to save when the poll stops for time: the watermark unmoved, everything seen so far (marked as
         this poll's), and where to resume."""
         merged = {**self._state.seen, **self._seen_now}
-        return SourceState(watermark=self._state.watermark, seen=merged, checkpoint=checkpoint)
+        return SourceState(
+            watermark=self._state.watermark,
+            seen=merged,
+            checkpoint=checkpoint,
+            completed_poll=self._state.completed_poll,
+        )
