@@ -1,4 +1,5 @@
-"""`python -m bench [requests idle recheck unchanged imports deployed throughput package] [--large]`: all by default.
+"""`python -m bench [requests idle recheck unchanged imports deployed throughput package catchup] [--large]`: all by
+default. `catchup` prints one line per scenario ending `complete` or `INCOMPLETE`, and the run exits 1 if any is.
 
 `deployed` builds the layer with infra/layer/Makefile (it needs PyPI). Each figure is printed beside its floor or
 reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (74 min, 14 GB:
@@ -59,6 +60,7 @@ def main(argv: list[str]) -> int:
         "deployed",
         "throughput",
         "package",
+        "catchup",
     }
     print("| figure | measured | floor / reference | ratio | target |")
     print("|---|---|---|---|---|")
@@ -168,7 +170,31 @@ def main(argv: list[str]) -> int:
                     max(zipped / 52_428_800, unzipped / 262_144_000),
                     "small",
                 )
+    if "catchup" in chosen:
+        return _catchup_rows()
     return 0
+
+
+def _catchup_rows() -> int:
+    """Issue #12's scenarios on a simulated clock (200 ms an upstream request, 5 a second): one line each."""
+    from bench.catchup import week_outage, year_backfill
+
+    incomplete = 0
+    for name, result in (
+        ("one-year backfill of 60,000 questions (quiet)", year_backfill(60_000)),
+        ("7-day outage, 165 questions a day", week_outage()),
+    ):
+        deliveries = ", ".join(f"{mode} {count:,}" for mode, count in sorted(result["deliveries"].items()))
+        verdict = "complete" if result["complete"] else "INCOMPLETE"
+        incomplete += not result["complete"]
+        print(
+            f"catchup: {name}: {result['invocations']} invocations, longest {result['longest']:.0f} s (timeout 300 s), "
+            f"at most {result['rate']} upstream requests in any second (limit 5), records stored "
+            f"{result['stored']:,}/{result['expected']:,}, queued per delivery: {deliveries}, "
+            f"{result['aws_per_item']:.3f} fetcher AWS requests per item: {verdict}",
+            flush=True,
+        )
+    return 1 if incomplete else 0
 
 
 if __name__ == "__main__":

@@ -24,10 +24,13 @@ import httpx
 from botocore.awsrequest import AWSResponse
 
 import infra.local.stack as local
-from infra.local.replay import RECORDED, RecordedApi, apis_by_host, serve
-from infra.local.replay.written_questions import RecordedQuestions
-from shared.adapters.aws import aws_client
-from shared.adapters.http import UpstreamClient
+
+local.use_local_environment()
+
+from infra.local.replay import RECORDED, RecordedApi, apis_by_host, serve  # noqa: E402
+from infra.local.replay.written_questions import RecordedQuestions  # noqa: E402
+from shared.adapters.aws import aws_client  # noqa: E402
+from shared.adapters.http import UpstreamClient  # noqa: E402
 
 FUNCTION = "FetcherFunction"
 DETAIL = RECORDED / "written-questions" / "detail_1679416.json"
