@@ -157,6 +157,8 @@ class LocalStack:
         self.stream_retry_delay: Callable[[int], float] = lambda_stream_retry_delay
         self.sleep: Callable[[float], None] = _elapse_at_once
         """How the stream mapping waits before a retry (tests give a fake clock's, which moves that clock on)."""
+        self.scheduled_at: datetime | None = None
+        """When set, the occurrence time a schedule's Input names (<aws.scheduler.scheduled-time>); else now."""
         self.stored_at: datetime | None = None
         """When set, the moment every stream record says its version was stored (ApproximateCreationDateTime): how
         `ingest --digest --at` ingests records into the period a digest as at that time covers."""
@@ -356,10 +358,9 @@ class LocalStack:
         """Every scheduled function's schedule firing once: logical id → what the function returned."""
         return {logical_id: self.run_schedule(logical_id) for logical_id in self.scheduled_functions()}
 
-    @staticmethod
-    def _scheduled_event(name: str, properties: dict[str, Any]) -> dict[str, Any]:
+    def _scheduled_event(self, name: str, properties: dict[str, Any]) -> dict[str, Any]:
         if "Input" in properties:  # a schedule with an Input sends exactly that, its context attributes filled in
-            scheduled = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            scheduled = (self.scheduled_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
             return json.loads(properties["Input"].replace(SCHEDULED_TIME, scheduled))  # type: ignore[no-any-return]
         return {
             "version": "0",
