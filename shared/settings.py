@@ -61,6 +61,13 @@ class NotifierSettings(_Settings):
     OnFailure destination)."""
 
 
+class DigesterSettings(_Settings):
+    STATE_TABLE_NAME: str
+    """The saved watches, what they matched, and the publish ledger."""
+    ITEMS_TABLE_NAME: str
+    TOPIC_ARN_PREFIX: str
+
+
 @per_container
 def fetcher_settings() -> FetcherSettings:
     return FetcherSettings.from_environ()  # type: ignore[return-value]
@@ -74,3 +81,8 @@ def processor_settings() -> ProcessorSettings:
 @per_container
 def notifier_settings() -> NotifierSettings:
     return NotifierSettings.from_environ()  # type: ignore[return-value]
+
+
+@per_container
+def digester_settings() -> DigesterSettings:
+    return DigesterSettings.from_environ()  # type: ignore[return-value]

@@ -12,12 +12,14 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.aws import aws_client
+from shared.adapters.digest_store import DigestMatchStore
 from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import DeadLetterQueue
-from shared.adapters.watch_store import ImmediateWatches, WatchStore
+from shared.adapters.watch_store import DigestWatches, ImmediateWatches, WatchStore
 from shared.container import per_container
 from shared.observability import logger, metrics
+from shared.pipeline.digesting import DigestRecorder
 from shared.pipeline.notifying import Notifier, change_from_stream_record
 from shared.settings import notifier_settings
 
@@ -31,12 +33,16 @@ class NotificationFailedError(RuntimeError):
 @per_container
 def _notifier() -> Notifier:
     settings = notifier_settings()
+    watches = WatchStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME)
     return Notifier(
         ledger=PublishLedger(aws_client("dynamodb"), settings.STATE_TABLE_NAME),
         publisher=SnsPublisher(aws_client("sns")),
         topic_arn_prefix=settings.TOPIC_ARN_PREFIX,
         failures=DeadLetterQueue(aws_client("sqs"), settings.FAILURE_QUEUE_URL),
-        immediate_watches=ImmediateWatches(WatchStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME)),
+        immediate_watches=ImmediateWatches(watches),
+        digests=DigestRecorder(
+            DigestMatchStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME), DigestWatches(watches)
+        ),
     )
 
 

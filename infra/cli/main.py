@@ -187,13 +187,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=_local_command("command_run"))
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
-    ingest.add_argument("--source", required=True, choices=sorted(SOURCE_NAMES))
+    ingest.add_argument(
+        "--source", choices=sorted(SOURCE_NAMES), help="the source of each FILE not written SOURCE=FILE"
+    )
     ingest.add_argument("--department", help="the department the query was for, for records that do not name one")
     ingest.add_argument("--json", action="store_true", help="one JSON object per delivered message")
     ingest.add_argument(
         "--watches", metavar="FILE", help="a JSON list of watches to save first (their messages carry a `watch` field)"
     )
-    ingest.add_argument("files", nargs="+", metavar="FILE")
+    ingest.add_argument(
+        "--digest", choices=("daily", "weekly"), help="then run that digest as at --at (one JSON line per message)"
+    )
+    ingest.add_argument(
+        "--at", metavar="ISO-8601", help="the digest's time (default now); the files are ingested as stored just in it"
+    )
+    ingest.add_argument("files", nargs="+", metavar="FILE", help="a response file, or SOURCE=FILE for its own source")
     ingest.set_defaults(handler=_local_command("command_ingest"))
 
     departments = commands.add_parser("departments", help="list the departments deptwatch knows (no AWS needed)")

@@ -11,11 +11,13 @@ import json
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
-from shared.watching.watch import Watch, problems
+from shared.pipeline.digesting import period_covered
+from shared.watching.watch import Frequency, Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
 
@@ -113,7 +115,12 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     from shared.sources import get_source
 
     use_local_environment()
-    source = get_source(args.source)
+    try:
+        files = [(get_source(name), path) for name, path in sourced_files(args.files, args.source)]
+        digest_at = digest_time(args.digest, args.at)
+    except IngestArgumentError as error:
+        sys.stderr.write(f"deptwatch: {error}\n")
+        return 2
     if args.department:
         try:
             by_slug(args.department)
@@ -130,8 +137,10 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     failed = False
     with local_stack() as stack:
         stack.add_watches(watches)
+        if digest_at is not None:  # every version stored at the end of the period the digest covers
+            stack.stored_at = period_covered(Frequency(args.digest), digest_at).end
         queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
-        for path in args.files:
+        for source, path in files:
             try:
                 body = json.loads(Path(path).read_bytes().decode("utf-8"))
                 records = source.records_from_response(body)
@@ -175,7 +184,50 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
             for rejected in [*_take_dead_letters(stack), *_take_notifier_failures(stack, named)]:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
+        if digest_at is not None:
+            try:
+                stack.invoke("DigesterFunction", {"digest": args.digest, "at": digest_at.isoformat()})
+            except Exception as error:  # the digester's own failure, reported as the scheduler would see it
+                sys.stderr.write(f"deptwatch: the {args.digest} digest failed: {error}\n")
+                failed = True
+            print_deliveries(stack.collect_deliveries(), args.json, out)
     return 1 if failed else 0
+
+
+class IngestArgumentError(ValueError):
+    """Arguments of `ingest` that cannot be used together: exit 2, one line."""
+
+
+def sourced_files(files: Sequence[str], default_source: str | None) -> list[tuple[str, str]]:
+    """(source, path) of each FILE: `SOURCE=FILE` gives a file its own source (a known source name before the first
+    `=`); any other FILE is of `--source`, which it then needs."""
+    from shared.sources import SOURCE_NAMES
+
+    sourced = []
+    for given in files:
+        name, equals, path = given.partition("=")
+        if equals and name in SOURCE_NAMES:
+            sourced.append((name, path))
+        elif default_source is None:
+            raise IngestArgumentError(f"{given}: which source? give --source, or write it SOURCE=FILE")
+        else:
+            sourced.append((default_source, given))
+    return sourced
+
+
+def digest_time(digest: str | None, at: str | None) -> datetime | None:
+    """When the digest is run as at (None: no digest): --at, an ISO 8601 time (UTC when it gives no offset)."""
+    if digest is None:
+        if at is not None:
+            raise IngestArgumentError("--at is the time of a digest: give --digest daily|weekly too")
+        return None
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise IngestArgumentError(f"--at {at!r}: not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class WatchesFileError(ValueError):

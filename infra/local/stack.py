@@ -41,6 +41,8 @@ SCHEDULE_EVENTS = ("Schedule", "ScheduleV2")
 TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
 """template.yaml: a link to the repository's, copied into the package when it is built (shipped with it)."""
 STREAM_RETRY_BACKOFF_CAP = 60.0
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+"""EventBridge Scheduler's context attribute in a schedule's Input: the occurrence's scheduled time."""
 
 
 def lambda_stream_retry_delay(retry: int) -> float:
@@ -155,6 +157,11 @@ class LocalStack:
         self.stream_retry_delay: Callable[[int], float] = lambda_stream_retry_delay
         self.sleep: Callable[[float], None] = _elapse_at_once
         """How the stream mapping waits before a retry (tests give a fake clock's, which moves that clock on)."""
+        self.scheduled_at: datetime | None = None
+        """When set, the occurrence time a schedule's Input names (<aws.scheduler.scheduled-time>); else now."""
+        self.stored_at: datetime | None = None
+        """When set, the moment every stream record says its version was stored (ApproximateCreationDateTime): how
+        `ingest --digest --at` ingests records into the period a digest as at that time covers."""
 
     # -- deployment -------------------------------------------------------------------------------------------------
 
@@ -351,10 +358,10 @@ class LocalStack:
         """Every scheduled function's schedule firing once: logical id → what the function returned."""
         return {logical_id: self.run_schedule(logical_id) for logical_id in self.scheduled_functions()}
 
-    @staticmethod
-    def _scheduled_event(name: str, properties: dict[str, Any]) -> dict[str, Any]:
-        if "Input" in properties:  # a schedule with an Input sends exactly that
-            return json.loads(properties["Input"])  # type: ignore[no-any-return]
+    def _scheduled_event(self, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+        if "Input" in properties:  # a schedule with an Input sends exactly that, its context attributes filled in
+            scheduled = (self.scheduled_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return json.loads(properties["Input"].replace(SCHEDULED_TIME, scheduled))  # type: ignore[no-any-return]
         return {
             "version": "0",
             "id": str(uuid.uuid4()),
@@ -450,7 +457,7 @@ class LocalStack:
                 )["ShardIterator"]
             response = self.streams.get_records(ShardIterator=mapping.iterators[shard_id], Limit=1000)
             mapping.iterators[shard_id] = response["NextShardIterator"]
-            records += [self._stream_record(r, mapping.stream_arn) for r in response["Records"]]
+            records += [self._stream_record(r, mapping.stream_arn, self.stored_at) for r in response["Records"]]
             mapping.shards.update((r["dynamodb"]["SequenceNumber"], shard_id) for r in response["Records"])
         return records
 
@@ -468,9 +475,9 @@ class LocalStack:
         return [r for r in records if int(r["dynamodb"]["SequenceNumber"]) <= end]
 
     @staticmethod
-    def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    def _stream_record(record: dict[str, Any], stream_arn: str, stored_at: datetime | None = None) -> dict[str, Any]:
         stream = dict(record["dynamodb"])
-        created = stream.get("ApproximateCreationDateTime")
+        created = stored_at or stream.get("ApproximateCreationDateTime")
         if isinstance(created, datetime):
             stream["ApproximateCreationDateTime"] = int(created.timestamp())
         return {**record, "dynamodb": stream, "eventVersion": "1.1", "awsRegion": REGION, "eventSourceARN": stream_arn}
@@ -630,6 +637,9 @@ class Delivery:
 
     def as_json(self) -> dict[str, Any]:
         watch = {"watch": self.watch} if self.watch else {}
+        digest = self.attributes.get("digest")
+        if isinstance(digest, str):  # a digest message: "daily" or "weekly"
+            watch["digest"] = digest
         return {
             **watch,
             "topic_arn": self.topic_arn,

@@ -92,6 +92,8 @@ def _read(row: dict[str, Any]) -> Watch | None:
 class ImmediateWatches:
     """The immediate watches, read at most once per `ttl` seconds (the notifier builds one per container)."""
 
+    frequencies: tuple[Frequency, ...] = (Frequency.IMMEDIATE,)
+
     def __init__(
         self, store: WatchStore, ttl: float = WATCHES_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -104,6 +106,12 @@ class ImmediateWatches:
     def __call__(self) -> Sequence[Watch]:
         now = self._clock()
         if self._read_at is None or now - self._read_at >= self._ttl:
-            self._watches = [w for w in self._store.list() if w.frequency is Frequency.IMMEDIATE]
+            self._watches = [w for w in self._store.list() if w.frequency in self.frequencies]
             self._read_at = now
         return self._watches
+
+
+class DigestWatches(ImmediateWatches):
+    """The daily and weekly watches, read as the immediate ones are (the notifier records their matches)."""
+
+    frequencies = (Frequency.DAILY, Frequency.WEEKLY)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -18,6 +19,7 @@ from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
 from shared.observability import logger
+from shared.pipeline.digesting import DigestRecorder, StoredVersion
 from shared.watching.query import SearchText
 from shared.watching.watch import Watch
 
@@ -41,6 +43,11 @@ class VersionChange:
     """Why the record can never be notified (its new image cannot be read): it goes to the failure queue."""
     item_id: str | None = None
     """The item's key, readable even when its image is not: what a failure report names."""
+    stored_at: datetime | None = None
+    """When DynamoDB stored the new image (the stream record's ApproximateCreationDateTime): a digest's clock."""
+    delivery: str | None = None
+    """The new version's `delivery` attribute (shared.domain.raw_record.Delivery) when stored with one; absent on
+    rows written before it existed, read as notify."""
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
@@ -67,7 +74,17 @@ def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
         if new is not None and _version(old_image) >= new[1]:
             return VersionChange(sequence_number, None, None, item_id=item_id)  # not a new version: nothing to say
         old = None
-    return VersionChange(sequence_number, new, old, item_id=item_id)
+    created = stream.approximate_creation_date_time if stream else None
+    stored_at = datetime.fromtimestamp(created, UTC) if created is not None else None
+    delivery = (stream.new_image or {}).get("delivery") if stream else None
+    return VersionChange(
+        sequence_number,
+        new,
+        old,
+        item_id=item_id,
+        stored_at=stored_at,
+        delivery=delivery if isinstance(delivery, str) else None,
+    )
 
 
 def _version(image: dict[str, Any] | None) -> int:
@@ -111,12 +128,14 @@ class Notifier:
         topic_arn_prefix: str,
         failures: DeadLetterQueue,
         immediate_watches: Callable[[], Sequence[Watch]] = no_watches,
+        digests: DigestRecorder | None = None,
     ) -> None:
         self._ledger = ledger
         self._publisher = publisher
         self._prefix = topic_arn_prefix
         self._failures = failures
         self._immediate_watches = immediate_watches
+        self._digests = digests
 
     def notify(self, changes: Sequence[VersionChange], remaining_seconds: float) -> NotifyResult:
         """Publish every new version once to each of its departments' topics and to the topic of each immediate
@@ -144,6 +163,7 @@ class Notifier:
                 continue
             for message in rendered:
                 candidates.setdefault(message.key, (change.record_id, message))
+        self._record_digest_matches([c for c in changes if c.error is None and c.record_id not in failed | poisoned])
         claims = self._ledger.claim(
             list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
         )
@@ -170,6 +190,15 @@ class Notifier:
                 failed.setdefault(record_id, failures[message.key])
                 logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
         return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped, poisoned=poisoned)
+
+    def _record_digest_matches(self, changes: Sequence[VersionChange]) -> None:
+        """Each new version's matches with the digest watches, recorded before anything is published: a failure
+        fails the batch, and its retry records the same entries again, which changes nothing."""
+        watches = self._digests.watches() if self._digests is not None and changes else ()
+        if not watches or self._digests is None:
+            return
+        versions = [StoredVersion(notifications_for(c), c.stored_at, c.delivery) for c in changes]
+        self._digests.record(versions, watches)
 
     def _rendered(self, change: VersionChange, watches: Sequence[Watch] = ()) -> list[Outgoing]:
         """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
