@@ -14,9 +14,12 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from infra.cli.operations import OperationError
+
+if TYPE_CHECKING:
+    from shared.watching.watch import Watch
 
 LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint"}
 """What the local stack needs beyond the product's dependencies (the `local` extra): module → package."""
@@ -133,18 +136,21 @@ def command_watch(args: argparse.Namespace, out: TextIO) -> int:
     from shared.watching.watch import Watch, problems
 
     clients = (boto3.client("cloudformation"), boto3.client("dynamodb"), boto3.client("sns"), _stack_name(args))
-    if args.action == "add":
+    if args.action in ("add", "test"):
         fields = {
-            "name": args.name,
+            "name": args.name or "test",
             "query": args.query,
             **{plural: getattr(args, singular) or () for singular, plural in WATCH_FILTERS.items()},
-            "frequency": args.frequency,
+            "frequency": getattr(args, "frequency", "immediate"),
         }
         try:
             watch = Watch.model_validate(fields)
         except ValidationError as error:
-            sys.stderr.write(f"deptwatch: watch {args.name!r}: {problems(error)}\n")
+            which = "watch test" if args.action == "test" else f"watch {args.name!r}"
+            sys.stderr.write(f"deptwatch: {which}: {problems(error)}\n")
             return 2
+        if args.action == "test":
+            return _watch_test(args, out, clients, watch)
         saved = [operations.add_watch(*clients, watch)]
     elif args.action == "list":
         saved = operations.list_watches(*clients)
@@ -154,6 +160,24 @@ def command_watch(args: argparse.Namespace, out: TextIO) -> int:
         saved = [operations.remove_watch(*clients, args.name)]
     for one in saved:
         out.write(json.dumps(one.summary(), ensure_ascii=False) + "\n")
+    return 0
+
+
+def _watch_test(args: argparse.Namespace, out: TextIO, clients: tuple[Any, Any, Any, str], asked: Watch) -> int:
+    """A saved watch (NAME) or one given here (--query and filters) over the stack's stored items."""
+    import infra.cli.operations as operations
+    from infra.cli.watch_search import ScanCost, search_stored
+
+    given = args.query is not None or any(getattr(args, flag) for flag in WATCH_FILTERS)
+    if (args.name is not None) == given:  # both or neither
+        sys.stderr.write("deptwatch: watch test takes NAME (a saved watch) or --query and filters, not both\n")
+        return 2
+    watch = operations.show_watch(*clients, args.name).watch if args.name else asked
+    cost = ScanCost()
+    items_table = operations.stack_outputs(clients[0], clients[3])["ItemsTableName"]
+    for found in search_stored(clients[1], items_table, watch, cost):
+        out.write(json.dumps(found, ensure_ascii=False) + "\n")
+    sys.stderr.write(f"deptwatch: {cost.summary()}\n")
     return 0
 
 
@@ -236,6 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in WATCH_FILTERS:
         add.add_argument(f"--{flag}", action="append", help=f"only this {flag} (repeatable)")
     add.add_argument("--frequency", choices=("immediate", "daily", "weekly"), default="immediate")
+    test = watch_actions.add_parser("test", help="which stored items a watch would match (a Scan of the items table)")
+    test.add_argument("name", metavar="NAME", nargs="?", help="a saved watch; or give --query and filters instead")
+    test.add_argument("--query", help="the seed's search syntax, as for add")
+    for flag in WATCH_FILTERS:
+        test.add_argument(f"--{flag}", action="append", help=f"only this {flag} (repeatable)")
     watch_actions.add_parser("list", help="every saved watch, one JSON line each")
     watch_actions.add_parser("show", help="one saved watch").add_argument("name", metavar="NAME")
     watch_actions.add_parser("remove", help="delete a watch and its topic").add_argument("name", metavar="NAME")

@@ -208,13 +208,20 @@ def _topic_arns(sns: Any) -> dict[str, str]:
 
 
 def add_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, watch: Watch) -> SavedWatch:
-    """Create the watch's topic, then save the watch (a saved watch always has its topic to be published to).
-    Adding a watch of a name that exists replaces it."""
+    """Create the watch's topic, only the stack's publishers allowed to publish to it, then save the watch (a saved
+    watch always has its topic to be published to). Adding a watch of a name that exists replaces it."""
+    from infra.cli.watch_topics import NoPublisherError, publisher_roles, restrict_publishing
+
     name = watch_topic_name(stack_name, watch.name)
     if len(name) > SNS_TOPIC_NAME_LENGTH:
         raise OperationError(f"topic name {name!r} is over SNS's {SNS_TOPIC_NAME_LENGTH} characters: a shorter name")
+    try:
+        publishers = publisher_roles(stack_outputs(cloudformation, stack_name))
+    except NoPublisherError as error:
+        raise OperationError(f"stack {stack_name!r}: {error}") from None
     store = _watch_store(cloudformation, dynamodb, stack_name)
     arn = sns.create_topic(Name=name, Tags=[{"Key": "watch", "Value": watch.name}])["TopicArn"]
+    restrict_publishing(sns, arn, publishers)
     store.put(watch)
     return SavedWatch(watch, arn)
 

@@ -173,6 +173,7 @@ class LocalStack:
             ("AWS::SQS::Queue", self._create_queue),
             ("AWS::DynamoDB::Table", self._create_table),
             ("AWS::SNS::Topic", self._create_topic),
+            ("AWS::IAM::Role", self._create_role),
         ):
             # Queues that are others' dead-letter targets first, so that RedrivePolicy can point at them.
             ordered = sorted(
@@ -242,6 +243,16 @@ class LocalStack:
         name = self._resolve(properties.get("TopicName")) or f"{STACK_NAME}-{logical_id}"
         arn = self.sns.create_topic(Name=name)["TopicArn"]
         self.physical[logical_id] = {"Ref": arn, "TopicName": name, "TopicArn": arn}
+
+    def _create_role(self, logical_id: str, properties: dict[str, Any]) -> None:
+        """The role itself (its ARN is an output: the watch topics' policy names it); moto does not enforce policies,
+        so its permissions are checked on the template (tests/infra)."""
+        from shared.adapters.aws import aws_client
+
+        name = f"{STACK_NAME}-{logical_id}"
+        document = json.dumps(properties.get("AssumeRolePolicyDocument", {}))
+        role = aws_client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]
+        self.physical[logical_id] = {"Ref": name, "Arn": role["Arn"], "RoleId": role["RoleId"]}
 
     def _register_function(self, logical_id: str, properties: dict[str, Any]) -> None:
         globals_ = self.template.get("Globals", {}).get("Function", {})

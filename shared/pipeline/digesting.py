@@ -34,6 +34,7 @@ from shared.domain.item import Item
 from shared.domain.notification import Notification, NotificationItem
 from shared.observability import logger
 from shared.render.digest import digest_email, digest_sms, digest_subject, sections
+from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
 from shared.watching.watch import Frequency, Watch
 
@@ -64,7 +65,7 @@ class DigestRecorder:
     def __init__(
         self,
         store: DigestMatchStore,
-        watches: Callable[[], Sequence[Watch]],
+        watches: Callable[[], WatchIndex],
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
@@ -72,7 +73,7 @@ class DigestRecorder:
         """The digest watches (daily and weekly)."""
         self._clock = clock
 
-    def matches(self, versions: Sequence[StoredVersion], watches: Sequence[Watch]) -> list[DigestMatch]:
+    def matches(self, versions: Sequence[StoredVersion], watches: WatchIndex) -> list[DigestMatch]:
         now = datetime.fromtimestamp(self._clock(), UTC)
         found: list[DigestMatch] = []
         for version in versions:
@@ -87,15 +88,12 @@ class DigestRecorder:
                     extra={"item_id": version.notifications[0].item.id, "stored_at": stored_at.isoformat()},
                 )
             text = SearchText.of(version.notifications[0].item)
-            for watch in watches:
-                wanted = [
-                    n for n in version.notifications if n.item.department.slug in watch.departments
-                ] or version.notifications
-                if watch.matches(wanted[0], text):
-                    found += [DigestMatch(watch.name, moment, wanted[0].item.id) for moment in moments]
+            item_id = version.notifications[0].item.id
+            for watch in watches.matching(version.notifications[0], text):
+                found += [DigestMatch(watch.name, moment, item_id) for moment in moments]
         return found
 
-    def record(self, versions: Sequence[StoredVersion], watches: Sequence[Watch]) -> int:
+    def record(self, versions: Sequence[StoredVersion], watches: WatchIndex) -> int:
         """Match and record; how many matches."""
         found = self.matches(versions, watches)
         if found:

@@ -20,8 +20,8 @@ from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
 from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder, StoredVersion
+from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
-from shared.watching.watch import Watch
 
 PUBLISH_RESERVE_SECONDS = 10.0
 """What an invocation keeps of its time for rendering, publishing and completing after it has waited for claims held
@@ -116,8 +116,8 @@ def notifications_for(change: VersionChange) -> list[Notification]:
     return [Notification.for_department(item, version, event, d, changes, events) for d in item.departments]
 
 
-def no_watches() -> Sequence[Watch]:
-    return ()
+def no_watches() -> WatchIndex:
+    return WatchIndex(())
 
 
 class Notifier:
@@ -127,7 +127,7 @@ class Notifier:
         publisher: SnsPublisher,
         topic_arn_prefix: str,
         failures: DeadLetterQueue,
-        immediate_watches: Callable[[], Sequence[Watch]] = no_watches,
+        immediate_watches: Callable[[], WatchIndex] = no_watches,
         digests: DigestRecorder | None = None,
     ) -> None:
         self._ledger = ledger
@@ -148,7 +148,7 @@ class Notifier:
         """
         failed: dict[str, str] = {}
         poisoned: dict[str, str] = {}
-        watches = self._immediate_watches() if changes else ()
+        watches = self._immediate_watches() if changes else WatchIndex(())
         # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Outgoing]] = {}
         for change in changes:
@@ -200,7 +200,7 @@ class Notifier:
         versions = [StoredVersion(notifications_for(c), c.stored_at, c.delivery) for c in changes]
         self._digests.record(versions, watches)
 
-    def _rendered(self, change: VersionChange, watches: Sequence[Watch] = ()) -> list[Outgoing]:
+    def _rendered(self, change: VersionChange, watches: WatchIndex) -> list[Outgoing]:
         """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
         try:
             messages = []
@@ -220,18 +220,17 @@ class Notifier:
         except Exception as error:  # any rendering bug in one item must fail that item alone
             raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
 
-    def _for_watches(self, notifications: Sequence[Notification], watches: Sequence[Watch]) -> list[Outgoing]:
+    def _for_watches(self, notifications: Sequence[Notification], watches: WatchIndex) -> list[Outgoing]:
         """One message per watch the version matches, to the watch's topic. The item's words are read once for all
-        watches. The message is the one for the first of the item's departments the watch asks for (or its first)."""
+        watches, and only the watches the index finds on them are asked. The message is the one for the first of the
+        item's departments the watch asks for (or its first)."""
         if not notifications or not watches:
             return []
         text = SearchText.of(notifications[0].item)
         messages = []
-        for watch in watches:
+        for watch in watches.matching(notifications[0], text):
             wanted = [n for n in notifications if n.item.department.slug in watch.departments] or notifications
             notification = wanted[0]
-            if not watch.matches(notification, text):
-                continue
             item = notification.item
             messages.append(
                 Outgoing(

@@ -23,8 +23,9 @@ def deptwatch(deptwatch: Deptwatch) -> Deptwatch:
 
 @pytest.fixture
 def deployed(stack) -> str:
-    """A CloudFormation stack named like the local one, whose Outputs name the local state table."""
-    return deploy_outputs(stack, ["StateTableName"])
+    """A CloudFormation stack named like the local one, whose Outputs name the local state table and the notifier's
+    role (the watch topics' only publisher)."""
+    return deploy_outputs(stack, ["StateTableName", "NotifierRoleArn"])
 
 
 def topic_tags(stack, arn: str) -> dict[str, str]:

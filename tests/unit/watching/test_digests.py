@@ -15,6 +15,7 @@ from shared.domain.kinds import Kind
 from shared.domain.notification import Notification, NotificationItem
 from shared.pipeline.digesting import SETTLE, DigestRecorder, StoredVersion, fitted_digest, period_covered
 from shared.render.digest import sections
+from shared.watching.index import WatchIndex
 from shared.watching.watch import Frequency, Watch
 
 DFE = DepartmentRef(slug="department-for-education", name="Department for Education")
@@ -131,11 +132,10 @@ def _version(stored_at: datetime, delivery: str | None = None) -> StoredVersion:
 
 def test_matches_are_recorded_at_the_stored_time_and_late_ones_now_too() -> None:
     now = AT
-    recorder = DigestRecorder(_Recorded(), lambda: (), clock=now.timestamp)  # type: ignore[arg-type]
-    watches = [
-        Watch(name="tame", query='"river tame"', frequency="daily"),
-        Watch(name="no", query="x", frequency="daily"),
-    ]
+    recorder = DigestRecorder(_Recorded(), lambda: WatchIndex(()), clock=now.timestamp)  # type: ignore[arg-type]
+    watches = WatchIndex(
+        [Watch(name="tame", query='"river tame"', frequency="daily"), Watch(name="no", query="x", frequency="daily")]
+    )
     on_time = recorder.matches([_version(now - timedelta(seconds=5))], watches)
     late = recorder.matches([_version(now - SETTLE - timedelta(seconds=1))], watches)
     quiet = recorder.matches([_version(now, delivery="quiet")], watches)
