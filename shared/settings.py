@@ -59,6 +59,12 @@ class NotifierSettings(_Settings):
     FAILURE_QUEUE_URL: str
     """Where a stream record that can never be notified goes at once, with its reason (also the stream mapping's
     OnFailure destination)."""
+    READ_TABLE_NAME: str = ""
+    """The read side's table (timelines and versions) the notifier writes after publishing; empty: none."""
+
+
+class ReadApiSettings(_Settings):
+    READ_TABLE_NAME: str
 
 
 @per_container
@@ -74,3 +80,8 @@ def processor_settings() -> ProcessorSettings:
 @per_container
 def notifier_settings() -> NotifierSettings:
     return NotifierSettings.from_environ()  # type: ignore[return-value]
+
+
+@per_container
+def read_api_settings() -> ReadApiSettings:
+    return ReadApiSettings.from_environ()  # type: ignore[return-value]
