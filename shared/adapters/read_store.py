@@ -2,9 +2,11 @@
 
 Keys (`pk`, `sk`, both strings):
 - `dept#<slug>` / `<published_at UTC>#<item id>`: a department's timeline, newest first when read backwards; the row
-  holds the latest version's notification (JSON, for that department) and the item's searched words;
-- `dept#<slug>#<kind>` / the same sort key: the same row without the words, one partition per kind, so a kind filter
-  and the calendar (scheduled events) read only their own rows;
+  holds the latest version's notification (JSON, for that department);
+- `dept#<slug>#<kind>` / the same sort key: the same row, one partition per kind, so a kind filter and the calendar
+  (scheduled events) read only their own rows;
+- `words#<slug>` / the same sort key: the item's searched words, zlib-compressed, and its source: all a search reads
+  of an item it does not find (a few hundred bytes, against the notification's few KB);
 - `item#<item id>` / `v#<version, 10 digits>`: every version of an item, its notification with what changed.
 
 The notifier writes it from the stream it already reads (shared/pipeline/indexing.py); the read API only reads.
@@ -26,6 +28,10 @@ FILTERED_READ = 200
 
 def timeline_key(slug: str, kind: str | None = None) -> str:
     return f"dept#{slug}#{kind}" if kind else f"dept#{slug}"
+
+
+def words_key(slug: str) -> str:
+    return f"words#{slug}"
 
 
 def versions_key(item_id: str) -> str:
@@ -67,12 +73,13 @@ class Row:
 
 @dataclass(frozen=True)
 class SearchRow:
-    """The little a search reads of each timeline row to decide: the rest is read for the matches only."""
+    """What a search reads of each item to decide: the timeline row is read for the matches only."""
 
     sk: str
     item_id: str
     source: str
-    words: str
+    words: bytes
+    """The searched words, zlib-compressed (shared/pipeline/indexing.py)."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +161,7 @@ class ReadStore:
         return Page(tuple(rows), older, newer)
 
     def since(self, partition: str, earliest: str) -> Iterator[SearchRow]:
-        """Every row of a timeline partition sorted at or after `earliest`, newest first, with only what a search
-        decides on (DynamoDB still counts each row's whole size)."""
+        """Every row of a words partition sorted at or after `earliest`, newest first."""
         request = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND sk >= :earliest",
@@ -165,7 +171,7 @@ class ReadStore:
             "ScanIndexForward": False,
         }
         for row in self._query(request):
-            yield SearchRow(row["sk"]["S"], row["item_id"]["S"], row["source"]["S"], row.get("words", {}).get("S", ""))
+            yield SearchRow(row["sk"]["S"], row["item_id"]["S"], row["source"]["S"], row.get("words", {}).get("B", b""))
 
     def rows(self, keys: Sequence[Key]) -> list[Row]:
         """The rows at `keys`, in the order asked (BatchGetItem of 100; one not found is left out)."""

@@ -2,8 +2,8 @@
 
 Each new version of an item becomes (shared/adapters/read_store.py):
 - one version row (`item#<id>` / `v#<version>`): the version's notification, with what changed;
-- per department, one timeline row (`dept#<slug>`) with the item's searched words, and one in the department's
-  partition for the item's kind (`dept#<slug>#<kind>`);
+- per department, one timeline row (`dept#<slug>`), one in the department's partition for the item's kind
+  (`dept#<slug>#<kind>`), and one row of the item's searched words, compressed (`words#<slug>`);
 - the delete of the rows the previous version sorted under, when its date (a rescheduled event) or its departments
   changed.
 
@@ -15,6 +15,7 @@ whose retry finds every notification in the ledger already published and writes 
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -22,12 +23,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from shared.adapters.dynamodb import ITEM_JSON_BUDGET
-from shared.adapters.read_store import Key, ReadStore, timeline_key, version_sort_key, versions_key
+from shared.adapters.read_store import Key, ReadStore, timeline_key, version_sort_key, versions_key, words_key
 from shared.domain.item import Item
 from shared.observability import logger
 from shared.pipeline.notifying import VersionChange, notifications_for
 from shared.watching.query import FIELD_BREAK, SearchText
 
+COMPRESSION = 6
+"""zlib's default level: a question's words shrink about threefold, and a search reads three times fewer units."""
 STORED_FIELD_BREAK = "|"
 """How the stored words mark a break between two searched fields (a word is letters and digits only)."""
 
@@ -60,6 +63,7 @@ def index_writes(
         if not notifications or change.new is None:
             continue
         item, version = change.new
+        words = searched_words(item, ITEM_JSON_BUDGET)
         version_at = fetched or datetime.now(UTC).isoformat(timespec="microseconds")
         common = {"item_id": {"S": item.id}, "version": {"N": str(version)}, "version_at": {"S": version_at}}
         common |= {"source": {"S": item.source}, "kind": {"S": item.kind}}
@@ -73,15 +77,22 @@ def index_writes(
         written: set[Key] = set()
         for notification in notifications:
             slug, body = notification.item.department.slug, notification.to_json()
-            words = searched_words(item, ITEM_JSON_BUDGET - len(body.encode()))
             row = {"sk": {"S": sk}, "notification": {"S": body}, **common}
-            operations[(timeline_key(slug), sk)] = {"pk": {"S": timeline_key(slug)}, "words": {"S": words}, **row}
+            operations[(timeline_key(slug), sk)] = {"pk": {"S": timeline_key(slug)}, **row}
             operations[(timeline_key(slug, item.kind), sk)] = {"pk": {"S": timeline_key(slug, item.kind)}, **row}
-            written |= {(timeline_key(slug), sk), (timeline_key(slug, item.kind), sk)}
+            operations[(words_key(slug), sk)] = {
+                "pk": {"S": words_key(slug)},
+                "sk": {"S": sk},
+                "item_id": {"S": item.id},
+                "source": {"S": item.source},
+                "words": {"B": zlib.compress(words.encode(), COMPRESSION)},
+            }
+            written |= {(timeline_key(slug), sk), (timeline_key(slug, item.kind), sk), (words_key(slug), sk)}
         if change.old is not None:
             old = change.old[0]
             for department in old.departments:
-                for partition in (timeline_key(department.slug), timeline_key(department.slug, old.kind)):
+                slug = department.slug
+                for partition in (timeline_key(slug), timeline_key(slug, old.kind), words_key(slug)):
                     key = (partition, sort_key(old))
                     if key not in written:  # its date moved (or the department left): the old row goes
                         operations[key] = None

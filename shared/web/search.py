@@ -1,21 +1,23 @@
 """Search over stored items with the watches' query language (shared/watching/query.py).
 
-The engine: each department's timeline rows of the last year carry the item's searched words (the notifier stores
-them once, as the watches compute them), and a search reads that window with one Query (pages of 1 MB) and matches
-in the Lambda. No index service to run or pay for while idle; a search costs the window's read units (a year of one
-department: see README, "Performance"). Matching is substring search on the stored words (whole words, phrases
-within one field, prefixes), which is what `SearchText` answers, without building its word positions per item.
+The engine: the notifier stores each item's searched words once (as the watches compute them), compressed, in a
+partition per department beside its timeline; a search reads the window of that partition with one Query (pages of
+1 MB, about 2,000 items each) and matches in the Lambda, then reads the timeline rows of the matches only. No index
+service to run or pay for while idle; a search costs the window's read units. Matching is substring search on the
+stored words (whole words, phrases within one field, prefixes): what `SearchText` answers, without building its word
+positions per item.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import cast
 
-from shared.adapters.read_store import ReadStore, SearchRow, timeline_key
+from shared.adapters.read_store import ReadStore, SearchRow, timeline_key, words_key
 from shared.watching.query import Query, SearchText
 
 DEPARTMENT_WINDOW = timedelta(days=366)
@@ -78,7 +80,7 @@ def search(
             continue
         latest = datetime.fromisoformat(top[0].sk.split("#", 1)[0])
         earliest = (latest - window).astimezone(UTC).isoformat(timespec="seconds")
-        for row in store.since(partition, earliest):
+        for row in store.since(words_key(slug), earliest):
             read += 1
             if row.item_id in found or (sources and row.source not in sources):
                 continue
@@ -89,4 +91,4 @@ def search(
 
 
 def _matches(query: Query, row: SearchRow) -> bool:
-    return query.matches(cast(SearchText, StoredWords(row.words)))
+    return query.matches(cast(SearchText, StoredWords(zlib.decompress(row.words).decode())))
