@@ -59,6 +59,12 @@ class NotifierSettings(_Settings):
     FAILURE_QUEUE_URL: str
     """Where a stream record that can never be notified goes at once, with its reason (also the stream mapping's
     OnFailure destination)."""
+    READ_TABLE_NAME: str = ""
+    """The read side's table (timelines and versions) the notifier writes after publishing; empty: none."""
+
+
+class ReadApiSettings(_Settings):
+    READ_TABLE_NAME: str
 
 
 class DigesterSettings(_Settings):
@@ -86,3 +92,7 @@ def notifier_settings() -> NotifierSettings:
 @per_container
 def digester_settings() -> DigesterSettings:
     return DigesterSettings.from_environ()  # type: ignore[return-value]
+
+
+def read_api_settings() -> ReadApiSettings:
+    return ReadApiSettings.from_environ()  # type: ignore[return-value]

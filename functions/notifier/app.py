@@ -14,12 +14,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.aws import aws_client
 from shared.adapters.digest_store import DigestMatchStore
 from shared.adapters.publish_ledger import PublishLedger
+from shared.adapters.read_store import ReadStore
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import DeadLetterQueue
 from shared.adapters.watch_store import DigestWatches, ImmediateWatches, WatchStore
 from shared.container import per_container
 from shared.observability import logger, metrics
 from shared.pipeline.digesting import DigestRecorder
+from shared.pipeline.indexing import Indexer
 from shared.pipeline.notifying import Notifier, change_from_stream_record
 from shared.settings import notifier_settings
 
@@ -46,13 +48,23 @@ def _notifier() -> Notifier:
     )
 
 
+@per_container
+def _indexer() -> Indexer | None:
+    settings = notifier_settings()
+    return Indexer(ReadStore(aws_client("dynamodb"), settings.READ_TABLE_NAME)) if settings.READ_TABLE_NAME else None
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Publishing is batched across records (PublishBatch), so it happens first; BatchProcessor then reports the
     # records whose notifications failed, and the stream retries from the first of them.
-    changes = [change_from_stream_record(r) for r in DynamoDBStreamEvent(event).records]
+    records = list(DynamoDBStreamEvent(event).records)
+    changes = [change_from_stream_record(r) for r in records]
     result = _notifier().notify(changes, remaining_seconds=context.get_remaining_time_in_millis() / 1000)
+    indexer = _indexer()
+    if indexer is not None:  # after publishing: its failure fails the batch, whose retry finds it all published
+        indexer.index(records, changes)
     metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
     metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=len(result.failed))
     metrics.add_metric(name="StreamRecordsPoisoned", unit=MetricUnit.Count, value=len(result.poisoned))

@@ -225,8 +225,16 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--at", metavar="ISO-8601", help="the digest's time (default now); the files are ingested as stored just in it"
     )
+    ingest.add_argument(
+        "--serve", type=int, metavar="PORT", help="then serve the read side (pages, feeds) on PORT until Ctrl-C"
+    )
     ingest.add_argument("files", nargs="+", metavar="FILE", help="a response file, or SOURCE=FILE for its own source")
     ingest.set_defaults(handler=_local_command("command_ingest"))
+
+    serve = commands.add_parser("serve", help="poll once, then serve the read side (pages, feeds) locally")
+    serve.add_argument("--port", type=int, default=8080, help="local port (default 8080; 0: any free one)")
+    serve.add_argument("--offline", action="store_true", help="poll the recorded responses, not the live APIs")
+    serve.set_defaults(handler=_local_command("command_serve"))
 
     departments = commands.add_parser("departments", help="list the departments deptwatch knows (no AWS needed)")
     departments.add_argument("--json", action="store_true", help="one JSON array")

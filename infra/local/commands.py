@@ -191,6 +191,8 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write(f"deptwatch: the {args.digest} digest failed: {error}\n")
                 failed = True
             print_deliveries(stack.collect_deliveries(), args.json, out)
+        if getattr(args, "serve", None) is not None:
+            serve_until_interrupted(stack, args.serve, out)
     return 1 if failed else 0
 
 
@@ -228,6 +230,52 @@ def digest_time(digest: str | None, at: str | None) -> datetime | None:
     except ValueError:
         raise IngestArgumentError(f"--at {at!r}: not an ISO 8601 time") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def serve_until_interrupted(stack: LocalStack, port: int, out: TextIO) -> None:
+    """The read API over what the stack holds, at http://127.0.0.1:PORT/, until Ctrl-C."""
+    from infra.local.serve import read_api_server
+
+    server = read_api_server(stack, port)
+    out.write(f"deptwatch read side: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)\n")
+    out.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def command_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Poll once (live, or the recorded responses with --offline), then serve the read API until Ctrl-C."""
+    use_local_environment()
+    environment: dict[str, str] = {}
+    replay = None
+    since = None
+    if args.offline:
+        from infra.local.replay import replay_server
+
+        replay = replay_server()
+        overrides, earliest = replay.__enter__()
+        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
+        environment["UPSTREAM_REQUESTS_PER_SECOND"] = "0"
+        since = earliest.isoformat() if earliest else None
+    try:
+        with local_stack({}, environment) as stack:
+            event: dict[str, Any] = {"since": since} if since else {}
+            result = stack.invoke(
+                "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
+            )
+            for failure in _source_failures(result):
+                sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
+            stack.drain()
+            stack.collect_deliveries()
+            serve_until_interrupted(stack, args.port, out)
+    finally:
+        if replay is not None:
+            replay.__exit__(None, None, None)
+    return 0
 
 
 class WatchesFileError(ValueError):
