@@ -63,39 +63,12 @@ CONFIRMED_BY_ENDPOINT = frozenset({"email", "email-json", "http", "https"})
 """Protocols whose endpoint must confirm the subscription (SNS sends it a confirmation request)."""
 
 
-@dataclass(frozen=True)
-class Subscription:
-    arn: str
-    topic_arn: str
-    policy: dict[str, list[str]]
-    pending_confirmation: bool
-
-
-def subscribe(
-    sns: Any, stack_name: str, department: str, protocol: str, endpoint: str, policy: dict[str, list[str]]
-) -> Subscription:
-    if protocol not in PROTOCOLS:
-        raise OperationError(f"protocol must be one of {', '.join(PROTOCOLS)}")
-    topics = department_topics(sns, stack_name)
-    if department not in topics:
-        raise OperationError(f"stack {stack_name!r} has no topic for department {department!r}")
-    attributes = {"FilterPolicyScope": "MessageAttributes", "FilterPolicy": json.dumps(policy)} if policy else {}
-    response = sns.subscribe(
-        TopicArn=topics[department],
-        Protocol=protocol,
-        Endpoint=endpoint,
-        Attributes=attributes,
-        ReturnSubscriptionArn=True,
-    )
-    arn = response["SubscriptionArn"]
-    pending = protocol in CONFIRMED_BY_ENDPOINT or arn == "pending confirmation"
-    return Subscription(arn, topics[department], policy, pending)
-
-
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    from botocore.exceptions import ClientError
+
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except Exception as error:  # botocore's ClientError: the stack does not exist, or no credentials
+    except ClientError as error:  # the stack does not exist (no region or credentials: the command's one line)
         raise OperationError(f"cannot read stack {stack_name!r}: {error}") from error
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
