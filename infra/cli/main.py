@@ -136,18 +136,34 @@ def command_unsubscribe(args: argparse.Namespace, out: TextIO) -> int:
 def command_dlq(args: argparse.Namespace, out: TextIO) -> int:
     import boto3
 
-    from infra.cli.operations import DEAD_LETTER_QUEUES, peek_dead_letters, redrive, stack_outputs
+    from infra.cli.operations import (
+        DEAD_LETTER_QUEUES,
+        peek_dead_letters,
+        queue_depth,
+        redrive,
+        stack_outputs,
+        start_redrive,
+    )
 
     outputs = stack_outputs(boto3.client("cloudformation"), _stack_name(args))
     sqs = boto3.client("sqs")
     queue_url = outputs[DEAD_LETTER_QUEUES[args.queue]]
+    if args.action == "show" and not args.ids:
+        sys.stderr.write("deptwatch: dlq show needs the MESSAGE_ID of each message to show (see dlq list)\n")
+        return 2
+    if args.action == "redrive" and args.queue != "records":
+        sys.stderr.write(
+            "deptwatch: only the records queue can be redriven; the notifier's failures name stream "
+            "batches, which the stream no longer holds after 24 hours\n"
+        )
+        return 2
+    if not queue_depth(sqs, queue_url):  # read without receiving anything
+        out.write(f"empty: the {args.queue} dead-letter queue holds no message\n")
+        return 1 if args.action == "show" else 0
     if args.action == "list":
         for letter in peek_dead_letters(sqs, queue_url):
             out.write(json.dumps(letter.summary(), ensure_ascii=False) + "\n")
     elif args.action == "show":
-        if not args.ids:
-            sys.stderr.write("deptwatch: dlq show needs the MESSAGE_ID of each message to show (see dlq list)\n")
-            return 2
         letters = {letter.message_id: letter for letter in peek_dead_letters(sqs, queue_url, limit=10_000)}
         for message_id in args.ids:
             shown = letters.get(message_id)
@@ -155,16 +171,19 @@ def command_dlq(args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write(f"deptwatch: {message_id} is not on the dead-letter queue\n")
                 return 1
             out.write(json.dumps({**shown.summary(), "body": shown.body}, indent=2, ensure_ascii=False) + "\n")
+    elif not args.ids and (task := start_redrive(sqs, queue_url, outputs["RawRecordsQueueUrl"])) is not None:
+        out.write(f"SQS is moving the dead letters back to the records queue (message move task {task})\n")
     else:
-        if args.queue != "records":
-            sys.stderr.write(
-                "deptwatch: only the records queue can be redriven; the notifier's failures name stream "
-                "batches, which the stream no longer holds after 24 hours\n"
-            )
-            return 2
         moved = redrive(sqs, queue_url, outputs["RawRecordsQueueUrl"], args.ids or None)
         out.write(f"{len(moved)} message(s) sent back to the records queue\n")
     return 0
+
+
+DLQ_HELP = """list and show read the messages and leave them on the queue, but SQS has no peek: reading a message is a
+receive, so each one read counts one receive more (its receive_count; nothing else changes: a dead-letter queue has no
+redrive policy of its own, and its retention counts from when the record was first queued). An empty queue is said so
+without receiving anything. redrive with no MESSAGE_ID asks SQS to move them all back (StartMessageMoveTask); with
+MESSAGE_IDs (or on the local stack, whose moto lacks it) it sends each back and deletes it."""
 
 
 def command_watch(args: argparse.Namespace, out: TextIO) -> int:
@@ -331,7 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     for action in watch_actions.choices.values():
         action.add_argument("--stack", help=stack_help)
 
-    dlq = commands.add_parser("dlq", help="look at the dead-letter queues of a deployed stack and redrive them")
+    dlq = commands.add_parser(
+        "dlq", help="look at the dead-letter queues of a deployed stack and redrive them", description=DLQ_HELP
+    )
     dlq.add_argument("action", choices=("list", "show", "redrive"))
     dlq.add_argument("ids", nargs="*", metavar="MESSAGE_ID", help="for show (required) and redrive (default: all)")
     dlq.add_argument("--queue", choices=sorted(DEAD_LETTER_QUEUES), default="records")
