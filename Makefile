@@ -62,8 +62,8 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
 	@touch $@
 
+# SAM_CLI_TELEMETRY=0: no telemetry banner on every build.
 build: $(SAM_VENV)/.installed
-	# SAM_CLI_TELEMETRY=0: no telemetry banner on every build
 	SAM_CLI_TELEMETRY=0 PATH="$(dir $(PYTHON)):$$PATH" $(SAM_VENV)/bin/sam build
 	@test -f .aws-sam/build/SharedLayer/python/shared/__init__.py
 	@test -f .aws-sam/build/FetcherFunction/functions/fetcher/app.py
