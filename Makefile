@@ -78,13 +78,14 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
 	@touch $@
 
+# SAM_CLI_TELEMETRY=0: no telemetry banner on every build.
 build: $(SAM_VENV)/.installed
-	PATH="$(dir $(PYTHON)):$$PATH" $(SAM_VENV)/bin/sam build
+	SAM_CLI_TELEMETRY=0 PATH="$(dir $(PYTHON)):$$PATH" $(SAM_VENV)/bin/sam build
 	@test -f .aws-sam/build/SharedLayer/python/shared/__init__.py
 	@test -f .aws-sam/build/FetcherFunction/functions/fetcher/app.py
 
 deploy: build
-	$(SAM_VENV)/bin/sam deploy $(ARGS)
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy $(ARGS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(ARGS)

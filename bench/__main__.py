@@ -49,20 +49,33 @@ def _import_rows(setting: str, timings: dict[str, float]) -> None:
             )
 
 
+ROWS = {
+    "requests": "AWS requests per new item in a backfill of 1,000 questions (10,000 with --large), by operation",
+    "idle": "what a poll with nothing new costs per source (upstream calls, AWS requests, writes), and the next poll's "
+    "detail calls over unchanged questions",
+    "recheck": "detail calls per poll in the hour after many cut questions were read (the recheck spread)",
+    "unchanged": "DynamoDB writes and reads per unchanged record reaching the processor (1,000 records)",
+    "imports": "cold import of each handler against a bare `import boto3`, and our own code's share of it",
+    "deployed": "the same cold imports as deployed, with the layer's .pyc and without (builds the layer; needs PyPI)",
+    "throughput": "the processor's parse + normalise + render, records a second on one core, against bare validation",
+    "package": "each built artifact's size, zipped and unzipped, against Lambda's limits (after `make build`)",
+    "watches": "matching 10,000 watches against 1,000 item versions: the term index against the loop over every watch",
+    "search": "a search over a year of one department's items on the read table (read units, time on moto, our share)",
+}
+"""Each row `python -m bench NAME` prints, and what it measures (`--help` lists them)."""
+
+
 def main(argv: list[str]) -> int:
+    if {"-h", "--help"} & set(argv):
+        print((__doc__ or "").strip() + "\n\nRows:")
+        for name, what in ROWS.items():
+            print(f"  {name:<11} {what}")
+        return 0
     large = "--large" in argv
-    chosen = set(argv) - {"--large"} or {
-        "requests",
-        "idle",
-        "recheck",
-        "unchanged",
-        "imports",
-        "deployed",
-        "throughput",
-        "package",
-        "watches",
-        "search",
-    }
+    if unknown := sorted(set(argv) - {"--large"} - set(ROWS)):
+        print(f"bench: unknown row {', '.join(unknown)}; one of: {', '.join(ROWS)} (see --help)", file=sys.stderr)
+        return 2
+    chosen = set(argv) - {"--large"} or set(ROWS)
     print("| figure | measured | floor / reference | ratio | target |")
     print("|---|---|---|---|---|")
     if "requests" in chosen:

@@ -69,8 +69,11 @@ def test_a_saved_watch_is_tested_by_name(stored, deptwatch) -> None:
         (("--query", "tame AND"), "deptwatch: watch test: query: query 'tame AND': at character 9"),
         (("housing", "--query", "tame"), "deptwatch: watch test takes NAME (a saved watch) or --query and filters"),
         ((), "deptwatch: watch test takes NAME"),
-        (("--event", "exploded"), "deptwatch: watch test: events: unknown event 'exploded'"),
-        (("--event", "answerd"), "deptwatch: watch test: events: unknown event 'answerd' (did you mean 'answered'"),
+        (("--event", "exploded"), "deptwatch watch test: argument --event: unknown event 'exploded'"),
+        (
+            ("--event", "answerd"),
+            "deptwatch watch test: argument --event: unknown event 'answerd' (did you mean 'answered'",
+        ),
         (("nosuch",), f"deptwatch: stack {STACK_NAME!r} has no watch 'nosuch'"),
     ],
 )
