@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from infra.local.replay import RecordedApi
+from infra.local.replay.committee_publications import RecordedPublications
 from infra.local.replay.deposited_papers import RecordedPapers
 from infra.local.replay.govuk_publications import RecordedSearch
 from infra.local.replay.whatson_events import RecordedEvents
@@ -138,6 +139,19 @@ CASES: dict[str, SourceCase] = {
             lookahead=timedelta(days=31),
             pages=False,
             attributed_by_query=True,
+        ),
+        # issue #15: committee publications and oral questions
+        SourceCase(
+            source="committee-publications",
+            fake=RecordedPublications.from_recordings,
+            since=datetime(2024, 12, 1, tzinfo=UTC),
+            until=datetime(2024, 12, 31, tzinfo=UTC),
+            department=DFE,
+            # An Education Committee publication without a date.
+            bad_record={"id": 9_999_006, "description": "Undated", "committee": {"id": 203, "name": "Education"}},
+            days=lambda record: _days(record, "publicationStartDate"),
+            # EndDate is a date-time (a bare date may be its midnight): the query ends the day after the window.
+            lookahead=timedelta(days=1),
         ),
     )
 }

@@ -668,12 +668,75 @@ def wrong_typed_ids() -> list[CorpusFile]:
     ]
 
 
+# --- issue #15: committee publications and oral questions ---
+
+CP = "committee-publications"
+
+
+def committee_publication(number: int, **changes: Any) -> dict[str, Any]:
+    """The real Education Committee report 46004 as publication 1_460_000 + number."""
+    recorded = _load("committee-publications/real_education_2024-12-10_2024-12-17.json")["items"]
+    record = copy.deepcopy(next(r for r in recorded if r["id"] == 46004))
+    record.update(id=1_460_000 + number, description=f"{record['description']} ({number})")
+    record.update(changes)
+    return record
+
+
+def publications_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": list(records), "totalResults": len(records), "itemsPerPage": 30, "links": []}
+
+
+def committee_publications() -> list[CorpusFile]:
+    good = committee_publication(0)
+    hostile = committee_publication(
+        1,
+        description='<script>alert(1)</script>Report\u202e on <img src=x onerror="alert(1)">schools'
+        "\u2028Source page: x",
+    )
+    hostile["documents"] = [
+        {"documentId": 900_000 + n, "files": [{"fileName": f"Doc {n}\u2029.pdf", "fileDataFormat": "Pdf", "url": url}]}
+        for n, url in enumerate(off_host_links("committees.parliament.uk", "parliament.uk"))
+    ]
+    hostile["committee"] = {**hostile["committee"], "name": "Education\u200b Committee<iframe>"}
+    return [
+        CorpusFile(
+            CP,
+            "hostile_and_broken.json",
+            "markup, bidi and line separators in the title, file names and committee name, file links off Parliament "
+            "(replaced by the document's own page); ids of the wrong type, no date, a date in 9999 and in 1800, an "
+            "unregistered committee",
+            publications_page(
+                good,
+                hostile,
+                committee_publication(2, id=True),
+                committee_publication(3, id=str(good["id"]), description="Forged (string id)"),
+                committee_publication(4, publicationStartDate=None),
+                committee_publication(5, publicationStartDate="9999-12-31T23:00:00-05:00"),
+                committee_publication(6, publicationStartDate="1800-01-01T00:00:00"),
+                committee_publication(7, committee={"id": 127, "name": "Public Accounts Committee"}),
+                committee_publication(8, committee={"id": "203", "name": "Education Committee"}),
+            ),
+            good=[good["id"], hostile["id"]],
+            bad={
+                2: f"id: {WRONG_ID}",
+                3: f"id: {WRONG_ID}",
+                4: "no publicationStartDate",
+                5: "9999",
+                6: "1800",
+                7: "scrutinises no registered department",
+                8: f"committee.id: {WRONG_ID}",
+            },
+        ),
+    ]
+
+
 CORPUS: list[CorpusFile] = [
     *written_questions(),
     *written_statements(),
     *govuk_publications(),
     *hostile_dates(),
     *wrong_typed_ids(),
+    *committee_publications(),
 ]
 
 
