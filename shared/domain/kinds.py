@@ -29,3 +29,4 @@ class Kind(StrEnum):
     SCHEDULED_EVENT = "scheduled-event", "Scheduled Event"
     # issue #15: committee publications and oral questions
     COMMITTEE_PUBLICATION = "committee-publication", "Committee Publication"
+    ORAL_QUESTION = "oral-question", "Oral Question"

@@ -38,6 +38,7 @@ from shared.domain.text import plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
     OffsetPaginator,
     PoisonRecordError,
     ResponseShapeError,
@@ -127,7 +128,7 @@ class RespondingDepartment(_Upstream):
 
 
 class GovernmentResponses(_Upstream):
-    response_deadline: datetime | None = None
+    response_deadline: Moment | None = None
 
 
 class Business(_Upstream):
@@ -140,8 +141,8 @@ class Publication(_Upstream):
 
     id: UpstreamId
     description: str | None = None
-    publication_start_date: datetime | None = None
-    publication_end_date: datetime | None = None
+    publication_start_date: Moment | None = None
+    publication_end_date: Moment | None = None
     type: PublicationType | None = None
     committee: CommitteeSummary | None = None
     documents: Annotated[list[Document], NullAsEmpty] = Field(default_factory=list)

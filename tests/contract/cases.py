@@ -15,6 +15,7 @@ from infra.local.replay import RecordedApi
 from infra.local.replay.committee_publications import RecordedPublications
 from infra.local.replay.deposited_papers import RecordedPapers
 from infra.local.replay.govuk_publications import RecordedSearch
+from infra.local.replay.oral_questions import RecordedOralQuestions
 from infra.local.replay.whatson_events import RecordedEvents
 from infra.local.replay.written_questions import RecordedQuestions
 from infra.local.replay.written_statements import RecordedStatements
@@ -152,6 +153,18 @@ CASES: dict[str, SourceCase] = {
             days=lambda record: _days(record, "publicationStartDate"),
             # EndDate is a date-time (a bare date may be its midnight): the query ends the day after the window.
             lookahead=timedelta(days=1),
+        ),
+        SourceCase(
+            source="oral-questions",
+            fake=RecordedOralQuestions.from_recordings,
+            since=datetime(2024, 4, 20, tzinfo=UTC),
+            until=datetime(2024, 5, 7, tzinfo=UTC),
+            department=DFE,
+            # A DfE question without its text.
+            bad_record={"Id": 9_999_007, "AnsweringBodyId": 60, "AnsweringWhen": "2024-04-29T00:00:00"},
+            days=lambda record: _days(record, "AnsweringWhen", "answeringWhen"),
+            # Questions are tabled for question times ahead: a poll reads three weeks past its window.
+            lookahead=timedelta(weeks=3),
         ),
     )
 }

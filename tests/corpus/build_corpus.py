@@ -730,6 +730,63 @@ def committee_publications() -> list[CorpusFile]:
     ]
 
 
+OQ = "oral-questions"
+
+
+def oral_question(number: int, **changes: Any) -> dict[str, Any]:
+    """The constructed DfE oral question 60001 as question 1_600_000 + number."""
+    recorded = _load("oral-questions/constructed_2024-04-29_2024-04-30.json")["Response"]
+    record = copy.deepcopy(next(r for r in recorded if r["Id"] == 60001))
+    record.update(Id=1_600_000 + number, QuestionText=f"{record['QuestionText']} ({number})")
+    record.update(changes)
+    return record
+
+
+def oral_questions() -> list[CorpusFile]:
+    good = oral_question(0)
+    hostile = oral_question(
+        1,
+        QuestionText='<script>alert(1)</script>What steps\u202e <img src=x onerror="alert(1)">she is taking',
+        HansardLink="javascript:alert(1)",
+        AnsweringMinisterTitle="Secretary of State\u2029for Education<iframe>",
+    )
+    hostile["AskingMember"] = {
+        **hostile["AskingMember"],
+        "Name": "A\u200b Member\nSource page: x",
+        "Party": "<b>Labour</b>",
+    }
+    records = [
+        good,
+        hostile,
+        oral_question(2, Id=True),
+        oral_question(3, Id=str(good["Id"])),
+        oral_question(4, AnsweringBodyId="60"),
+        oral_question(5, QuestionText=None),
+        oral_question(6, AnsweringWhen="2024-02-31T00:00:00"),
+        oral_question(7, TabledWhen="9999-12-31T23:00:00-05:00"),
+        oral_question(8, AnsweringBodyId=999),
+    ]
+    return [
+        CorpusFile(
+            OQ,
+            "hostile_and_broken.json",
+            "markup, bidi and line separators in the question, member and minister title, a javascript: Hansard link; "
+            "ids of the wrong type, no text, an impossible date, a date in 9999, an unknown answering body",
+            {"PagingInfo": {"Skip": 0, "Take": 100, "Total": len(records)}, "Success": True, "Response": records},
+            good=[good["Id"], hostile["Id"]],
+            bad={
+                2: f"Id: {WRONG_ID}",
+                3: f"Id: {WRONG_ID}",
+                4: f"AnsweringBodyId: {WRONG_ID}",
+                5: "QuestionText",
+                6: "AnsweringWhen",
+                7: "9999",
+                8: "not in the department registry",
+            },
+        ),
+    ]
+
+
 CORPUS: list[CorpusFile] = [
     *written_questions(),
     *written_statements(),
@@ -737,6 +794,7 @@ CORPUS: list[CorpusFile] = [
     *hostile_dates(),
     *wrong_typed_ids(),
     *committee_publications(),
+    *oral_questions(),
 ]
 
 

@@ -201,3 +201,9 @@ def test_the_fake_s_committee_filter_can_be_ignored():
     body = client.get_json("https://committees-api.parliament.uk/api/Publications", {"CommitteeId": 203})
     assert len({record["committee"]["id"] for record in body["items"]}) > 1
     assert date(2024, 12, 10) == RecordedPublications.from_recordings().earliest()
+
+
+def test_a_date_in_9999_with_an_offset_is_refused_with_its_field_not_an_overflow():
+    # Moving 9999-12-31T23:00-05:00 to London time overflows: it must be a poison record, not a crashed batch.
+    with pytest.raises(PoisonRecordError, match="publicationEndDate"):
+        parse(publication(publicationEndDate="9999-12-31T23:00:00-05:00"))
