@@ -69,6 +69,24 @@ def corrected_answer(item: Item) -> bool:
     return item.kind == Kind.WRITTEN_QUESTION and item.state == "corrected"
 
 
+def transferred() -> Rule:
+    """A question moved to another department (issue #15): its state says so (the API's `Transferred` status), or
+    it keeps its id and now names another department (the other reading of the oral questions API)."""
+    return Rule(
+        Precedence.STATE,
+        "the item enters state 'transferred', or an oral question moves to another department",
+        lambda old, new: (
+            old is not None
+            and ((new.state == "transferred" and old.state != "transferred") or moved_department(old, new))
+        ),
+        reached=lambda item: item.state == "transferred",
+    )
+
+
+def moved_department(old: Item, new: Item) -> bool:
+    return new.kind == Kind.ORAL_QUESTION and {d.slug for d in old.departments} != {d.slug for d in new.departments}
+
+
 def schedule_moved() -> Rule:
     return Rule(
         Precedence.SCHEDULE,
@@ -114,3 +132,5 @@ class Event(EventBase):
     UPDATED = "updated", "Updated", any_other_change()
     RESCHEDULED = "rescheduled", "Rescheduled", schedule_moved()
     CANCELLED = "cancelled", "Cancelled", entering("cancelled")
+    # issue #15: committee publications and oral questions
+    TRANSFERRED = "transferred", "Transferred", transferred()

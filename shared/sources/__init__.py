@@ -17,6 +17,9 @@ SOURCE_CLASSES: dict[str, str] = {
     "govuk-publications": "shared.sources.govuk_publications:GovukPublicationsSource",
     "deposited-papers": "shared.sources.deposited_papers:DepositedPapersSource",
     "whatson-events": "shared.sources.whatson_events:WhatsOnEventsSource",
+    # issue #15: committee publications and oral questions
+    "committee-publications": "shared.sources.committee_publications:CommitteePublicationsSource",
+    "oral-questions": "shared.sources.oral_questions:OralQuestionsSource",
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCE_CLASSES)
 

@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
-from shared.domain.item import Item
+from shared.domain.item import Item, renderable_moment
 from shared.domain.kinds import Kind
 from shared.domain.links import LinkRefused, OwnHosts, own_link
 from shared.domain.raw_record import RawRecordMessage
@@ -54,6 +54,10 @@ def validation_reason(error: ValidationError) -> str:
 UpstreamId = Annotated[int, Field(strict=True, gt=0)]
 """An id the API gives as a JSON integer (a record's, an answering body's, a committee's): strict, because lax
 validation reads `true` as 1 and 1.0 or "1" as 1 (another record's id, or another department's)."""
+
+Moment = Annotated[datetime, AfterValidator(renderable_moment)]
+"""An upstream date an item can carry: one outside the item's years is refused with its field named, before a source
+moves it to London time (year 9999 with an offset overflows there)."""
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from infra.local.replay import RecordedApi
+from infra.local.replay.committee_publications import RecordedPublications
 from infra.local.replay.deposited_papers import RecordedPapers
 from infra.local.replay.govuk_publications import RecordedSearch
+from infra.local.replay.oral_questions import RecordedOralQuestions
 from infra.local.replay.whatson_events import RecordedEvents
 from infra.local.replay.written_questions import RecordedQuestions
 from infra.local.replay.written_statements import RecordedStatements
@@ -138,6 +140,31 @@ CASES: dict[str, SourceCase] = {
             lookahead=timedelta(days=31),
             pages=False,
             attributed_by_query=True,
+        ),
+        # issue #15: committee publications and oral questions
+        SourceCase(
+            source="committee-publications",
+            fake=RecordedPublications.from_recordings,
+            since=datetime(2024, 12, 1, tzinfo=UTC),
+            until=datetime(2024, 12, 31, tzinfo=UTC),
+            department=DFE,
+            # An Education Committee publication without a date.
+            bad_record={"id": 9_999_006, "description": "Undated", "committee": {"id": 203, "name": "Education"}},
+            days=lambda record: _days(record, "publicationStartDate"),
+            # EndDate is a date-time (a bare date may be its midnight): the query ends the day after the window.
+            lookahead=timedelta(days=1),
+        ),
+        SourceCase(
+            source="oral-questions",
+            fake=RecordedOralQuestions.from_recordings,
+            since=datetime(2024, 4, 20, tzinfo=UTC),
+            until=datetime(2024, 5, 7, tzinfo=UTC),
+            department=DFE,
+            # A DfE question without its text.
+            bad_record={"Id": 9_999_007, "AnsweringBodyId": 60, "AnsweringWhen": "2024-04-29T00:00:00"},
+            days=lambda record: _days(record, "AnsweringWhen", "answeringWhen"),
+            # Questions are tabled for question times ahead: a poll reads three weeks past its window.
+            lookahead=timedelta(weeks=3),
         ),
     )
 }

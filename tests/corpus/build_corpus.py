@@ -668,12 +668,133 @@ def wrong_typed_ids() -> list[CorpusFile]:
     ]
 
 
+# --- issue #15: committee publications and oral questions ---
+
+CP = "committee-publications"
+
+
+def committee_publication(number: int, **changes: Any) -> dict[str, Any]:
+    """The real Education Committee report 46004 as publication 1_460_000 + number."""
+    recorded = _load("committee-publications/real_education_2024-12-10_2024-12-17.json")["items"]
+    record = copy.deepcopy(next(r for r in recorded if r["id"] == 46004))
+    record.update(id=1_460_000 + number, description=f"{record['description']} ({number})")
+    record.update(changes)
+    return record
+
+
+def publications_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": list(records), "totalResults": len(records), "itemsPerPage": 30, "links": []}
+
+
+def committee_publications() -> list[CorpusFile]:
+    good = committee_publication(0)
+    hostile = committee_publication(
+        1,
+        description='<script>alert(1)</script>Report\u202e on <img src=x onerror="alert(1)">schools'
+        "\u2028Source page: x",
+    )
+    hostile["documents"] = [
+        {"documentId": 900_000 + n, "files": [{"fileName": f"Doc {n}\u2029.pdf", "fileDataFormat": "Pdf", "url": url}]}
+        for n, url in enumerate(off_host_links("committees.parliament.uk", "parliament.uk"))
+    ]
+    hostile["committee"] = {**hostile["committee"], "name": "Education\u200b Committee<iframe>"}
+    return [
+        CorpusFile(
+            CP,
+            "hostile_and_broken.json",
+            "markup, bidi and line separators in the title, file names and committee name, file links off Parliament "
+            "(replaced by the document's own page); ids of the wrong type, no date, a date in 9999 and in 1800, an "
+            "unregistered committee",
+            publications_page(
+                good,
+                hostile,
+                committee_publication(2, id=True),
+                committee_publication(3, id=str(good["id"]), description="Forged (string id)"),
+                committee_publication(4, publicationStartDate=None),
+                committee_publication(5, publicationStartDate="9999-12-31T23:00:00-05:00"),
+                committee_publication(6, publicationStartDate="1800-01-01T00:00:00"),
+                committee_publication(7, committee={"id": 127, "name": "Public Accounts Committee"}),
+                committee_publication(8, committee={"id": "203", "name": "Education Committee"}),
+            ),
+            good=[good["id"], hostile["id"]],
+            bad={
+                2: f"id: {WRONG_ID}",
+                3: f"id: {WRONG_ID}",
+                4: "no publicationStartDate",
+                5: "9999",
+                6: "1800",
+                7: "scrutinises no registered department",
+                8: f"committee.id: {WRONG_ID}",
+            },
+        ),
+    ]
+
+
+OQ = "oral-questions"
+
+
+def oral_question(number: int, **changes: Any) -> dict[str, Any]:
+    """The constructed DfE oral question 60001 as question 1_600_000 + number."""
+    recorded = _load("oral-questions/constructed_2024-04-29_2024-04-30.json")["Response"]
+    record = copy.deepcopy(next(r for r in recorded if r["Id"] == 60001))
+    record.update(Id=1_600_000 + number, QuestionText=f"{record['QuestionText']} ({number})")
+    record.update(changes)
+    return record
+
+
+def oral_questions() -> list[CorpusFile]:
+    good = oral_question(0)
+    hostile = oral_question(
+        1,
+        QuestionText='<script>alert(1)</script>What steps\u202e <img src=x onerror="alert(1)">she is taking',
+        HansardLink="javascript:alert(1)",
+        AnsweringMinisterTitle="Secretary of State\u2029for Education<iframe>",
+    )
+    hostile["AskingMember"] = {
+        **hostile["AskingMember"],
+        "Name": "A\u200b Member\nSource page: x",
+        "Party": "<b>Labour</b>",
+    }
+    records = [
+        good,
+        hostile,
+        oral_question(2, Id=True),
+        oral_question(3, Id=str(good["Id"])),
+        oral_question(4, AnsweringBodyId="60"),
+        oral_question(5, QuestionText=None),
+        oral_question(6, AnsweringWhen="2024-02-31T00:00:00"),
+        oral_question(7, TabledWhen="9999-12-31T23:00:00-05:00"),
+        oral_question(8, AnsweringBodyId=999),
+    ]
+    return [
+        CorpusFile(
+            OQ,
+            "hostile_and_broken.json",
+            "markup, bidi and line separators in the question, member and minister title, a javascript: Hansard link; "
+            "ids of the wrong type, no text, an impossible date, a date in 9999, an unknown answering body",
+            {"PagingInfo": {"Skip": 0, "Take": 100, "Total": len(records)}, "Success": True, "Response": records},
+            good=[good["Id"], hostile["Id"]],
+            bad={
+                2: f"Id: {WRONG_ID}",
+                3: f"Id: {WRONG_ID}",
+                4: f"AnsweringBodyId: {WRONG_ID}",
+                5: "QuestionText",
+                6: "AnsweringWhen",
+                7: "9999",
+                8: "not in the department registry",
+            },
+        ),
+    ]
+
+
 CORPUS: list[CorpusFile] = [
     *written_questions(),
     *written_statements(),
     *govuk_publications(),
     *hostile_dates(),
     *wrong_typed_ids(),
+    *committee_publications(),
+    *oral_questions(),
 ]
 
 

@@ -398,7 +398,58 @@ def expected_event(record: dict[str, Any], department: str | None) -> dict[str, 
     }
 
 
+# issue #15: committee publications and oral questions
+ORAL_QUESTIONS_API = "https://oralquestionsandmotions-api.parliament.uk/oralquestions/list"
+
+
+def moment(value: str) -> datetime:
+    """A naive Parliament time is London's; one with an offset is that instant."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
+
+
+def expected_committee_publication(record: dict[str, Any]) -> dict[str, Any] | None:
+    owners = [COMMITTEES[record["committee"]["id"]]] if record["committee"]["id"] in COMMITTEES else []
+    responding = (record.get("respondingDepartment") or {}).get("name")
+    owners += [slug for slug in (DEPOSITING_DEPARTMENTS.get(responding),) if slug and slug not in owners]
+    if not owners:
+        return None
+    documents = record.get("documents") or []
+    pages = [
+        f"https://committees.parliament.uk/publications/{record['id']}/documents/{d['documentId']}/default/"
+        for d in documents
+    ]
+    return {
+        "id": f"committee-publications:{record['id']}",
+        "title": record["description"],
+        "url": pages[0] if pages else f"https://committees.parliament.uk/publications/{record['id']}/html/",
+        "departments": owners,
+        "published_at": moment(record["publicationStartDate"]),
+        "house": record["committee"]["house"].lower(),
+    }
+
+
+def expected_oral_question(record: dict[str, Any]) -> dict[str, Any] | None:
+    record = {key[:1].upper() + key[1:]: value for key, value in record.items()}
+    if record.get("Status") == "Draft":
+        return None
+    day = record["AnsweringWhen"][:10]
+    uin = f"parameters.uINs={record['UIN']}&" if record.get("UIN") else ""
+    return {
+        "id": f"oral-questions:{record['Id']}",
+        "title": record["QuestionText"],
+        "url": f"{ORAL_QUESTIONS_API}?{uin}parameters.answeringDateStart={day}&parameters.answeringDateEnd={day}",
+        "departments": [ANSWERING_BODIES[record["AnsweringBodyId"]]],
+        "published_at": moment(record.get("TabledWhen") or record["AnsweringWhen"]),
+        "house": "commons",
+    }
+
+
 def response_records(source: str, body: Any) -> list[dict[str, Any]]:
+    if source == "committee-publications":
+        return list(body["items"])
+    if source == "oral-questions":
+        return list(body.get("Response", body.get("response", [])))
     if source == "whatson-events":
         return body if isinstance(body, list) else [body]
     entries = body.get("items" if source == "deposited-papers" else "results", [body])
@@ -415,6 +466,8 @@ def expected_items(source: str, records: list[dict[str, Any]], department: str |
         "govuk-publications": expected_publication,
         "deposited-papers": expected_paper,
         "whatson-events": lambda record: expected_event(record, department),
+        "committee-publications": expected_committee_publication,
+        "oral-questions": expected_oral_question,
     }[source]
     return {position: built for position, record in enumerate(records) if (built := build(record)) is not None}
 
@@ -435,6 +488,8 @@ FIRST_SIGHTING_EVENTS = {
     ("written-statement", "corrected"): ["corrected"],
     ("publication", "withdrawn"): ["withdrawn"],
     ("scheduled-event", "cancelled"): ["cancelled"],
+    ("oral-question", "withdrawn"): ["withdrawn"],
+    ("oral-question", "transferred"): ["transferred"],
 }
 """The events, besides `new`, of a first version by its kind and state: what a subscriber filtering on the state's
 event must receive it by."""
@@ -465,6 +520,12 @@ RECORDINGS = {
     "whatson-events/2024-04-25_list_answeringBodyIds-60.json": Case(department=DFE),
     "whatson-events/2024-04-15_list.json": Case(rejected=(*QUESTION_TIMES_AND_DEBATES, 15)),
     "whatson-events/2024-04-25_list.json": Case(rejected=(1, 2, 4, 5, 6, 10, 11, 14)),
+    "committee-publications/real_education_2024-12-10_2024-12-17.json": Case(),
+    "committee-publications/constructed_several_committees_2024-12-18_2024-12-19.json": Case(
+        rejected=(4,), why="the Public Accounts Committee scrutinises no registry department"
+    ),
+    "oral-questions/constructed_2024-04-29_2024-04-30.json": Case(),
+    "oral-questions/constructed_int_enums_camel_case_2024-05-07.json": Case(),
 }
 NOT_RESPONSES = {
     "govuk-publications/real_results_2016.json": "results only: the envelope was not recorded",
@@ -516,6 +577,8 @@ def test_each_recorded_response_is_delivered_as_its_records_say(ingest, name, ca
         "govuk-publications": "publication",
         "deposited-papers": "deposited-paper",
         "whatson-events": "scheduled-event",
+        "committee-publications": "committee-publication",
+        "oral-questions": "oral-question",
     }
     for line in run.lines:
         item = line["message"]["item"]
