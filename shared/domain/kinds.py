@@ -27,3 +27,4 @@ class Kind(StrEnum):
     PUBLICATION = "publication", "Departmental Publication"
     DEPOSITED_PAPER = "deposited-paper", "Deposited Papers"
     SCHEDULED_EVENT = "scheduled-event", "Scheduled Event"
+    BILL = "bill", "Bill"

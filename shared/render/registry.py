@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.domain.kinds import Kind
 from shared.render.base import KindRenderer
+from shared.render.bill import BillRenderer
 from shared.render.deposited_paper import DepositedPaperRenderer
 from shared.render.publication import PublicationRenderer
 from shared.render.scheduled_event import ScheduledEventRenderer
@@ -16,6 +17,7 @@ RENDERERS: dict[str, KindRenderer] = {
     Kind.PUBLICATION: PublicationRenderer(),
     Kind.DEPOSITED_PAPER: DepositedPaperRenderer(),
     Kind.SCHEDULED_EVENT: ScheduledEventRenderer(),
+    Kind.BILL: BillRenderer(),
 }
 GENERIC = KindRenderer()
 """For a kind this deptwatch does not know (an item stored by another version): people, summary and body."""

@@ -17,6 +17,7 @@ SOURCE_CLASSES: dict[str, str] = {
     "govuk-publications": "shared.sources.govuk_publications:GovukPublicationsSource",
     "deposited-papers": "shared.sources.deposited_papers:DepositedPapersSource",
     "whatson-events": "shared.sources.whatson_events:WhatsOnEventsSource",
+    "bills": "shared.sources.bills:BillsSource",
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCE_CLASSES)
 

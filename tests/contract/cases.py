@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from infra.local.replay import RecordedApi
+from infra.local.replay.bills import RecordedBills
 from infra.local.replay.deposited_papers import RecordedPapers
 from infra.local.replay.govuk_publications import RecordedSearch
 from infra.local.replay.whatson_events import RecordedEvents
@@ -138,6 +139,21 @@ CASES: dict[str, SourceCase] = {
             lookahead=timedelta(days=31),
             pages=False,
             attributed_by_query=True,
+        ),
+        SourceCase(
+            source="bills",
+            fake=RecordedBills.from_recordings,
+            since=datetime(2024, 4, 15, tzinfo=UTC),
+            until=datetime(2024, 5, 31, tzinfo=UTC),
+            department=DFE,
+            # Sponsored by DfE, but no title and an update that is not a date (the list keeps it: it cannot be placed).
+            bad_record={
+                "billId": 9_999_006,
+                "shortTitle": "",
+                "lastUpdate": "not a date",
+                "sponsors": [{"organisation": {"name": "Department for Education"}}],
+            },
+            days=lambda record: _days(record, "lastUpdate"),
         ),
     )
 }
