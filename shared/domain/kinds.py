@@ -28,3 +28,4 @@ class Kind(StrEnum):
     DEPOSITED_PAPER = "deposited-paper", "Deposited Papers"
     SCHEDULED_EVENT = "scheduled-event", "Scheduled Event"
     BILL = "bill", "Bill"
+    STATUTORY_INSTRUMENT = "statutory-instrument", "Statutory Instrument"

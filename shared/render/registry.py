@@ -8,6 +8,7 @@ from shared.render.bill import BillRenderer
 from shared.render.deposited_paper import DepositedPaperRenderer
 from shared.render.publication import PublicationRenderer
 from shared.render.scheduled_event import ScheduledEventRenderer
+from shared.render.statutory_instrument import StatutoryInstrumentRenderer
 from shared.render.written_question import WrittenQuestionRenderer
 from shared.render.written_statement import WrittenStatementRenderer
 
@@ -18,6 +19,7 @@ RENDERERS: dict[str, KindRenderer] = {
     Kind.DEPOSITED_PAPER: DepositedPaperRenderer(),
     Kind.SCHEDULED_EVENT: ScheduledEventRenderer(),
     Kind.BILL: BillRenderer(),
+    Kind.STATUTORY_INSTRUMENT: StatutoryInstrumentRenderer(),
 }
 GENERIC = KindRenderer()
 """For a kind this deptwatch does not know (an item stored by another version): people, summary and body."""

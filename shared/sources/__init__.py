@@ -18,6 +18,7 @@ SOURCE_CLASSES: dict[str, str] = {
     "deposited-papers": "shared.sources.deposited_papers:DepositedPapersSource",
     "whatson-events": "shared.sources.whatson_events:WhatsOnEventsSource",
     "bills": "shared.sources.bills:BillsSource",
+    "statutory-instruments": "shared.sources.statutory_instruments:StatutoryInstrumentsSource",
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCE_CLASSES)
 

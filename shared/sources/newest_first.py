@@ -7,7 +7,7 @@ holds a record updated before the window: an idle poll costs one request per que
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,7 +51,11 @@ class NewestFirstPaginator(Paginator):
     skip: str
     items: str
     total: str
-    updated: str
+    updated: str | Callable[[dict[str, Any]], datetime | None]
+    """The field of the record's time (read by `moment`), or a function giving it."""
+
+    def time_of(self, record: dict[str, Any]) -> datetime | None:
+        return moment(record.get(self.updated)) if isinstance(self.updated, str) else self.updated(record)
 
     def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
         since = request.since if isinstance(request, WindowRequest) else None
@@ -73,11 +77,11 @@ class NewestFirstPaginator(Paginator):
             left_window = False
             page: list[Listed] = []
             for record in records:
-                updated = moment(record.get(self.updated))
+                updated = self.time_of(record)
                 if updated is not None:
                     if previous is not None and updated > previous:
                         raise UpstreamResponseError(
-                            f"the list is not newest-updated first ({self.updated} {updated.isoformat()} after "
+                            f"the list is not newest first ({updated.isoformat()} after "
                             f"{previous.isoformat()}): its sort order was ignored",
                             request.url,
                         )

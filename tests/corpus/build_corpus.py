@@ -745,6 +745,66 @@ def bills_corpus() -> list[CorpusFile]:
     ]
 
 
+# --- statutory instruments: built from the recorded ones, themselves built from the API's OpenAPI document ---------
+
+SIS = "statutory-instruments"
+
+
+def instrument(number: int, **changes: Any) -> dict[str, Any]:
+    """The recorded DfE instrument AbCd1234 as instrument Zz{number:06d}, with `changes`."""
+    path = RECORDED / SIS / "instrument_AbCd1234.json"
+    record = json.loads(path.read_text(encoding="utf-8"))["value"]
+    return {**copy.deepcopy(record), "id": f"Zz{number:06d}", **changes}
+
+
+def instruments_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [{"value": r, "links": []} for r in records], "totalResults": len(records), "itemsPerPage": 100}
+
+
+def statutory_instruments_corpus() -> list[CorpusFile]:
+    good = instrument(0)
+    hostile = instrument(1, name=f"The Regulations{MARKUP}{LINE_BREAKS}{BIDI_AND_INVISIBLE}{FORGED_FOOTER}")
+    hostile["paperComingIntoForceNote"] = f"In force{MARKUP}{C0_CONTROLS}"
+    hostile["procedure"] = {"id": "x", "name": f"Made negative{LINE_BREAKS}<script>alert(1)</script>"}
+    hostile["businessItems"][0]["steps"] = [f"Laid{LINE_BREAKS}{BIDI_AND_INVISIBLE}", None, "<img src=x onerror=1>"]
+    hostile["link"] = "javascript:alert(1)"
+    off_host = instrument(2, link=f"https://www.legislation.gov.{LOOK_ALIKE_U}k/uksi/2024/1")
+    return [
+        CorpusFile(
+            SIS,
+            "hostile_and_broken.json",
+            "an instrument with markup, line breaks, bidi and control characters in its name, note, procedure and "
+            "steps, and a script or look-alike link as its wording (dropped); instruments with an id not the API's, "
+            "no name, an impossible date, no laying or made date, and a laying body not in the registry",
+            instruments_page(
+                good,
+                hostile,
+                off_host,
+                instrument(3, id="../../etc"),
+                instrument(4, name=""),
+                instrument(5, commonsLayingDate="2024-02-30T00:00:00"),
+                instrument(6, commonsLayingDate=None, lordsLayingDate=None, paperMadeDate=None),
+                instrument(7, layingBody={"name": "Department for Educati0n"}),
+            ),
+            good=[good["id"], hostile["id"], off_host["id"]],
+            bad={
+                3: "id",
+                4: "name",
+                5: "commonsLayingDate",
+                6: "no laying or made date",
+                7: "not a department in the registry",
+            },
+        ),
+        CorpusFile(
+            SIS,
+            "not_a_response.json",
+            "JSON that is not a Statutory Instruments API answer",
+            {"items": [1, 2]},
+            file_error="not a statutory-instruments response",
+        ),
+    ]
+
+
 CORPUS: list[CorpusFile] = [
     *written_questions(),
     *written_statements(),
@@ -752,6 +812,7 @@ CORPUS: list[CorpusFile] = [
     *hostile_dates(),
     *wrong_typed_ids(),
     *bills_corpus(),
+    *statutory_instruments_corpus(),
 ]
 
 
