@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from shared.domain.item import PROGRESS_STAGE
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.base import KindRenderer
-from shared.render.formats import long_date
+from shared.render.formats import long_date, short_date
 
 
 class StatutoryInstrumentRenderer(KindRenderer):
@@ -22,10 +24,10 @@ class StatutoryInstrumentRenderer(KindRenderer):
             ("Number", details.get("number")),
             ("Procedure", details.get("procedure")),
             ("Laid by", details.get("laying_body")),
-            ("Made", details.get("made")),
-            ("Laid in the Commons", details.get("laid_commons")),
-            ("Laid in the Lords", details.get("laid_lords")),
-            ("Comes into force", details.get("coming_into_force")),
+            ("Made", _day(details.get("made"))),
+            ("Laid in the Commons", _day(details.get("laid_commons"))),
+            ("Laid in the Lords", _day(details.get("laid_lords"))),
+            ("Comes into force", _day(details.get("coming_into_force"))),
             ("Latest step", details.get(PROGRESS_STAGE)),
         ]
         lines += [f"{label}: {value}" for label, value in facts if value]
@@ -36,3 +38,8 @@ class StatutoryInstrumentRenderer(KindRenderer):
         if details.get("steps"):
             lines += ["Procedure so far:", *(f"- {step}" for step in str(details["steps"]).split("; ")), ""]
         return lines
+
+
+def _day(value: object) -> str | None:
+    """An ISO date detail as the department page shows days ("17 Apr 2024")."""
+    return short_date(date.fromisoformat(value)) if isinstance(value, str) and value else None
