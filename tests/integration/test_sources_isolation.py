@@ -22,11 +22,20 @@ import pytest
 
 from infra.local.replay import replay_server
 
-SOURCES = ("written-questions", "written-statements", "govuk-publications", "deposited-papers", "whatson-events")
+SOURCES = (
+    "written-questions",
+    "written-statements",
+    "govuk-publications",
+    "deposited-papers",
+    "whatson-events",
+    "bills",
+    "statutory-instruments",
+)
 BROKEN = "govuk-publications"
 BROKEN_HOST = "www.gov.uk"
-DEPARTMENT_FILTERS = ("answeringBodies", "filter_organisations", "queryParameters.answeringBodyIds")
-"""The query parameters that ask an upstream for some departments only (Parliament, GOV.UK, What's On)."""
+DEPARTMENT_FILTERS = ("answeringBodies", "filter_organisations", "queryParameters.answeringBodyIds", "DepartmentId")
+"""The query parameters that ask an upstream for some departments only (Parliament, GOV.UK, What's On, bills and
+statutory instruments)."""
 DFE = "department-for-education"
 
 
