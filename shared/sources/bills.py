@@ -87,6 +87,14 @@ def _no_null_list(value: Any) -> Any:
     return [] if value is None else value
 
 
+def _readable_publications(value: Any) -> Any:
+    """A null or unreadable publication (no object, no integer id) is one publication fewer, not a bill that can
+    never be an item."""
+    if not isinstance(value, list):
+        return _no_null_list(value)
+    return [entry for entry in value if isinstance(entry, dict) and type(entry.get("id")) is int and entry["id"] > 0]
+
+
 class _Upstream(UpstreamModel):
     model_config = ConfigDict(alias_generator=to_camel)
 
@@ -225,7 +233,7 @@ class Bill(_Upstream):
     current_stage: Stage | None = None
     sponsors: Annotated[list[Sponsor], BeforeValidator(_no_null_list)] = Field(default_factory=list)
     stages: Annotated[list[Stage], BeforeValidator(_no_null_list)] = Field(default_factory=list)
-    publications: Annotated[list[Publication], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    publications: Annotated[list[Publication], BeforeValidator(_readable_publications)] = Field(default_factory=list)
 
     @field_validator("is_defeated", "is_act", mode="before")
     @classmethod

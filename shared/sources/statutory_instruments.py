@@ -71,6 +71,11 @@ def _no_null_list(value: Any) -> Any:
     return [] if value is None else value
 
 
+def _objects_only(value: Any) -> Any:
+    """A null or non-object business item is one step fewer, not an instrument that can never be an item."""
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else _no_null_list(value)
+
+
 def _house(value: Any) -> Any:
     if type(value) is int and 0 <= value < len(HOUSES):
         return HOUSES[value]
@@ -136,7 +141,7 @@ class StatutoryInstrument(_Upstream):
     laying_body: LayingBody | None = None
     enabling_acts: Annotated[list[Named], BeforeValidator(_no_null_list)] = Field(default_factory=list)
     link: str | None = None
-    business_items: Annotated[list[BusinessItem], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    business_items: Annotated[list[BusinessItem], BeforeValidator(_objects_only)] = Field(default_factory=list)
 
     def number(self) -> str | None:
         """ "SI 2024/123" (the prefix, the year and the number, as far as given)."""

@@ -127,3 +127,10 @@ def test_a_stage_without_sittings_takes_the_date_of_the_same_stage_in_the_stages
     assert record["currentStage"]["stageSittings"] == []
     # THEN its stage line carries the latest sitting's day
     assert parse(record).details["stage"] == "Committee stage (Commons, 2024-05-14)"
+
+
+def test_an_unreadable_publication_is_one_publication_fewer_not_a_lost_bill():
+    record = copy.deepcopy(bill(3501))
+    record["publications"] += [None, {"id": "51009", "title": "string id"}, {"id": True}, "a string"]
+    item = parse(record)
+    assert item.details["publications"] == 2

@@ -104,3 +104,9 @@ def test_an_id_that_is_not_the_api_s_is_refused():
     record = {**instrument("AbCd1234"), "id": "../../x"}
     with pytest.raises(PoisonRecordError, match="id"):
         parse(record)
+
+
+def test_an_unreadable_business_item_is_one_step_fewer_not_a_lost_instrument():
+    record = instrument("AbCd1234")
+    record["businessItems"] = [None, "laid", *record["businessItems"]]
+    assert parse(record).details["stage"] == "JCSI scrutiny completed (Commons and Lords, 2024-04-24)"
