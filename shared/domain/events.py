@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
-from shared.domain.item import SCHEDULED_START
+from shared.domain.item import PROGRESS_STAGE, SCHEDULED_START
 from shared.domain.kinds import Kind
 
 if TYPE_CHECKING:
@@ -95,6 +95,15 @@ def schedule_moved() -> Rule:
     )
 
 
+def stage_moved() -> Rule:
+    """A procedure's step is never a scheduled start: the two rules share a precedence without clashing."""
+    return Rule(
+        Precedence.SCHEDULE,
+        f"an item's procedure step (details.{PROGRESS_STAGE}) changed",
+        lambda old, new: old is not None and new.details.get(PROGRESS_STAGE) != old.details.get(PROGRESS_STAGE),
+    )
+
+
 def any_other_change() -> Rule:
     return Rule(Precedence.ANY_CHANGE, "any other change of a known item", lambda old, new: old is not None)
 
@@ -134,3 +143,4 @@ class Event(EventBase):
     CANCELLED = "cancelled", "Cancelled", entering("cancelled")
     # issue #15: committee publications and oral questions
     TRANSFERRED = "transferred", "Transferred", transferred()
+    PROGRESSED = "progressed", "New stage", stage_moved()

@@ -30,3 +30,5 @@ class Kind(StrEnum):
     # issue #15: committee publications and oral questions
     COMMITTEE_PUBLICATION = "committee-publication", "Committee Publication"
     ORAL_QUESTION = "oral-question", "Oral Question"
+    BILL = "bill", "Bill"
+    STATUTORY_INSTRUMENT = "statutory-instrument", "Statutory Instrument"

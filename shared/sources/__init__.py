@@ -20,6 +20,8 @@ SOURCE_CLASSES: dict[str, str] = {
     # issue #15: committee publications and oral questions
     "committee-publications": "shared.sources.committee_publications:CommitteePublicationsSource",
     "oral-questions": "shared.sources.oral_questions:OralQuestionsSource",
+    "bills": "shared.sources.bills:BillsSource",
+    "statutory-instruments": "shared.sources.statutory_instruments:StatutoryInstrumentsSource",
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCE_CLASSES)
 

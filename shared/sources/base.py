@@ -271,6 +271,10 @@ class Source(ABC):
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
     has_detail: ClassVar[bool] = False
     """Whether the list endpoint cuts records that a detail endpoint completes (`detail_url`)."""
+    department_in_detail: ClassVar[bool] = False
+    """Whether only the completed record names its department (a bill's sponsoring department is in its detail): the
+    asked-department filter then reads the completed record, and a known one (queued before, so asked before) is
+    not asked again."""
 
     def notifiable(self, record: dict[str, Any]) -> bool:
         """Whether deptwatch tells anyone about such a record at all (a private committee meeting: no)."""
@@ -323,6 +327,11 @@ class Source(ABC):
         """The record to queue from its listed and detail forms (default: the detail)."""
         return detail
 
+    def detail_parts(self, http: UpstreamClient, record: dict[str, Any]) -> dict[str, Any]:
+        """Parts of a completed record that other endpoints hold (a bill's stages and publications), by the field
+        they are queued under; read after its detail, with it (default: none)."""
+        return {}
+
     # --- The poll: owned by the base ---
 
     def listed(
@@ -352,13 +361,18 @@ class Source(ABC):
         for listed in self.listed(http, departments, since, until):
             record = listed.record
             key = self.record_key(record)
-            if not asked(record):
-                logger.warning(
-                    "record of a department we did not ask for dropped", extra={"source": self.name, "record": key}
-                )
+            if not self.department_in_detail and not asked(record):
+                self._not_asked(key)
             elif key not in seen:
                 seen.add(key)
-                yield self._completed(http, listed, known)
+                fetched = self._completed(http, listed, known)
+                if self.department_in_detail and not fetched.known and not asked(fetched.record):
+                    self._not_asked(key)
+                else:
+                    yield fetched
+
+    def _not_asked(self, key: str) -> None:
+        logger.warning("record of a department we did not ask for dropped", extra={"source": self.name, "record": key})
 
     def _completed(self, http: UpstreamClient, listed: Listed, known: KnownRecord | None) -> FetchedRecord:
         as_listed = FetchedRecord(record=listed.record, department=listed.department, origin=listed.origin)
@@ -373,6 +387,7 @@ class Source(ABC):
         if detail is None:
             return replace(as_listed, listed=listed.record)
         merged = self.merge_detail(listed.record, detail)
+        merged |= self.detail_parts(http, merged)
         return FetchedRecord(record=merged, department=listed.department, origin=url, listed=listed.record)
 
     def _read_detail(self, http: UpstreamClient, url: str, record: dict[str, Any]) -> dict[str, Any] | None:

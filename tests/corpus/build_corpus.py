@@ -787,6 +787,143 @@ def oral_questions() -> list[CorpusFile]:
     ]
 
 
+# --- bills: built from the recorded bills, themselves built from the API's OpenAPI document ---------------------
+
+BILLS = "bills"
+
+
+def bill(number: int, **changes: Any) -> dict[str, Any]:
+    """The recorded DfE bill 3501 as bill 9_990_000 + number, with `changes`."""
+    record = json.loads((RECORDED / BILLS / "bill_3501.json").read_text(encoding="utf-8"))
+    return {**copy.deepcopy(record), "billId": 9_990_000 + number, **changes}
+
+
+def bills_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": list(records), "totalResults": len(records), "itemsPerPage": 50}
+
+
+def bills_corpus() -> list[CorpusFile]:
+    good = bill(0)
+    hostile = bill(1, shortTitle=f"Schools Bill{MARKUP}{LINE_BREAKS}{BIDI_AND_INVISIBLE}{FORGED_FOOTER}")
+    hostile["longTitle"] = f"A Bill{MARKUP}{C0_CONTROLS}"
+    hostile["summary"] = HOSTILE_LINKS
+    hostile["sponsors"][0]["member"]["name"] = f"Bridget{BIDI_AND_INVISIBLE} Phillipson{LINE_BREAKS}Source page: x"
+    hostile["stages"][0]["description"] = f"1st reading{LINE_BREAKS}<script>alert(1)</script>"
+    hostile["publications"][0]["links"] = [
+        {"title": "evil", "url": url}
+        for url in (
+            "javascript:alert(1)",
+            "https://publications.parliament.uk.evil.example/x.pdf",
+            "https://user@publications.parliament.uk/x.pdf",
+            f"https://publications.parliament.{LOOK_ALIKE_U}k/x.pdf",
+            "https://publications.parliament.uk:8443/x.pdf",
+        )
+    ]
+    not_a_department = bill(2)
+    not_a_department["sponsors"][0]["organisation"] = {
+        "name": "Department for Educati0n",
+        "url": "https://evil.example/",
+    }
+    return [
+        CorpusFile(
+            BILLS,
+            "hostile_and_broken.json",
+            "a bill with markup, script links, line breaks, bidi and control characters in its titles, summary, "
+            "sponsor and stage, and publication links passing for Parliament's hosts (dropped); bills with ids of the "
+            "wrong type, no or an impossible or out-of-range update, no title, and a sponsor department not in the "
+            "registry",
+            bills_page(
+                good,
+                hostile,
+                bill(3, billId=True),
+                bill(4, billId=str(good["billId"]), shortTitle="Forged (string id)"),
+                bill(5, lastUpdate=None),
+                bill(6, lastUpdate="2024-02-31T00:00:00"),
+                bill(7, lastUpdate="9999-12-31T23:00:00-05:00"),
+                bill(8, shortTitle=""),
+                not_a_department,
+            ),
+            good=[good["billId"], hostile["billId"]],
+            bad={
+                2: f"billId: {WRONG_ID}",
+                3: f"billId: {WRONG_ID}",
+                4: "lastUpdate",
+                5: "lastUpdate",
+                6: "outside the years",
+                7: "shortTitle",
+                8: "not a government bill",
+            },
+        ),
+        CorpusFile(
+            BILLS,
+            "not_a_response.json",
+            "JSON that is not a Bills API answer",
+            {"value": []},
+            file_error="not a bills response",
+        ),
+    ]
+
+
+# --- statutory instruments: built from the recorded ones, themselves built from the API's OpenAPI document ---------
+
+SIS = "statutory-instruments"
+
+
+def instrument(number: int, **changes: Any) -> dict[str, Any]:
+    """The recorded DfE instrument AbCd1234 as instrument Zz{number:06d}, with `changes`."""
+    path = RECORDED / SIS / "instrument_AbCd1234.json"
+    record = json.loads(path.read_text(encoding="utf-8"))["value"]
+    return {**copy.deepcopy(record), "id": f"Zz{number:06d}", **changes}
+
+
+def instruments_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [{"value": r, "links": []} for r in records], "totalResults": len(records), "itemsPerPage": 100}
+
+
+def statutory_instruments_corpus() -> list[CorpusFile]:
+    good = instrument(0)
+    hostile = instrument(1, name=f"The Regulations{MARKUP}{LINE_BREAKS}{BIDI_AND_INVISIBLE}{FORGED_FOOTER}")
+    hostile["paperComingIntoForceNote"] = f"In force{MARKUP}{C0_CONTROLS}"
+    hostile["procedure"] = {"id": "x", "name": f"Made negative{LINE_BREAKS}<script>alert(1)</script>"}
+    hostile["businessItems"][0]["steps"] = [f"Laid{LINE_BREAKS}{BIDI_AND_INVISIBLE}", None, "<img src=x onerror=1>"]
+    hostile["link"] = "javascript:alert(1)"
+    off_host = instrument(2, link=f"https://www.legislation.gov.{LOOK_ALIKE_U}k/uksi/2024/1")
+    return [
+        CorpusFile(
+            SIS,
+            "hostile_and_broken.json",
+            "an instrument with markup, line breaks, bidi and control characters in its name, note, procedure and "
+            "steps, and a script or look-alike link as its wording (dropped); instruments with an id not the API's, "
+            "no name, an impossible date, no laying or made date, and a laying body not in the registry",
+            instruments_page(
+                good,
+                hostile,
+                off_host,
+                instrument(3, id="../../etc"),
+                instrument(4, name=""),
+                instrument(5, commonsLayingDate="2024-02-30T00:00:00"),
+                instrument(6, commonsLayingDate=None, lordsLayingDate=None, paperMadeDate=None),
+                instrument(7, layingBody={"name": "Department for Educati0n"}),
+            ),
+            good=[good["id"], hostile["id"], off_host["id"]],
+            bad={
+                3: "id",
+                4: "name",
+                5: "commonsLayingDate",
+                6: "no laying or made date",
+                7: "not a department in the registry",
+            },
+        ),
+        CorpusFile(
+            SIS,
+            "not_a_response.json",
+            "JSON that is not a Statutory Instruments API answer",
+            {"items": [1, 2]},
+            file_error="not a statutory-instruments response",
+        ),
+    ]
+
+
 CORPUS: list[CorpusFile] = [
     *written_questions(),
     *written_statements(),
@@ -795,6 +932,8 @@ CORPUS: list[CorpusFile] = [
     *wrong_typed_ids(),
     *committee_publications(),
     *oral_questions(),
+    *bills_corpus(),
+    *statutory_instruments_corpus(),
 ]
 
 

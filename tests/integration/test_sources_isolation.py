@@ -31,6 +31,9 @@ SOURCES = (
     # issue #15: committee publications and oral questions
     "committee-publications",
     "oral-questions",
+    # issue #15: bills and statutory instruments
+    "bills",
+    "statutory-instruments",
 )
 BROKEN = "govuk-publications"
 BROKEN_HOST = "www.gov.uk"
@@ -40,6 +43,7 @@ DEPARTMENT_FILTERS = (
     "queryParameters.answeringBodyIds",
     "parameters.answeringBodyIds",  # issue #15: oral questions
     "CommitteeId",  # issue #15: committee publications (not sent: one query asks every committee)
+    "DepartmentId",  # issue #15: bills and statutory instruments
 )
 """The query parameters that ask an upstream for some departments only (Parliament, GOV.UK, What's On, …)."""
 DFE = "department-for-education"

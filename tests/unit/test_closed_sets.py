@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.domain.events import Event, EventBase, Precedence, Rule, first_version
-from shared.domain.item import SCHEDULED_START, DepartmentRef, Item
+from shared.domain.item import PROGRESS_STAGE, SCHEDULED_START, DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.lifecycle import classify
 from shared.sources import SOURCE_NAMES, get_source
@@ -50,6 +50,10 @@ EXAMPLES: dict[Event, tuple[Item | None, Item]] = {
         item(state="cancelled", details={SCHEDULED_START: "2024-05-07T10:00:00+01:00"}),
     ),
     Event.TRANSFERRED: (item(state="to-be-asked"), item(state="transferred")),
+    Event.PROGRESSED: (
+        item(state="in-progress", details={PROGRESS_STAGE: "2nd reading (Commons, 2024-05-01)"}),
+        item(state="in-progress", details={PROGRESS_STAGE: "Committee stage (Commons, 2024-05-14)"}),
+    ),
 }
 
 
@@ -124,6 +128,7 @@ def test_the_events_are_the_published_contract_s_values_in_order():
         "rescheduled",
         "cancelled",
         "transferred",
+        "progressed",
     ]
 
 
