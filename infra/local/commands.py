@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,6 +19,9 @@ from infra.local.stack import Delivery, LocalStack, local_stack, use_local_envir
 from shared.watching.watch import Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
+INGEST_CHUNK = 100
+"""Records put on the queue at a time by `ingest`, each chunk drained before the next: moto's SQS costs grow with the
+queue's length per call (every send and receive walks the queue), so one queue of the whole file made ingest O(n²)."""
 
 
 def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
@@ -81,6 +85,8 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, out: TextIO) -> int:
     event: dict[str, Any] = {"since": since} if since else {}
+    if args.delivery:  # the fetcher's event contract (issue #12): what becomes of this poll's new versions
+        event["delivery"] = args.delivery
     result = stack.invoke(
         "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
     )
@@ -95,19 +101,43 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, o
         return 2
     for failure in failures:
         sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
-    stack.drain()
-    deliveries = stack.collect_deliveries()
-    print_deliveries(deliveries, args.json, out)
+    withheld_before = _withheld(stack)
+    deliveries: list[Delivery] = []
+
+    def show_delivered() -> None:
+        delivered = stack.collect_deliveries()
+        deliveries.extend(delivered)
+        print_deliveries(delivered, args.json, out)
+
+    stack.drain(after_round=show_delivered)
+    withheld = _withheld(stack) - withheld_before
     if not args.json:
         queued = sum(report["queued"] for report in result.get("sources", []))
         out.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
+    _report_withheld(withheld)
     return 1 if failures else 0
+
+
+def _withheld(stack: LocalStack) -> Counter[str]:
+    return Counter({d: n for d, n in stack.versions_stored.items() if d != "notify"})
+
+
+def _report_withheld(withheld: Counter[str]) -> None:
+    """Quiet (and digest) versions are deliberate, never silent: say how many were stored and not published."""
+    if withheld.get("quiet"):
+        sys.stderr.write(
+            f"deptwatch: {withheld['quiet']} new version(s) stored quietly, published to no topic "
+            "(`deptwatch notify` publishes them)\n"
+        )
+    if withheld.get("digest"):
+        sys.stderr.write(f"deptwatch: {withheld['digest']} new version(s) stored for the digest, not one by one\n")
 
 
 def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     from shared.adapters.aws import aws_client
     from shared.adapters.sqs import QueueSendError, RawRecordQueue
     from shared.domain.departments import UnknownDepartmentError, by_slug
+    from shared.domain.raw_record import Delivery as RecordDelivery
     from shared.domain.raw_record import RawRecordMessage
     from shared.domain.timeutil import utc_now
     from shared.sources import get_source
@@ -156,18 +186,19 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                     department=args.department,
                     fetched_at=fetched_at,
                     origin=f"{path}#{position}",
+                    delivery=RecordDelivery(args.delivery),
                 )
                 for position, record in enumerate(records)
                 if source.notifiable(record)
             ]
             try:
-                queue.send(messages)
+                for start in range(0, len(messages), INGEST_CHUNK):
+                    queue.send(messages[start : start + INGEST_CHUNK])
+                    stack.drain(after_round=lambda: print_deliveries(stack.collect_deliveries(), args.json, out))
             except QueueSendError as error:
                 sys.stderr.write(f"deptwatch: {path}: {error}\n")
                 failed = True
                 continue
-            stack.drain()
-            print_deliveries(stack.collect_deliveries(), args.json, out)
             named = {
                 f"{source.name}:{source.record_key(m.record)}".lower(): _describe_origin(m.model_dump_json())
                 for m in messages
@@ -175,6 +206,7 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
             for rejected in [*_take_dead_letters(stack), *_take_notifier_failures(stack, named)]:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
+        _report_withheld(_withheld(stack))
     return 1 if failed else 0
 
 

@@ -10,13 +10,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
-from shared.adapters.items_store import item_from_image
+from shared.adapters.items_store import delivery_of, item_from_image
 from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
+from shared.domain.raw_record import Delivery
 from shared.observability import logger
 from shared.watching.query import SearchText
 from shared.watching.watch import Watch
@@ -41,9 +42,15 @@ class VersionChange:
     """Why the record can never be notified (its new image cannot be read): it goes to the failure queue."""
     item_id: str | None = None
     """The item's key, readable even when its image is not: what a failure report names."""
+    delivery: Delivery = Delivery.NOTIFY
+    """How the new version is to be delivered: only `notify` is published here (quiet and digest are withheld)."""
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
+
+    def is_withheld(self) -> bool:
+        """A new version whose delivery says not to publish it one by one (quiet, digest)."""
+        return self.delivery is not Delivery.NOTIFY and self.is_new_version()
 
 
 def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
@@ -67,7 +74,9 @@ def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
         if new is not None and _version(old_image) >= new[1]:
             return VersionChange(sequence_number, None, None, item_id=item_id)  # not a new version: nothing to say
         old = None
-    return VersionChange(sequence_number, new, old, item_id=item_id)
+    return VersionChange(
+        sequence_number, new, old, item_id=item_id, delivery=delivery_of(stream.new_image if stream else None)
+    )
 
 
 def _version(image: dict[str, Any] | None) -> int:
@@ -86,6 +95,11 @@ class NotifyResult:
     """Messages not published again because the ledger says they were."""
     poisoned: dict[str, str] = field(default_factory=dict)
     """Stream record id → why it can never be notified (sent to the failure queue, not retried)."""
+    withheld: int = 0
+    """New versions stored with a quiet or digest delivery: deliberately published to no topic (logged)."""
+    published_keys: list[str] = field(default_factory=list)
+    skipped_keys: list[str] = field(default_factory=list)
+    """The ledger keys published now, and those not published again because the ledger says they were."""
 
 
 def notifications_for(change: VersionChange) -> list[Notification]:
@@ -129,6 +143,10 @@ class Notifier:
         """
         failed: dict[str, str] = {}
         poisoned: dict[str, str] = {}
+        withheld = [change for change in changes if change.is_withheld()]
+        for change in withheld:
+            _log_withheld(change)
+        changes = [change for change in changes if not change.is_withheld()]
         watches = self._immediate_watches() if changes else ()
         # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Outgoing]] = {}
@@ -148,10 +166,10 @@ class Notifier:
             list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
         )
         outgoing: list[tuple[str, Outgoing]] = []
-        skipped = 0
+        skipped: list[str] = []
         for key, (record_id, message) in candidates.items():
             if claims[key] is ClaimOutcome.DONE:
-                skipped += 1
+                skipped.append(key)
                 logger.info("already published, skipped", extra={"key": key})
             elif claims[key] is ClaimOutcome.BUSY:
                 failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
@@ -169,7 +187,15 @@ class Notifier:
             if message.key in failures:
                 failed.setdefault(record_id, failures[message.key])
                 logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
-        return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped, poisoned=poisoned)
+        return NotifyResult(
+            failed=failed,
+            published=len(outgoing) - len(failures),
+            skipped=len(skipped),
+            poisoned=poisoned,
+            withheld=len(withheld),
+            published_keys=[key for key in claimed if key not in failures],
+            skipped_keys=skipped,
+        )
 
     def _rendered(self, change: VersionChange, watches: Sequence[Watch] = ()) -> list[Outgoing]:
         """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
@@ -231,6 +257,20 @@ class Notifier:
             failed[change.record_id] = f"{reason} (and the failure queue refused it: {error})"
             return
         poisoned[change.record_id] = reason
+
+
+def _log_withheld(change: VersionChange) -> None:
+    """A version stored quiet (a backfill or catch-up) or for a digest: published nowhere now, on purpose and visibly.
+    `deptwatch notify` can still publish it (the ledger has no claim for it); the digests read it from the table."""
+    item, version = change.new or (None, None)
+    logger.info(
+        "version not published: its delivery withholds it",
+        extra={
+            "item_id": change.item_id or (item.id if item else None),
+            "version": version,
+            "delivery": change.delivery.value,
+        },
+    )
 
 
 class PoisonChangeError(Exception):
