@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from infra.cli.operations import OperationError
 from shared.domain.raw_record import Delivery
 
-LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint"}
+LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint", "tqdm": "tqdm"}
 """What the local stack needs beyond the product's dependencies (the `local` extra): module → package."""
 
 Command = Callable[[argparse.Namespace, TextIO], int]

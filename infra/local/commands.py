@@ -11,10 +11,12 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, TextIO
 
+from infra.local.progress import Progress
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
 from shared.watching.watch import Watch, problems
 
@@ -28,6 +30,7 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
     if as_json:
         for delivery in deliveries:
             out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
+        out.flush()  # each line as soon as its message is delivered
         return
     by_department: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
@@ -103,19 +106,34 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, o
         sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
     withheld_before = _withheld(stack)
     deliveries: list[Delivery] = []
-
-    def show_delivered() -> None:
-        delivered = stack.collect_deliveries()
-        deliveries.extend(delivered)
-        print_deliveries(delivered, args.json, out)
-
-    stack.drain(after_round=show_delivered)
+    progress = Progress(Progress.wanted(args.quiet))
+    progress.queued(sum(report["queued"] for report in result.get("sources", [])))
+    try:
+        stack.drain(after_round=_show_round(stack, progress, args, out, deliveries))
+    finally:
+        progress.close()
     withheld = _withheld(stack) - withheld_before
     if not args.json:
         queued = sum(report["queued"] for report in result.get("sources", []))
         out.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
     _report_withheld(withheld)
     return 1 if failures else 0
+
+
+def _show_round(
+    stack: LocalStack, progress: Progress, args: argparse.Namespace, out: TextIO, deliveries: list[Delivery]
+) -> Callable[[], None]:
+    """After each round of the local pipeline: print what was delivered, and move the progress on."""
+
+    def show() -> None:
+        delivered = stack.collect_deliveries()
+        deliveries.extend(delivered)
+        with progress.aside():
+            print_deliveries(delivered, args.json, out)
+        stored = sum(stack.versions_stored.values())
+        progress.show(stack.records_processed, stored, len(deliveries), sum(_withheld(stack).values()))
+
+    return show
 
 
 def _withheld(stack: LocalStack) -> Counter[str]:
@@ -158,8 +176,11 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
             sys.stderr.write(f"deptwatch: {args.watches}: {error}\n")
             return 2
     failed = False
-    with local_stack() as stack:
+    deliveries: list[Delivery] = []
+    progress = Progress(Progress.wanted(args.quiet))
+    with local_stack() as stack, closing(progress):
         stack.add_watches(watches)
+        show_round = _show_round(stack, progress, args, out, deliveries)
         queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
         for path in args.files:
             try:
@@ -191,10 +212,11 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 for position, record in enumerate(records)
                 if source.notifiable(record)
             ]
+            progress.queued(len(messages))
             try:
                 for start in range(0, len(messages), INGEST_CHUNK):
                     queue.send(messages[start : start + INGEST_CHUNK])
-                    stack.drain(after_round=lambda: print_deliveries(stack.collect_deliveries(), args.json, out))
+                    stack.drain(after_round=show_round)
             except QueueSendError as error:
                 sys.stderr.write(f"deptwatch: {path}: {error}\n")
                 failed = True

@@ -156,6 +156,8 @@ class LocalStack:
         self.stream_mappings: list[StreamMapping] = []
         self.inboxes: dict[str, str] = {}
         """Topic ARN → URL of the SQS queue subscribed to it, that shows what a subscriber receives."""
+        self.records_processed = 0
+        """Queue messages a function has taken off its queue (done, or dead-lettered): a local run's progress."""
         self.versions_stored: Counter[str] = Counter()
         """New item versions seen on the table's stream, by their delivery (notify, quiet, digest): what `ingest` and
         `run` sum up, so that a quiet version is never silently not notified."""
@@ -416,6 +418,7 @@ class LocalStack:
         except Exception:  # the whole batch failed: every message comes back
             failed = {m["MessageId"] for m in messages}
         self.settle_messages(mapping, messages, failed)
+        self.records_processed += len(messages) - len(failed)
         return True
 
     def settle_messages(self, mapping: QueueMapping, messages: list[dict[str, Any]], failed: set[str]) -> None:
