@@ -9,8 +9,7 @@ never shows progress.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 
@@ -41,17 +40,13 @@ class Progress:
         quiet = f", withheld {withheld}" if withheld else ""
         self._bar.set_postfix_str(f"stored {stored}, notified {delivered}{quiet}")
 
-    @contextmanager
-    def aside(self) -> Iterator[None]:
+    def aside(self) -> AbstractContextManager[Any]:
         """Write to the terminal (the results) without breaking the bar."""
         if self._bar is None:
-            with nullcontext():
-                yield
-            return
+            return nullcontext()
         from tqdm import tqdm
 
-        with tqdm.external_write_mode(file=sys.stderr):
-            yield
+        return tqdm.external_write_mode(file=sys.stderr)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         if self._bar is not None:

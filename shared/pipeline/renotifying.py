@@ -29,6 +29,9 @@ LEDGER_MEMORY = timedelta(seconds=PublishLedger.RETENTION_SECONDS)
 without the ledger still saying so, so it is republished only when forced."""
 
 
+_DESERIALIZER = TypeDeserializer()
+
+
 class ForcedLedger(PublishLedger):
     """`--force`: every message is claimed whatever the ledger says (published again); it is still marked completed,
     so that a later run without `--force` skips it."""
@@ -99,7 +102,7 @@ def renotify(
 
 
 def _change(row: dict[str, Any], now: datetime, force: bool) -> tuple[VersionChange, None] | tuple[None, VersionReport]:
-    plain = {name: TypeDeserializer().deserialize(value) for name, value in row.items()}
+    plain = {name: _DESERIALIZER.deserialize(value) for name, value in row.items()}
     item_id = str(plain.get("item_id", ""))
     try:
         stored = item_from_image(plain)

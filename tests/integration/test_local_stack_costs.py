@@ -79,3 +79,35 @@ def test_ingest_queues_a_large_file_a_chunk_at_a_time(deptwatch: Deptwatch, monk
     assert sent == [6, 6, 6, 2]
     count = len(json.loads(QUESTIONS.read_text(encoding="utf-8"))["results"])
     assert len([line for line in out.splitlines() if '"topic_arn"' in line]) == count
+
+
+def test_receiving_does_not_walk_the_queue_for_each_message(stack, monkeypatch) -> None:
+    # GIVEN a queue of 30 messages, and a count of moto's whole-queue attribute computations
+    from moto.sqs.models import Queue
+
+    url = stack.output("RawRecordsQueueUrl")
+    for start in range(0, 30, 10):
+        stack.sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": f"m{start + n}"} for n in range(10)]
+        )
+    walks: list[int] = []
+    attributes = Queue.attributes
+
+    def counting(queue):
+        walks.append(len(queue._messages))
+        return attributes.fget(queue)
+
+    monkeypatch.setattr(Queue, "attributes", property(counting))
+    # WHEN 10 are received / THEN none of them cost a walk of the queue (moto walked it once per message received)
+    received = stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)["Messages"]
+    assert len(received) == 10
+    assert walks == []
+
+
+def test_a_message_past_its_retention_is_not_received(stack, monkeypatch) -> None:
+    url = stack.sqs.create_queue(QueueName="short", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    stack.sqs.send_message(QueueUrl=url, MessageBody="old")
+    import infra.local.moto_costs as moto_costs
+
+    monkeypatch.setattr(moto_costs, "unix_time", lambda: 10**11)  # far beyond the 60 s retention
+    assert stack.sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []
