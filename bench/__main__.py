@@ -3,7 +3,8 @@ all by default.
 
 `deployed` builds the layer with infra/layer/Makefile (it needs PyPI). Each figure is printed beside its floor or
 reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (74 min, 14 GB:
-moto's SQS receive and TransactWriteItems cost O(queue or table size) per call).
+moto's SQS receive and TransactWriteItems cost O(queue or table size) per call). `ingest` (not run by default: about
+ten minutes) times `deptwatch ingest` of 1,000 and of 4,000 records on the local stack: the ratio must be about 4.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 
 BACKFILLS = (1_000,)
 LARGE_BACKFILLS = (10_000,)
+INGEST_SIZES = (1_000, 4_000)
 FLOOR_PER_NEW_ITEM = 1 + 0.1 + 0.1
 """One conditional write per item, plus a tenth of a request each for the queue send and the publish (batches of 10)."""
 TARGET_PER_NEW_ITEM = 1.3
@@ -139,6 +141,17 @@ def main(argv: list[str]) -> int:
             "0 writes, 0.01 reads (BatchGetItem of 100)",
             None,
             "≤ 0.1 writes",
+        )
+    if "ingest" in chosen:
+        from bench.ingest import ingest_seconds
+
+        small, large_ingest = (ingest_seconds(count) for count in INGEST_SIZES)
+        _row(
+            f"deptwatch ingest of {INGEST_SIZES[1]:,} records vs {INGEST_SIZES[0]:,} (CPU s; wall s)",
+            f"{large_ingest['cpu_seconds']:.0f} s ({large_ingest['wall_seconds']:.0f} s)",
+            f"{small['cpu_seconds']:.0f} s ({small['wall_seconds']:.0f} s)",
+            large_ingest["cpu_seconds"] / small["cpu_seconds"],
+            f"≈ {INGEST_SIZES[1] / INGEST_SIZES[0]:.0f}x (linear)",
         )
     if "imports" in chosen:
         from bench.imports import cold_imports

@@ -34,13 +34,6 @@ VERSIONS = 1_000
 LOOP_VERSIONS = 200
 """The plain loop is timed on every fifth version (it takes ~0.1 s each): its per-version figure is what counts."""
 SEED = 13
-SOURCE_OF_API = {
-    "RecordedPapers": "deposited-papers",
-    "RecordedSearch": "govuk-publications",
-    "RecordedEvents": "whatson-events",
-    "RecordedQuestions": "written-questions",
-    "RecordedStatements": "written-statements",
-}
 
 
 def recorded_versions(count: int) -> list[Notification]:
@@ -48,7 +41,8 @@ def recorded_versions(count: int) -> list[Notification]:
     fetched_at = datetime.now(UTC)
     items = []
     for api in recorded_apis():
-        source = get_source(SOURCE_OF_API[type(api).__name__])
+        # Each fake lives in infra/local/replay/<source>.py.
+        source = get_source(type(api).__module__.rsplit(".", 1)[-1].replace("_", "-"))
         records: Any = getattr(api, "details", None) or getattr(api, "records", None) or getattr(api, "events", [])
         for record in records.values() if isinstance(records, dict) else records:
             try:

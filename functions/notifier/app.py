@@ -68,6 +68,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
     metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=len(result.failed))
     metrics.add_metric(name="StreamRecordsPoisoned", unit=MetricUnit.Count, value=len(result.poisoned))
+    # Quiet and digest versions together, unsplit (no dimension per source or delivery): the logs say which.
+    metrics.add_metric(name="VersionsWithheld", unit=MetricUnit.Count, value=result.withheld)
     failed = result.failed
 
     def settle(record: DynamoDBRecord) -> None:

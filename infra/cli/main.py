@@ -14,19 +14,24 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TextIO
+from zoneinfo import ZoneInfo
 
 import infra.cli.values as values
 from infra.cli.errors import OneLineParser, describe
 from infra.cli.operations import OperationError
+from shared.domain.raw_record import Delivery
 
 if TYPE_CHECKING:
     from shared.watching.watch import Watch
 
-LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint"}
+LOCAL_EXTRA_MODULES = {"moto": "moto", "cfnlint": "cfn-lint", "tqdm": "tqdm"}
 """What the local stack needs beyond the product's dependencies (the `local` extra): module → package."""
 
 Command = Callable[[argparse.Namespace, TextIO], int]
+DELIVERIES = tuple(delivery.value for delivery in Delivery)
+"""What becomes of the new versions a poll or an ingest stores."""
 
 
 def _local_command(name: str) -> Command:
@@ -242,6 +247,37 @@ def _watch_test(args: argparse.Namespace, out: TextIO, clients: tuple[Any, Any, 
     return 0
 
 
+def command_notify(args: argparse.Namespace, out: TextIO) -> int:
+    import boto3
+
+    from infra.cli.operations import renotify_versions
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            sys.stderr.write(f"deptwatch: --since {args.since!r}: not an ISO 8601 date or time (e.g. 2026-11-30)\n")
+            return 2
+        since = since if since.tzinfo else since.replace(tzinfo=ZoneInfo("Europe/London"))
+
+    def report(version: Any) -> None:  # a line per version as soon as it is settled
+        out.write(json.dumps(version.as_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+
+    result = renotify_versions(
+        boto3.client("cloudformation"), boto3.client("dynamodb"), boto3.client("sns"), boto3.client("sqs"),
+        _stack_name(args), since, args.item or [], args.force, report,
+    )  # fmt: skip
+    counts = ", ".join(
+        f"{result.count(outcome)} {outcome}"
+        for outcome in ("published", "already published", "not published", "failed", "unreadable", "not found")
+        if result.count(outcome)
+    )
+    sys.stderr.write(f"deptwatch: {len(result.versions)} stored version(s): {counts or 'none'}\n")
+    return 1 if result.count("failed") or result.count("unreadable") else 0
+
+
 WATCH_FILTERS = {
     "department": "departments",
     "source": "sources",
@@ -290,6 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--offline", action="store_true", help="serve the upstream from recorded responses")
     run.add_argument("--json", action="store_true", help="one JSON object per delivered message")
+    run.add_argument("--delivery", choices=DELIVERIES, help="notify (default), quiet (store only) or digest")
+    run.add_argument("--quiet", action="store_true", help="no progress on stderr")
     run.set_defaults(handler=_local_command("command_run"))
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
@@ -314,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument(
         "--serve", type=int, metavar="PORT", help="then serve the read side (pages, feeds) on PORT until Ctrl-C"
     )
+    ingest.add_argument(
+        "--delivery", choices=DELIVERIES, default="notify", help="notify (default), quiet (store only) or digest"
+    )
+    ingest.add_argument("--quiet", action="store_true", help="no progress on stderr")
     ingest.add_argument("files", nargs="+", metavar="FILE", help="a response file, or SOURCE=FILE for its own source")
     ingest.set_defaults(handler=_local_command("command_ingest"))
 
@@ -396,6 +438,16 @@ def build_parser() -> argparse.ArgumentParser:
     watch_actions.add_parser("remove", help="delete a watch and its topic").add_argument("name", metavar="NAME")
     for action in watch_actions.choices.values():
         action.add_argument("--stack", help=stack_help)
+
+    notify = commands.add_parser(
+        "notify", help="publish stored versions the notifier never delivered (quiet, failed, older than the stream)"
+    )
+    chosen = notify.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--since", help="every item whose latest version was stored since (ISO 8601; London if naive)")
+    chosen.add_argument("--item", action="append", metavar="ID", help="this item's latest version (repeatable)")
+    notify.add_argument("--force", action="store_true", help="publish again what the publish ledger shows published")
+    notify.add_argument("--stack", help=stack_help)
+    notify.set_defaults(handler=command_notify)
 
     dlq = commands.add_parser(
         "dlq", help="look at the dead-letter queues of a deployed stack and redrive them", description=DLQ_HELP

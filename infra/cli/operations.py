@@ -9,8 +9,9 @@ stays behind: a record that fails again gets a fresh one).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.watching.watch import Watch, watch_topic_name
@@ -254,3 +255,45 @@ def remove_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, 
     if arn is not None:
         sns.delete_topic(TopicArn=arn)
     return SavedWatch(watch or Watch(name=name), arn)
+
+
+# --- re-notify -----------------------------------------------------------------------------------------------------
+
+
+def renotify_versions(
+    cloudformation: Any,
+    dynamodb: Any,
+    sns: Any,
+    sqs: Any,
+    stack_name: str,
+    since: datetime | None,
+    item_ids: Sequence[str],
+    force: bool,
+    report: Callable[[Any], None],
+) -> Any:
+    """Publish the stored versions of the items named, or of every item stored since `since`, through the notifier's
+    own path (shared.pipeline.renotifying), with the deployed stack's table, ledger, watches and topics."""
+    from shared.adapters.items_store import ItemStore
+    from shared.adapters.publish_ledger import PublishLedger
+    from shared.adapters.sns import SnsPublisher
+    from shared.adapters.sqs import DeadLetterQueue
+    from shared.adapters.watch_store import ImmediateWatches, WatchStore
+    from shared.domain.timeutil import utc_now
+    from shared.pipeline.notifying import Notifier
+    from shared.pipeline.renotifying import ForcedLedger, renotify
+
+    outputs = stack_outputs(cloudformation, stack_name)
+    missing = {"ItemsTableName", "StateTableName", "TopicArnPrefix", "NotifierFailureQueueUrl"} - set(outputs)
+    if missing:
+        raise OperationError(f"stack {stack_name!r} has no output {', '.join(sorted(missing))}: deploy it again")
+    state = outputs["StateTableName"]
+    notifier = Notifier(
+        ledger=(ForcedLedger if force else PublishLedger)(dynamodb, state),
+        publisher=SnsPublisher(sns),
+        topic_arn_prefix=outputs["TopicArnPrefix"],
+        failures=DeadLetterQueue(sqs, outputs["NotifierFailureQueueUrl"]),
+        immediate_watches=ImmediateWatches(WatchStore(dynamodb, state)),
+    )
+    store = ItemStore(dynamodb, outputs["ItemsTableName"])
+    rows = store.rows(item_ids) if item_ids else store.rows_stored_since(since or utc_now())
+    return renotify(notifier, rows, utc_now(), force=force, wanted=item_ids, report=report)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,8 +32,11 @@ import moto  # noqa: F401  (imported before boto3 clients exist, so that they ar
 from moto import mock_aws
 from moto.core.model_instances import reset_model_data
 
+from infra.local import moto_costs
 from shared.container import reset_container_caches
 from shared.watching.watch import Watch, watch_topic_name
+
+moto_costs.apply()
 
 REGION = "eu-west-2"
 ACCOUNT_ID = "123456789012"
@@ -154,6 +158,11 @@ class LocalStack:
         self.stream_mappings: list[StreamMapping] = []
         self.inboxes: dict[str, str] = {}
         """Topic ARN → URL of the SQS queue subscribed to it, that shows what a subscriber receives."""
+        self.records_processed = 0
+        """Queue messages a function has taken off its queue (done, or dead-lettered): a local run's progress."""
+        self.versions_stored: Counter[str] = Counter()
+        """New item versions seen on the table's stream, by their delivery (notify, quiet, digest): what `ingest` and
+        `run` sum up, so that a quiet version is never silently not notified."""
         self.stream_retry_delay: Callable[[int], float] = lambda_stream_retry_delay
         self.sleep: Callable[[float], None] = _elapse_at_once
         """How the stream mapping waits before a retry (tests give a fake clock's, which moves that clock on)."""
@@ -385,11 +394,14 @@ class LocalStack:
             "detail": {},
         }
 
-    def drain(self, max_rounds: int = 200) -> None:
-        """Run the SQS and stream mappings until nothing is left to do."""
+    def drain(self, max_rounds: int = 200, after_round: Callable[[], None] | None = None) -> None:
+        """Run the SQS and stream mappings until nothing is left to do; `after_round` is called after each round (to
+        show what was delivered as it is)."""
         for _ in range(max_rounds):
             busy = any([self.pump_queue(m) for m in self.queue_mappings])
             busy = any([self.pump_stream(m) for m in self.stream_mappings]) or busy
+            if after_round is not None:
+                after_round()
             # moto keeps every model object it ever made, for its dashboard, including the whole-table copies it
             # takes to roll a TransactWriteItems back: a long `--watch` or a large backfill grew by ~1 MB per item.
             # This drops those references only; the emulated tables and queues are untouched.
@@ -424,6 +436,7 @@ class LocalStack:
         except Exception:  # the whole batch failed: every message comes back
             failed = {m["MessageId"] for m in messages}
         self.settle_messages(mapping, messages, failed)
+        self.records_processed += len(messages) - len(failed)
         return True
 
     def settle_messages(self, mapping: QueueMapping, messages: list[dict[str, Any]], failed: set[str]) -> None:
@@ -469,6 +482,7 @@ class LocalStack:
             response = self.streams.get_records(ShardIterator=mapping.iterators[shard_id], Limit=1000)
             mapping.iterators[shard_id] = response["NextShardIterator"]
             records += [self._stream_record(r, mapping.stream_arn, self.stored_at) for r in response["Records"]]
+            self.versions_stored.update(_new_version_deliveries(response["Records"]))
             mapping.shards.update((r["dynamodb"]["SequenceNumber"], shard_id) for r in response["Records"])
         return records
 
@@ -615,6 +629,14 @@ class LocalStack:
                 QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
             )
         return messages
+
+
+def _new_version_deliveries(records: list[dict[str, Any]]) -> Iterator[str]:
+    """The delivery of each stream record that carries a new version (absent: notify, as the notifier reads it)."""
+    for record in records:
+        new, old = record["dynamodb"].get("NewImage", {}), record["dynamodb"].get("OldImage", {})
+        if "item" in new and int(new["version"]["N"]) > int(old.get("version", {}).get("N", "0")):
+            yield new.get("delivery", {}).get("S", "notify")
 
 
 def _attribute_values(attributes: dict[str, dict[str, str]]) -> dict[str, str | list[str]]:

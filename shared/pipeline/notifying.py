@@ -11,13 +11,14 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
-from shared.adapters.items_store import item_from_image
+from shared.adapters.items_store import delivery_of, item_from_image
 from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
+from shared.domain.raw_record import Delivery
 from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder, StoredVersion
 from shared.watching.index import WatchIndex
@@ -45,12 +46,15 @@ class VersionChange:
     """The item's key, readable even when its image is not: what a failure report names."""
     stored_at: datetime | None = None
     """When DynamoDB stored the new image (the stream record's ApproximateCreationDateTime): a digest's clock."""
-    delivery: str | None = None
-    """The new version's `delivery` attribute (shared.domain.raw_record.Delivery) when stored with one; absent on
-    rows written before it existed, read as notify."""
+    delivery: Delivery = Delivery.NOTIFY
+    """How the new version is to be delivered: only `notify` is published here (quiet and digest are withheld)."""
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
+
+    def is_withheld(self) -> bool:
+        """A new version whose delivery says not to publish it one by one (quiet, digest)."""
+        return self.delivery is not Delivery.NOTIFY and self.is_new_version()
 
 
 def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
@@ -76,14 +80,13 @@ def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
         old = None
     created = stream.approximate_creation_date_time if stream else None
     stored_at = datetime.fromtimestamp(created, UTC) if created is not None else None
-    delivery = (stream.new_image or {}).get("delivery") if stream else None
     return VersionChange(
         sequence_number,
         new,
         old,
         item_id=item_id,
         stored_at=stored_at,
-        delivery=delivery if isinstance(delivery, str) else None,
+        delivery=delivery_of(stream.new_image if stream else None),
     )
 
 
@@ -103,6 +106,11 @@ class NotifyResult:
     """Messages not published again because the ledger says they were."""
     poisoned: dict[str, str] = field(default_factory=dict)
     """Stream record id → why it can never be notified (sent to the failure queue, not retried)."""
+    withheld: int = 0
+    """New versions stored with a quiet or digest delivery: deliberately published to no topic (logged)."""
+    published_keys: list[str] = field(default_factory=list)
+    skipped_keys: list[str] = field(default_factory=list)
+    """The ledger keys published now, and those not published again because the ledger says they were."""
 
 
 def notifications_for(change: VersionChange) -> list[Notification]:
@@ -148,10 +156,14 @@ class Notifier:
         """
         failed: dict[str, str] = {}
         poisoned: dict[str, str] = {}
-        watches = self._immediate_watches() if changes else WatchIndex(())
+        withheld = [change for change in changes if change.is_withheld()]
+        for change in withheld:
+            _log_withheld(change)
+        to_publish = [change for change in changes if not change.is_withheld()]
+        watches = self._immediate_watches() if to_publish else WatchIndex(())
         # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Outgoing]] = {}
-        for change in changes:
+        for change in to_publish:
             poison, rendered = change.error, []
             if poison is None:
                 try:
@@ -163,15 +175,16 @@ class Notifier:
                 continue
             for message in rendered:
                 candidates.setdefault(message.key, (change.record_id, message))
+        # Withheld versions too: a digest delivery is summed up in the digests (the recorder skips quiet ones).
         self._record_digest_matches([c for c in changes if c.error is None and c.record_id not in failed | poisoned])
         claims = self._ledger.claim(
             list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
         )
         outgoing: list[tuple[str, Outgoing]] = []
-        skipped = 0
+        skipped: list[str] = []
         for key, (record_id, message) in candidates.items():
             if claims[key] is ClaimOutcome.DONE:
-                skipped += 1
+                skipped.append(key)
                 logger.info("already published, skipped", extra={"key": key})
             elif claims[key] is ClaimOutcome.BUSY:
                 failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
@@ -189,7 +202,15 @@ class Notifier:
             if message.key in failures:
                 failed.setdefault(record_id, failures[message.key])
                 logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
-        return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped, poisoned=poisoned)
+        return NotifyResult(
+            failed=failed,
+            published=len(outgoing) - len(failures),
+            skipped=len(skipped),
+            poisoned=poisoned,
+            withheld=len(withheld),
+            published_keys=[key for key in claimed if key not in failures],
+            skipped_keys=skipped,
+        )
 
     def _record_digest_matches(self, changes: Sequence[VersionChange]) -> None:
         """Each new version's matches with the digest watches, recorded before anything is published: a failure
@@ -259,6 +280,20 @@ class Notifier:
             failed[change.record_id] = f"{reason} (and the failure queue refused it: {error})"
             return
         poisoned[change.record_id] = reason
+
+
+def _log_withheld(change: VersionChange) -> None:
+    """A version stored quiet (a backfill or catch-up) or for a digest: published nowhere now, on purpose and visibly.
+    `deptwatch notify` can still publish it (the ledger has no claim for it); the digests read it from the table."""
+    item, version = change.new or (None, None)
+    logger.info(
+        "version not published: its delivery withholds it",
+        extra={
+            "item_id": change.item_id or (item.id if item else None),
+            "version": version,
+            "delivery": change.delivery.value,
+        },
+    )
 
 
 class PoisonChangeError(Exception):

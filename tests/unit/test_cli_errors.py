@@ -24,6 +24,7 @@ REQUIRED = {
     "watch remove": ["raac"],
     "dlq": ["list"],
     "unsubscribe": ["--endpoint", "someone@example.org"],
+    "notify": ["--item", "written-questions:1"],
 }
 """The least each command needs besides the flag under test."""
 
@@ -37,6 +38,7 @@ DEPLOYED_STACK_COMMANDS = [
     "watch show",
     "watch remove",
     "dlq",
+    "notify",
 ]
 
 
