@@ -1,4 +1,4 @@
-"""`python -m bench [requests idle recheck unchanged imports deployed throughput package] [--large]`: all by default.
+"""`python -m bench [requests idle recheck unchanged imports deployed throughput package cost] [--large]`: all.
 
 `deployed` builds the layer with infra/layer/Makefile (it needs PyPI). Each figure is printed beside its floor or
 reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (74 min, 14 GB:
@@ -59,6 +59,7 @@ def main(argv: list[str]) -> int:
         "deployed",
         "throughput",
         "package",
+        "cost",
     }
     print("| figure | measured | floor / reference | ratio | target |")
     print("|---|---|---|---|---|")
@@ -168,6 +169,11 @@ def main(argv: list[str]) -> int:
                     max(zipped / 52_428_800, unzipped / 262_144_000),
                     "small",
                 )
+    if "cost" in chosen:
+        from bench.cost import BUDGET, report
+
+        if report() > BUDGET:
+            return 1
     return 0
 
 
