@@ -3,11 +3,9 @@ it matches, exactly once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -25,11 +23,22 @@ from shared.pipeline.indexing import Indexer
 from shared.pipeline.notifying import Notifier, change_from_stream_record
 from shared.settings import notifier_settings
 
-batch = BatchProcessor(event_type=EventType.DynamoDBStreams)
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 
 class NotificationFailedError(RuntimeError):
     pass
+
+
+@per_container
+def _batch() -> BatchProcessor:
+    # Imported only when a record failed: Powertools' batch package loads asyncio and its async processors with it
+    # (~0.1x of `import boto3` on every cold start, for a batch that nearly always succeeds whole).
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    return BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 @per_container
@@ -71,10 +80,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     # Quiet and digest versions together, unsplit (no dimension per source or delivery): the logs say which.
     metrics.add_metric(name="VersionsWithheld", unit=MetricUnit.Count, value=result.withheld)
     failed = result.failed
+    if not failed:
+        return {"batchItemFailures": []}
 
     def settle(record: DynamoDBRecord) -> None:
         reason = failed.get((record.dynamodb.sequence_number if record.dynamodb else None) or "")
         if reason:
             raise NotificationFailedError(reason)
 
-    return process_partial_response(event=event, record_handler=settle, processor=batch, context=context)
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
+    return process_partial_response(event=event, record_handler=settle, processor=_batch(), context=context)
