@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.12 $$(ls -d $$HOME/.pyenv/versions/3.12*/bin/
 	"$$p" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null && { echo "$$p"; break; }; done)
 ARGS ?=
 
-.PHONY: help install run demo test lint format typecheck requirements template schema build deploy bench clean
+.PHONY: help install run demo serve screenshot browser test lint format typecheck requirements template schema build deploy bench clean
 
 help:
 	@echo "make run | demo | test | lint | build | deploy | bench"
@@ -29,8 +29,24 @@ run: $(BIN)/.installed
 demo: $(BIN)/.installed
 	@$(BIN)/deptwatch run --offline $(ARGS)
 
+## The read side (department pages, Atom, calendars, search) over the offline demo's items, at http://127.0.0.1:8080/.
+serve: $(BIN)/.installed
+	@$(BIN)/deptwatch serve --offline $(ARGS)
+
+# The browser the read side's page test drives: Debian's chromium and its chromedriver, installed when missing (as
+# root; otherwise that test is skipped and says why).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get install -y chromium chromium-driver || \
+			{ apt-get update && apt-get install -y chromium chromium-driver; } || echo "chromium could not be installed"; \
+		else echo "chromium is missing and installing it needs root: the browser test will be skipped"; fi; }
+
+## A screenshot of the department page for the README (docs/screenshot.png), from the offline demo's items.
+screenshot: $(BIN)/.installed browser
+	$(BIN)/python -m infra.local.screenshot docs/screenshot.png
+
 # Tests run on every core (pytest-xdist): each worker has its own moto, so they share nothing.
-test: $(BIN)/.installed
+test: $(BIN)/.installed browser
 	$(BIN)/python -m pytest -n auto $(ARGS)
 
 lint: $(BIN)/.installed
@@ -62,13 +78,14 @@ $(SAM_VENV)/.installed:
 	$(SAM_VENV)/bin/pip install --quiet --disable-pip-version-check aws-sam-cli
 	@touch $@
 
+# SAM_CLI_TELEMETRY=0: no telemetry banner on every build.
 build: $(SAM_VENV)/.installed
-	PATH="$(dir $(PYTHON)):$$PATH" $(SAM_VENV)/bin/sam build
+	SAM_CLI_TELEMETRY=0 PATH="$(dir $(PYTHON)):$$PATH" $(SAM_VENV)/bin/sam build
 	@test -f .aws-sam/build/SharedLayer/python/shared/__init__.py
 	@test -f .aws-sam/build/FetcherFunction/functions/fetcher/app.py
 
 deploy: build
-	$(SAM_VENV)/bin/sam deploy $(ARGS)
+	SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam deploy $(ARGS)
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench $(ARGS)

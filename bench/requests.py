@@ -81,9 +81,13 @@ def counting() -> Iterator[Counter[str]]:
 
 
 @contextmanager
-def stack_with_upstream(http: UpstreamClient, sources: str) -> Iterator[local.LocalStack]:
+def stack_with_upstream(
+    http: UpstreamClient, sources: str, environment: dict[str, str] | None = None
+) -> Iterator[local.LocalStack]:
     with mock_aws():
-        stack = local.LocalStack({"Sources": sources}).deploy({"POWERTOOLS_METRICS_DISABLED": "true"})
+        stack = local.LocalStack({"Sources": sources}).deploy(
+            {"POWERTOOLS_METRICS_DISABLED": "true"} if environment is None else environment
+        )
         original = fetcher._http
         fetcher._http = functools.cache(lambda: http)  # the fetcher's client, pointed at the synthetic upstream
         try:

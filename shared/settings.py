@@ -69,6 +69,19 @@ class NotifierSettings(_Settings):
     FAILURE_QUEUE_URL: str
     """Where a stream record that can never be notified goes at once, with its reason (also the stream mapping's
     OnFailure destination)."""
+    READ_TABLE_NAME: str = ""
+    """The read side's table (timelines and versions) the notifier writes after publishing; empty: none."""
+
+
+class ReadApiSettings(_Settings):
+    READ_TABLE_NAME: str
+
+
+class DigesterSettings(_Settings):
+    STATE_TABLE_NAME: str
+    """The saved watches, what they matched, and the publish ledger."""
+    ITEMS_TABLE_NAME: str
+    TOPIC_ARN_PREFIX: str
 
 
 @per_container
@@ -84,3 +97,12 @@ def processor_settings() -> ProcessorSettings:
 @per_container
 def notifier_settings() -> NotifierSettings:
     return NotifierSettings.from_environ()  # type: ignore[return-value]
+
+
+@per_container
+def digester_settings() -> DigesterSettings:
+    return DigesterSettings.from_environ()  # type: ignore[return-value]
+
+
+def read_api_settings() -> ReadApiSettings:
+    return ReadApiSettings.from_environ()  # type: ignore[return-value]

@@ -1,15 +1,17 @@
 """Operating a deployed stack: its topics, subscriptions with filter policies, and the dead-letter queues.
 
-Everything here uses plain SNS, SQS and CloudFormation calls, so it works on AWS and on moto alike. DLQ redrive is
-receive → send → delete (not StartMessageMoveTask, which moto lacks); it sends the body only (the dead-letter reason
+Everything here uses plain SNS, SQS and CloudFormation calls, so it works on AWS and on moto alike. Redriving a whole
+dead-letter queue is SQS's own StartMessageMoveTask; moto lacks it, and it cannot pick messages, so redriving named
+messages (and the whole queue on moto) is receive → send → delete, which sends the body only (the dead-letter reason
 stays behind: a record that fails again gets a fresh one).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from shared.watching.watch import Watch, watch_topic_name
@@ -63,39 +65,12 @@ CONFIRMED_BY_ENDPOINT = frozenset({"email", "email-json", "http", "https"})
 """Protocols whose endpoint must confirm the subscription (SNS sends it a confirmation request)."""
 
 
-@dataclass(frozen=True)
-class Subscription:
-    arn: str
-    topic_arn: str
-    policy: dict[str, list[str]]
-    pending_confirmation: bool
-
-
-def subscribe(
-    sns: Any, stack_name: str, department: str, protocol: str, endpoint: str, policy: dict[str, list[str]]
-) -> Subscription:
-    if protocol not in PROTOCOLS:
-        raise OperationError(f"protocol must be one of {', '.join(PROTOCOLS)}")
-    topics = department_topics(sns, stack_name)
-    if department not in topics:
-        raise OperationError(f"stack {stack_name!r} has no topic for department {department!r}")
-    attributes = {"FilterPolicyScope": "MessageAttributes", "FilterPolicy": json.dumps(policy)} if policy else {}
-    response = sns.subscribe(
-        TopicArn=topics[department],
-        Protocol=protocol,
-        Endpoint=endpoint,
-        Attributes=attributes,
-        ReturnSubscriptionArn=True,
-    )
-    arn = response["SubscriptionArn"]
-    pending = protocol in CONFIRMED_BY_ENDPOINT or arn == "pending confirmation"
-    return Subscription(arn, topics[department], policy, pending)
-
-
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
+    from botocore.exceptions import ClientError
+
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except Exception as error:  # botocore's ClientError: the stack does not exist, or no credentials
+    except ClientError as error:  # the stack does not exist (no region or credentials: the command's one line)
         raise OperationError(f"cannot read stack {stack_name!r}: {error}") from error
     return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
@@ -128,8 +103,35 @@ class DeadLetter:
         return summary
 
 
+def queue_depth(sqs: Any, queue_url: str) -> int:
+    """How many messages the queue holds (visible or being received): read without touching any message."""
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
+        attributes.get("ApproximateNumberOfMessagesNotVisible", 0)
+    )
+
+
+def start_redrive(sqs: Any, dead_letter_url: str, target_url: str) -> str | None:
+    """Ask SQS to move every message of the dead-letter queue back to the target (StartMessageMoveTask, which runs on
+    SQS's side, at its own pace, keeping each message's attributes); its task handle, or None where SQS does not
+    offer it (moto), for the caller to move the messages itself."""
+
+    def arn(url: str) -> str:
+        return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+    try:
+        task = sqs.start_message_move_task(SourceArn=arn(dead_letter_url), DestinationArn=arn(target_url))
+    except NotImplementedError:  # moto: "The start_message_move_task action has not been implemented"
+        return None
+    return str(task["TaskHandle"])
+
+
 def peek_dead_letters(sqs: Any, queue_url: str, limit: int = 100) -> list[DeadLetter]:
-    """Up to `limit` messages, left on the queue: each is made visible again right away."""
+    """Up to `limit` messages, left on the queue: each is made visible again right away. SQS has no peek: reading a
+    message is a receive, which adds one to its receive count (harmless on a dead-letter queue, which has no redrive
+    policy of its own; its retention still counts from when the record was first queued)."""
     seen: dict[str, DeadLetter] = {}
     while len(seen) < limit:
         messages = sqs.receive_message(
@@ -208,13 +210,20 @@ def _topic_arns(sns: Any) -> dict[str, str]:
 
 
 def add_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, watch: Watch) -> SavedWatch:
-    """Create the watch's topic, then save the watch (a saved watch always has its topic to be published to).
-    Adding a watch of a name that exists replaces it."""
+    """Create the watch's topic, only the stack's publishers allowed to publish to it, then save the watch (a saved
+    watch always has its topic to be published to). Adding a watch of a name that exists replaces it."""
+    from infra.cli.watch_topics import NoPublisherError, publisher_roles, restrict_publishing
+
     name = watch_topic_name(stack_name, watch.name)
     if len(name) > SNS_TOPIC_NAME_LENGTH:
         raise OperationError(f"topic name {name!r} is over SNS's {SNS_TOPIC_NAME_LENGTH} characters: a shorter name")
+    try:
+        publishers = publisher_roles(stack_outputs(cloudformation, stack_name))
+    except NoPublisherError as error:
+        raise OperationError(f"stack {stack_name!r}: {error}") from None
     store = _watch_store(cloudformation, dynamodb, stack_name)
     arn = sns.create_topic(Name=name, Tags=[{"Key": "watch", "Value": watch.name}])["TopicArn"]
+    restrict_publishing(sns, arn, publishers)
     store.put(watch)
     return SavedWatch(watch, arn)
 
@@ -246,3 +255,45 @@ def remove_watch(cloudformation: Any, dynamodb: Any, sns: Any, stack_name: str, 
     if arn is not None:
         sns.delete_topic(TopicArn=arn)
     return SavedWatch(watch or Watch(name=name), arn)
+
+
+# --- re-notify -----------------------------------------------------------------------------------------------------
+
+
+def renotify_versions(
+    cloudformation: Any,
+    dynamodb: Any,
+    sns: Any,
+    sqs: Any,
+    stack_name: str,
+    since: datetime | None,
+    item_ids: Sequence[str],
+    force: bool,
+    report: Callable[[Any], None],
+) -> Any:
+    """Publish the stored versions of the items named, or of every item stored since `since`, through the notifier's
+    own path (shared.pipeline.renotifying), with the deployed stack's table, ledger, watches and topics."""
+    from shared.adapters.items_store import ItemStore
+    from shared.adapters.publish_ledger import PublishLedger
+    from shared.adapters.sns import SnsPublisher
+    from shared.adapters.sqs import DeadLetterQueue
+    from shared.adapters.watch_store import ImmediateWatches, WatchStore
+    from shared.domain.timeutil import utc_now
+    from shared.pipeline.notifying import Notifier
+    from shared.pipeline.renotifying import ForcedLedger, renotify
+
+    outputs = stack_outputs(cloudformation, stack_name)
+    missing = {"ItemsTableName", "StateTableName", "TopicArnPrefix", "NotifierFailureQueueUrl"} - set(outputs)
+    if missing:
+        raise OperationError(f"stack {stack_name!r} has no output {', '.join(sorted(missing))}: deploy it again")
+    state = outputs["StateTableName"]
+    notifier = Notifier(
+        ledger=(ForcedLedger if force else PublishLedger)(dynamodb, state),
+        publisher=SnsPublisher(sns),
+        topic_arn_prefix=outputs["TopicArnPrefix"],
+        failures=DeadLetterQueue(sqs, outputs["NotifierFailureQueueUrl"]),
+        immediate_watches=ImmediateWatches(WatchStore(dynamodb, state)),
+    )
+    store = ItemStore(dynamodb, outputs["ItemsTableName"])
+    rows = store.rows(item_ids) if item_ids else store.rows_stored_since(since or utc_now())
+    return renotify(notifier, rows, utc_now(), force=force, wanted=item_ids, report=report)

@@ -10,20 +10,29 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from infra.local.progress import Progress
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
-from shared.watching.watch import Watch, problems
+from shared.pipeline.digesting import period_covered
+from shared.watching.watch import Frequency, Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
+INGEST_CHUNK = 100
+"""Records put on the queue at a time by `ingest`, each chunk drained before the next: moto's SQS costs grow with the
+queue's length per call (every send and receive walks the queue), so one queue of the whole file made ingest O(n²)."""
 
 
 def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
     if as_json:
         for delivery in deliveries:
             out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
+        out.flush()  # each line as soon as its message is delivered
         return
     by_department: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
@@ -81,6 +90,8 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, out: TextIO) -> int:
     event: dict[str, Any] = {"since": since} if since else {}
+    if args.delivery:  # the fetcher's event contract (issue #12): what becomes of this poll's new versions
+        event["delivery"] = args.delivery
     result = stack.invoke(
         "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
     )
@@ -96,25 +107,69 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, o
         return 2
     for failure in failures:
         sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
-    stack.drain()
-    deliveries = stack.collect_deliveries()
-    print_deliveries(deliveries, args.json, out)
+    withheld_before = _withheld(stack)
+    deliveries: list[Delivery] = []
+    progress = Progress(Progress.wanted(args.quiet))
+    progress.queued(sum(report["queued"] for report in result.get("sources", [])))
+    try:
+        stack.drain(after_round=_show_round(stack, progress, args, out, deliveries))
+    finally:
+        progress.close()
+    withheld = _withheld(stack) - withheld_before
     if not args.json:
         queued = sum(report["queued"] for report in result.get("sources", []))
         out.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
+    _report_withheld(withheld)
     return 1 if failures else 0
+
+
+def _show_round(
+    stack: LocalStack, progress: Progress, args: argparse.Namespace, out: TextIO, deliveries: list[Delivery]
+) -> Callable[[], None]:
+    """After each round of the local pipeline: print what was delivered, and move the progress on."""
+
+    def show() -> None:
+        delivered = stack.collect_deliveries()
+        deliveries.extend(delivered)
+        with progress.aside():
+            print_deliveries(delivered, args.json, out)
+        stored = sum(stack.versions_stored.values())
+        progress.show(stack.records_processed, stored, len(deliveries), sum(_withheld(stack).values()))
+
+    return show
+
+
+def _withheld(stack: LocalStack) -> Counter[str]:
+    return Counter({d: n for d, n in stack.versions_stored.items() if d != "notify"})
+
+
+def _report_withheld(withheld: Counter[str]) -> None:
+    """Quiet (and digest) versions are deliberate, never silent: say how many were stored and not published."""
+    if withheld.get("quiet"):
+        sys.stderr.write(
+            f"deptwatch: {withheld['quiet']} new version(s) stored quietly, published to no topic "
+            "(`deptwatch notify` publishes them)\n"
+        )
+    if withheld.get("digest"):
+        sys.stderr.write(f"deptwatch: {withheld['digest']} new version(s) stored for the digest, not one by one\n")
 
 
 def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     from shared.adapters.aws import aws_client
     from shared.adapters.sqs import QueueSendError, RawRecordQueue
     from shared.domain.departments import UnknownDepartmentError, by_slug
+    from shared.domain.raw_record import Delivery as RecordDelivery
     from shared.domain.raw_record import RawRecordMessage
     from shared.domain.timeutil import utc_now
     from shared.sources import get_source
 
     use_local_environment()
-    source = get_source(args.source)
+    try:
+        files = [(get_source(name), path) for name, path in sourced_files(args.files, args.source)]
+        digest_at = digest_time(args.digest, args.at)
+    except IngestArgumentError as error:
+        sys.stderr.write(f"deptwatch: {error}\n")
+        return 2
     if args.department:
         try:
             by_slug(args.department)
@@ -129,10 +184,15 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
             sys.stderr.write(f"deptwatch: {args.watches}: {error}\n")
             return 2
     failed = False
-    with local_stack() as stack:
+    deliveries: list[Delivery] = []
+    progress = Progress(Progress.wanted(args.quiet))
+    with local_stack() as stack, closing(progress):
         stack.add_watches(watches)
+        if digest_at is not None:  # every version stored at the end of the period the digest covers
+            stack.stored_at = period_covered(Frequency(args.digest), digest_at).end
+        show_round = _show_round(stack, progress, args, out, deliveries)
         queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"))
-        for path in args.files:
+        for source, path in files:
             try:
                 body = json.loads(Path(path).read_bytes().decode("utf-8"))
                 records = source.records_from_response(body)
@@ -157,18 +217,20 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                     department=args.department,
                     fetched_at=fetched_at,
                     origin=f"{path}#{position}",
+                    delivery=RecordDelivery(args.delivery),
                 )
                 for position, record in enumerate(records)
                 if source.notifiable(record)
             ]
+            progress.queued(len(messages))
             try:
-                queue.send(messages)
+                for start in range(0, len(messages), INGEST_CHUNK):
+                    queue.send(messages[start : start + INGEST_CHUNK])
+                    stack.drain(after_round=show_round)
             except QueueSendError as error:
                 sys.stderr.write(f"deptwatch: {path}: {error}\n")
                 failed = True
                 continue
-            stack.drain()
-            print_deliveries(stack.collect_deliveries(), args.json, out)
             named = {
                 f"{source.name}:{source.record_key(m.record)}".lower(): _describe_origin(m.model_dump_json())
                 for m in messages
@@ -176,7 +238,99 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
             for rejected in [*_take_dead_letters(stack), *_take_notifier_failures(stack, named)]:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
+        _report_withheld(_withheld(stack))
+        if digest_at is not None:
+            try:
+                stack.invoke("DigesterFunction", {"digest": args.digest, "at": digest_at.isoformat()})
+            except Exception as error:  # the digester's own failure, reported as the scheduler would see it
+                sys.stderr.write(f"deptwatch: the {args.digest} digest failed: {error}\n")
+                failed = True
+            print_deliveries(stack.collect_deliveries(), args.json, out)
+        if getattr(args, "serve", None) is not None:
+            serve_until_interrupted(stack, args.serve, out)
     return 1 if failed else 0
+
+
+class IngestArgumentError(ValueError):
+    """Arguments of `ingest` that cannot be used together: exit 2, one line."""
+
+
+def sourced_files(files: Sequence[str], default_source: str | None) -> list[tuple[str, str]]:
+    """(source, path) of each FILE: `SOURCE=FILE` gives a file its own source (a known source name before the first
+    `=`); any other FILE is of `--source`, which it then needs."""
+    from shared.sources import SOURCE_NAMES
+
+    sourced = []
+    for given in files:
+        name, equals, path = given.partition("=")
+        if equals and name in SOURCE_NAMES:
+            sourced.append((name, path))
+        elif default_source is None:
+            raise IngestArgumentError(f"{given}: which source? give --source, or write it SOURCE=FILE")
+        else:
+            sourced.append((default_source, given))
+    return sourced
+
+
+def digest_time(digest: str | None, at: str | None) -> datetime | None:
+    """When the digest is run as at (None: no digest): --at, an ISO 8601 time (UTC when it gives no offset)."""
+    if digest is None:
+        if at is not None:
+            raise IngestArgumentError("--at is the time of a digest: give --digest daily|weekly too")
+        return None
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise IngestArgumentError(f"--at {at!r}: not an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def serve_until_interrupted(stack: LocalStack, port: int, out: TextIO) -> None:
+    """The read API over what the stack holds, at http://127.0.0.1:PORT/, until Ctrl-C."""
+    from infra.local.serve import read_api_server
+
+    server = read_api_server(stack, port)
+    out.write(f"deptwatch read side: http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)\n")
+    out.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+def command_serve(args: argparse.Namespace, out: TextIO) -> int:
+    """Poll once (live, or the recorded responses with --offline), then serve the read API until Ctrl-C."""
+    use_local_environment()
+    environment: dict[str, str] = {}
+    replay = None
+    since = None
+    if args.offline:
+        from infra.local.replay import replay_server
+
+        replay = replay_server()
+        overrides, earliest = replay.__enter__()
+        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
+        environment["UPSTREAM_REQUESTS_PER_SECOND"] = "0"
+        since = earliest.isoformat() if earliest else None
+    try:
+        with local_stack({}, environment) as stack:
+            event: dict[str, Any] = {"since": since} if since else {}
+            result = stack.invoke(
+                "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
+            )
+            for failure in _source_failures(result):
+                sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
+            stack.drain()
+            stack.collect_deliveries()
+            serve_until_interrupted(stack, args.port, out)
+    finally:
+        if replay is not None:
+            replay.__exit__(None, None, None)
+    return 0
 
 
 class WatchesFileError(ValueError):

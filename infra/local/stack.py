@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -31,8 +32,11 @@ import moto  # noqa: F401  (imported before boto3 clients exist, so that they ar
 from moto import mock_aws
 from moto.core.model_instances import reset_model_data
 
+from infra.local import moto_costs
 from shared.container import reset_container_caches
 from shared.watching.watch import Watch, watch_topic_name
+
+moto_costs.apply()
 
 REGION = "eu-west-2"
 ACCOUNT_ID = "123456789012"
@@ -41,6 +45,8 @@ SCHEDULE_EVENTS = ("Schedule", "ScheduleV2")
 TEMPLATE = Path(__file__).resolve().parent / "template.yaml"
 """template.yaml: a link to the repository's, copied into the package when it is built (shipped with it)."""
 STREAM_RETRY_BACKOFF_CAP = 60.0
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+"""EventBridge Scheduler's context attribute in a schedule's Input: the occurrence's scheduled time."""
 
 
 def lambda_stream_retry_delay(retry: int) -> float:
@@ -129,6 +135,13 @@ class QueueMapping:
     batch_size: int
 
 
+LOCAL_PARAMETERS = {"FirstPollDelivery": "notify"}
+"""Where the local stack departs from the template's defaults, and why: it is new on every command (moto keeps
+nothing), so every poll would be a source's first, which a deployed stack stores quietly (issue #12). Locally a
+first poll notifies, as a deployment's later polls do; a caller (or `deptwatch run --delivery`) may still ask for
+`quiet`."""
+
+
 class LocalStack:
     """template.yaml deployed into moto (which must be active: see `local_stack()`), and its functions run here."""
 
@@ -140,6 +153,7 @@ class LocalStack:
         self.parameters = {
             name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()
         }
+        self.parameters.update(LOCAL_PARAMETERS)
         self.parameters.update(parameters or {})
         self.sqs = aws_client("sqs")
         self.dynamodb = aws_client("dynamodb")
@@ -152,11 +166,21 @@ class LocalStack:
         self.stream_mappings: list[StreamMapping] = []
         self.inboxes: dict[str, str] = {}
         """Topic ARN → URL of the SQS queue subscribed to it, that shows what a subscriber receives."""
+        self.records_processed = 0
+        """Queue messages a function has taken off its queue (done, or dead-lettered): a local run's progress."""
+        self.versions_stored: Counter[str] = Counter()
+        """New item versions seen on the table's stream, by their delivery (notify, quiet, digest): what `ingest` and
+        `run` sum up, so that a quiet version is never silently not notified."""
         self.stream_retry_delay: Callable[[int], float] = lambda_stream_retry_delay
         self.sleep: Callable[[float], None] = _elapse_at_once
         self.last_response: dict[str, Any] | None = None
         """What the function of the last queue batch returned (None when it raised)."""
         """How the stream mapping waits before a retry (tests give a fake clock's, which moves that clock on)."""
+        self.scheduled_at: datetime | None = None
+        """When set, the occurrence time a schedule's Input names (<aws.scheduler.scheduled-time>); else now."""
+        self.stored_at: datetime | None = None
+        """When set, the moment every stream record says its version was stored (ApproximateCreationDateTime): how
+        `ingest --digest --at` ingests records into the period a digest as at that time covers."""
 
     # -- deployment -------------------------------------------------------------------------------------------------
 
@@ -168,6 +192,7 @@ class LocalStack:
             ("AWS::SQS::Queue", self._create_queue),
             ("AWS::DynamoDB::Table", self._create_table),
             ("AWS::SNS::Topic", self._create_topic),
+            ("AWS::IAM::Role", self._create_role),
         ):
             # Queues that are others' dead-letter targets first, so that RedrivePolicy can point at them.
             ordered = sorted(
@@ -240,6 +265,16 @@ class LocalStack:
         name = self._resolve(properties.get("TopicName")) or f"{STACK_NAME}-{logical_id}"
         arn = self.sns.create_topic(Name=name)["TopicArn"]
         self.physical[logical_id] = {"Ref": arn, "TopicName": name, "TopicArn": arn}
+
+    def _create_role(self, logical_id: str, properties: dict[str, Any]) -> None:
+        """The role itself (its ARN is an output: the watch topics' policy names it); moto does not enforce policies,
+        so its permissions are checked on the template (tests/infra)."""
+        from shared.adapters.aws import aws_client
+
+        name = f"{STACK_NAME}-{logical_id}"
+        document = json.dumps(properties.get("AssumeRolePolicyDocument", {}))
+        role = aws_client("iam").create_role(RoleName=name, AssumeRolePolicyDocument=document)["Role"]
+        self.physical[logical_id] = {"Ref": name, "Arn": role["Arn"], "RoleId": role["RoleId"]}
 
     def _register_function(self, logical_id: str, properties: dict[str, Any]) -> None:
         globals_ = self.template.get("Globals", {}).get("Function", {})
@@ -381,10 +416,10 @@ class LocalStack:
         """Every scheduled function's schedule firing once: logical id → what the function returned."""
         return {logical_id: self.run_schedule(logical_id) for logical_id in self.scheduled_functions()}
 
-    @staticmethod
-    def _scheduled_event(name: str, properties: dict[str, Any]) -> dict[str, Any]:
-        if "Input" in properties:  # a schedule with an Input sends exactly that
-            return json.loads(properties["Input"])  # type: ignore[no-any-return]
+    def _scheduled_event(self, name: str, properties: dict[str, Any]) -> dict[str, Any]:
+        if "Input" in properties:  # a schedule with an Input sends exactly that, its context attributes filled in
+            scheduled = (self.scheduled_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return json.loads(properties["Input"].replace(SCHEDULED_TIME, scheduled))  # type: ignore[no-any-return]
         return {
             "version": "0",
             "id": str(uuid.uuid4()),
@@ -397,11 +432,14 @@ class LocalStack:
             "detail": {},
         }
 
-    def drain(self, max_rounds: int = 200) -> None:
-        """Run the SQS and stream mappings until nothing is left to do."""
+    def drain(self, max_rounds: int = 200, after_round: Callable[[], None] | None = None) -> None:
+        """Run the SQS and stream mappings until nothing is left to do; `after_round` is called after each round (to
+        show what was delivered as it is)."""
         for _ in range(max_rounds):
             busy = any([self.pump_queue(m) for m in self.queue_mappings])
             busy = any([self.pump_stream(m) for m in self.stream_mappings]) or busy
+            if after_round is not None:
+                after_round()
             # moto keeps every model object it ever made, for its dashboard, including the whole-table copies it
             # takes to roll a TransactWriteItems back: a long `--watch` or a large backfill grew by ~1 MB per item.
             # This drops those references only; the emulated tables and queues are untouched.
@@ -438,6 +476,7 @@ class LocalStack:
         except Exception:  # the whole batch failed: every message comes back
             failed = {m["MessageId"] for m in messages}
         self.settle_messages(mapping, messages, failed)
+        self.records_processed += len(messages) - len(failed)
         return True
 
     def settle_messages(self, mapping: QueueMapping, messages: list[dict[str, Any]], failed: set[str]) -> None:
@@ -482,7 +521,8 @@ class LocalStack:
                 )["ShardIterator"]
             response = self.streams.get_records(ShardIterator=mapping.iterators[shard_id], Limit=1000)
             mapping.iterators[shard_id] = response["NextShardIterator"]
-            records += [self._stream_record(r, mapping.stream_arn) for r in response["Records"]]
+            records += [self._stream_record(r, mapping.stream_arn, self.stored_at) for r in response["Records"]]
+            self.versions_stored.update(_new_version_deliveries(response["Records"]))
             mapping.shards.update((r["dynamodb"]["SequenceNumber"], shard_id) for r in response["Records"])
         return records
 
@@ -500,9 +540,9 @@ class LocalStack:
         return [r for r in records if int(r["dynamodb"]["SequenceNumber"]) <= end]
 
     @staticmethod
-    def _stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    def _stream_record(record: dict[str, Any], stream_arn: str, stored_at: datetime | None = None) -> dict[str, Any]:
         stream = dict(record["dynamodb"])
-        created = stream.get("ApproximateCreationDateTime")
+        created = stored_at or stream.get("ApproximateCreationDateTime")
         if isinstance(created, datetime):
             stream["ApproximateCreationDateTime"] = int(created.timestamp())
         return {**record, "dynamodb": stream, "eventVersion": "1.1", "awsRegion": REGION, "eventSourceARN": stream_arn}
@@ -631,6 +671,14 @@ class LocalStack:
         return messages
 
 
+def _new_version_deliveries(records: list[dict[str, Any]]) -> Iterator[str]:
+    """The delivery of each stream record that carries a new version (absent: notify, as the notifier reads it)."""
+    for record in records:
+        new, old = record["dynamodb"].get("NewImage", {}), record["dynamodb"].get("OldImage", {})
+        if "item" in new and int(new["version"]["N"]) > int(old.get("version", {}).get("N", "0")):
+            yield new.get("delivery", {}).get("S", "notify")
+
+
 def _attribute_values(attributes: dict[str, dict[str, str]]) -> dict[str, str | list[str]]:
     """An SNS envelope's message attributes by name: a String.Array's value (a JSON array) as the list it is."""
     return {
@@ -662,6 +710,9 @@ class Delivery:
 
     def as_json(self) -> dict[str, Any]:
         watch = {"watch": self.watch} if self.watch else {}
+        digest = self.attributes.get("digest")
+        if isinstance(digest, str):  # a digest message: "daily" or "weekly"
+            watch["digest"] = digest
         return {
             **watch,
             "topic_arn": self.topic_arn,

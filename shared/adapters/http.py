@@ -1,12 +1,14 @@
 """The one outbound HTTP client: explicit timeouts, a User-Agent naming the project, retries with backoff and jitter.
 
-Retries come from tenacity: 429 and 5xx (honouring Retry-After), timeouts and connection errors, bounded by attempts
+Retries come from tenacity: 429 and 5xx (honouring Retry-After), timeouts and connection errors (not a host name that
+does not resolve: no network, or no such host, fails at once), bounded by attempts
 and by a deadline (the Lambda's remaining time), so a source that keeps failing gives up in time for the others. Every
 request (list pages, details, retries) is paced per host (`HostPacer`): the upstreams are shared public services.
 """
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Mapping, Sequence
 from email.utils import parsedate_to_datetime
@@ -53,6 +55,18 @@ class TransientUpstreamError(UpstreamError):
 
 class UpstreamResponseError(UpstreamError):
     """A response that is not what was asked for: a 4xx, JSON that does not parse, or the wrong shape."""
+
+
+def _name_not_resolved(error: BaseException) -> bool:
+    """Whether a connection failed on name resolution (socket.gaierror, under httpx's and httpcore's wrappers)."""
+    seen: BaseException | None = error
+    for _ in range(10):  # a chain is a few links long; the bound only guards against a cycle
+        if seen is None:
+            break
+        if isinstance(seen, socket.gaierror):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
@@ -191,10 +205,12 @@ class UpstreamClient:
             response = self._client.get(url, params=params)  # type: ignore[arg-type]
         except httpx.TimeoutException as error:
             raise TransientUpstreamError(f"timed out: {error.__class__.__name__}", url) from error
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as error:
-            raise TransientUpstreamError(
-                f"could not connect: {error}", url, unreachable=isinstance(error, httpx.ConnectError)
-            ) from error
+        except httpx.ConnectError as error:
+            if _name_not_resolved(error):  # no network, or no such host: another try would only say it again
+                raise UpstreamUnreachableError(f"could not resolve the host name: {error}", url) from error
+            raise TransientUpstreamError(f"could not connect: {error}", url, unreachable=True) from error
+        except (httpx.RemoteProtocolError, httpx.ReadError) as error:
+            raise TransientUpstreamError(f"could not connect: {error}", url) from error
         where = str(response.request.url)
         if response.status_code == 429 or response.status_code >= 500:
             raise TransientUpstreamError(

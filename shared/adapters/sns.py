@@ -49,7 +49,7 @@ def message_attributes(notification: Notification, watch: str | None = None) -> 
     return {name: {"DataType": type_, "StringValue": value} for name, (type_, value) in values.items() if value}
 
 
-def _entry_size(entry: dict[str, Any]) -> int:
+def entry_size(entry: dict[str, Any]) -> int:
     attributes = sum(
         len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
         for name, value in entry["MessageAttributes"].items()
@@ -67,20 +67,20 @@ def build_entry(entry_id: str, notification: Notification, watch: str | None = N
     entry = _render(entry_id, notification, watch)
     for field in ("body", "summary"):
         text = getattr(notification.item, field) or ""
-        if _entry_size(entry) <= SNS_MESSAGE_BYTES or not text:
+        if entry_size(entry) <= SNS_MESSAGE_BYTES or not text:
             continue
         fitting = _with_text(notification, field, SHORTENED_MARKER.strip())
         low, high = 1, len(text)
         while low <= high:
             middle = (low + high) // 2
             candidate = _with_text(notification, field, text[:middle].rstrip() + SHORTENED_MARKER)
-            if _entry_size(_render(entry_id, candidate, watch)) <= SNS_MESSAGE_BYTES:
+            if entry_size(_render(entry_id, candidate, watch)) <= SNS_MESSAGE_BYTES:
                 fitting, low = candidate, middle + 1
             else:
                 high = middle - 1
         notification = fitting
         entry = _render(entry_id, notification, watch)
-    if _entry_size(entry) > SNS_MESSAGE_BYTES:
+    if entry_size(entry) > SNS_MESSAGE_BYTES:
         raise ValueError(f"notification {notification.item.id} does not fit in an SNS message")
     return entry
 
@@ -105,7 +105,8 @@ class Outgoing:
     key: str
     """Unique per message; also its ledger key."""
     topic_arn: str
-    notification: Notification
+    notification: Notification | None
+    """What the message says, to render it from (None: a digest, whose entry is always given)."""
     entry: dict[str, Any] | None = None
     """The PublishBatch entry, when already rendered (its Id is set again per batch)."""
 
@@ -122,11 +123,12 @@ class SnsPublisher:
         by_topic: dict[str, list[tuple[Outgoing, dict[str, Any]]]] = {}
         for position, message in enumerate(messages):
             try:
-                entry = (
-                    {**message.entry, "Id": f"m{position}"}
-                    if message.entry
-                    else build_entry(f"m{position}", message.notification)
-                )
+                if message.entry:
+                    entry = {**message.entry, "Id": f"m{position}"}
+                elif message.notification is not None:
+                    entry = build_entry(f"m{position}", message.notification)
+                else:
+                    raise ValueError(f"message {message.key} has neither an entry nor a notification")
             except ValueError as error:
                 failures[message.key] = str(error)
                 continue
@@ -174,7 +176,7 @@ def _batches(entries: list[tuple[Outgoing, dict[str, Any]]]) -> list[list[tuple[
     batches: list[list[tuple[Outgoing, dict[str, Any]]]] = []
     size = SNS_MESSAGE_BYTES + 1
     for pair in entries:
-        length = _entry_size(pair[1])
+        length = entry_size(pair[1])
         if not batches or len(batches[-1]) == SNS_BATCH_ENTRIES or size + length > SNS_MESSAGE_BYTES:
             batches.append([])
             size = 0

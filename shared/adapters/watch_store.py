@@ -11,13 +11,14 @@ between the two: it is skipped.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from shared.adapters.dynamodb import BATCH_GET_LIMIT, batch_get
 from shared.observability import logger
+from shared.watching.index import WatchIndex
 from shared.watching.watch import Frequency, Watch
 
 WATCH_KEY_PREFIX = "watch#"
@@ -90,7 +91,10 @@ def _read(row: dict[str, Any]) -> Watch | None:
 
 
 class ImmediateWatches:
-    """The immediate watches, read at most once per `ttl` seconds (the notifier builds one per container)."""
+    """The immediate watches, read at most once per `ttl` seconds (the notifier builds one per container), indexed
+    once per read."""
+
+    frequencies: tuple[Frequency, ...] = (Frequency.IMMEDIATE,)
 
     def __init__(
         self, store: WatchStore, ttl: float = WATCHES_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
@@ -98,12 +102,18 @@ class ImmediateWatches:
         self._store = store
         self._ttl = ttl
         self._clock = clock
-        self._watches: Sequence[Watch] = ()
+        self._watches = WatchIndex(())
         self._read_at: float | None = None
 
-    def __call__(self) -> Sequence[Watch]:
+    def __call__(self) -> WatchIndex:
         now = self._clock()
         if self._read_at is None or now - self._read_at >= self._ttl:
-            self._watches = [w for w in self._store.list() if w.frequency is Frequency.IMMEDIATE]
+            self._watches = WatchIndex(w for w in self._store.list() if w.frequency in self.frequencies)
             self._read_at = now
         return self._watches
+
+
+class DigestWatches(ImmediateWatches):
+    """The daily and weekly watches, read as the immediate ones are (the notifier records their matches)."""
+
+    frequencies = (Frequency.DAILY, Frequency.WEEKLY)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING
 
-from shared.domain.item import SCHEDULED_START
+from shared.domain.item import PROGRESS_STAGE, SCHEDULED_START
 from shared.domain.kinds import Kind
 
 if TYPE_CHECKING:
@@ -69,11 +69,38 @@ def corrected_answer(item: Item) -> bool:
     return item.kind == Kind.WRITTEN_QUESTION and item.state == "corrected"
 
 
+def transferred() -> Rule:
+    """A question moved to another department (issue #15): its state says so (the API's `Transferred` status), or
+    it keeps its id and now names another department (the other reading of the oral questions API)."""
+    return Rule(
+        Precedence.STATE,
+        "the item enters state 'transferred', or an oral question moves to another department",
+        lambda old, new: (
+            old is not None
+            and ((new.state == "transferred" and old.state != "transferred") or moved_department(old, new))
+        ),
+        reached=lambda item: item.state == "transferred",
+    )
+
+
+def moved_department(old: Item, new: Item) -> bool:
+    return new.kind == Kind.ORAL_QUESTION and {d.slug for d in old.departments} != {d.slug for d in new.departments}
+
+
 def schedule_moved() -> Rule:
     return Rule(
         Precedence.SCHEDULE,
         f"a scheduled item's start (details.{SCHEDULED_START}) moved",
         lambda old, new: old is not None and new.details.get(SCHEDULED_START) != old.details.get(SCHEDULED_START),
+    )
+
+
+def stage_moved() -> Rule:
+    """A procedure's step is never a scheduled start: the two rules share a precedence without clashing."""
+    return Rule(
+        Precedence.SCHEDULE,
+        f"an item's procedure step (details.{PROGRESS_STAGE}) changed",
+        lambda old, new: old is not None and new.details.get(PROGRESS_STAGE) != old.details.get(PROGRESS_STAGE),
     )
 
 
@@ -114,3 +141,6 @@ class Event(EventBase):
     UPDATED = "updated", "Updated", any_other_change()
     RESCHEDULED = "rescheduled", "Rescheduled", schedule_moved()
     CANCELLED = "cancelled", "Cancelled", entering("cancelled")
+    # issue #15: committee publications and oral questions
+    TRANSFERRED = "transferred", "Transferred", transferred()
+    PROGRESSED = "progressed", "New stage", stage_moved()

@@ -60,6 +60,10 @@ SCHEDULED_START = "starts_at"
 """The `details` key of a scheduled item's start (an event, a sitting): ISO 8601 with its offset, or just the date
 while no time is set. Any source of scheduled items sets it; when it moves, the new version is `rescheduled` and its
 email says "Was …, now …"."""
+PROGRESS_STAGE = "stage"
+"""The `details` key of the step an item has reached in a parliamentary procedure (a bill's current stage, a statutory
+instrument's latest procedure step), one line with its House and date: when it changes (forwards, or back when
+Parliament corrects its record), the new version is `progressed`."""
 PUBLISHING_ORGANISATION = "organisation"
 """The `details` key of the body that published an item when that is not the department itself (GOV.UK: an executive
 agency such as "driver-and-vehicle-licensing-agency"), a lower-case slug; also the `organisation` message attribute

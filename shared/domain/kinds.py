@@ -27,3 +27,8 @@ class Kind(StrEnum):
     PUBLICATION = "publication", "Departmental Publication"
     DEPOSITED_PAPER = "deposited-paper", "Deposited Papers"
     SCHEDULED_EVENT = "scheduled-event", "Scheduled Event"
+    # issue #15: committee publications and oral questions
+    COMMITTEE_PUBLICATION = "committee-publication", "Committee Publication"
+    ORAL_QUESTION = "oral-question", "Oral Question"
+    BILL = "bill", "Bill"
+    STATUTORY_INSTRUMENT = "statutory-instrument", "Statutory Instrument"

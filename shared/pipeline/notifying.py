@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import ValidationError
 
-from shared.adapters.items_store import item_from_image
+from shared.adapters.items_store import delivery_of, item_from_image
 from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes, events_of
 from shared.domain.notification import Notification
+from shared.domain.raw_record import Delivery
 from shared.observability import logger
+from shared.pipeline.digesting import DigestRecorder, StoredVersion
+from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
-from shared.watching.watch import Watch
 
 PUBLISH_RESERVE_SECONDS = 10.0
 """What an invocation keeps of its time for rendering, publishing and completing after it has waited for claims held
@@ -41,9 +44,17 @@ class VersionChange:
     """Why the record can never be notified (its new image cannot be read): it goes to the failure queue."""
     item_id: str | None = None
     """The item's key, readable even when its image is not: what a failure report names."""
+    stored_at: datetime | None = None
+    """When DynamoDB stored the new image (the stream record's ApproximateCreationDateTime): a digest's clock."""
+    delivery: Delivery = Delivery.NOTIFY
+    """How the new version is to be delivered: only `notify` is published here (quiet and digest are withheld)."""
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
+
+    def is_withheld(self) -> bool:
+        """A new version whose delivery says not to publish it one by one (quiet, digest)."""
+        return self.delivery is not Delivery.NOTIFY and self.is_new_version()
 
 
 def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
@@ -67,7 +78,16 @@ def change_from_stream_record(record: DynamoDBRecord) -> VersionChange:
         if new is not None and _version(old_image) >= new[1]:
             return VersionChange(sequence_number, None, None, item_id=item_id)  # not a new version: nothing to say
         old = None
-    return VersionChange(sequence_number, new, old, item_id=item_id)
+    created = stream.approximate_creation_date_time if stream else None
+    stored_at = datetime.fromtimestamp(created, UTC) if created is not None else None
+    return VersionChange(
+        sequence_number,
+        new,
+        old,
+        item_id=item_id,
+        stored_at=stored_at,
+        delivery=delivery_of(stream.new_image if stream else None),
+    )
 
 
 def _version(image: dict[str, Any] | None) -> int:
@@ -86,6 +106,11 @@ class NotifyResult:
     """Messages not published again because the ledger says they were."""
     poisoned: dict[str, str] = field(default_factory=dict)
     """Stream record id → why it can never be notified (sent to the failure queue, not retried)."""
+    withheld: int = 0
+    """New versions stored with a quiet or digest delivery: deliberately published to no topic (logged)."""
+    published_keys: list[str] = field(default_factory=list)
+    skipped_keys: list[str] = field(default_factory=list)
+    """The ledger keys published now, and those not published again because the ledger says they were."""
 
 
 def notifications_for(change: VersionChange) -> list[Notification]:
@@ -99,8 +124,8 @@ def notifications_for(change: VersionChange) -> list[Notification]:
     return [Notification.for_department(item, version, event, d, changes, events) for d in item.departments]
 
 
-def no_watches() -> Sequence[Watch]:
-    return ()
+def no_watches() -> WatchIndex:
+    return WatchIndex(())
 
 
 class Notifier:
@@ -110,13 +135,15 @@ class Notifier:
         publisher: SnsPublisher,
         topic_arn_prefix: str,
         failures: DeadLetterQueue,
-        immediate_watches: Callable[[], Sequence[Watch]] = no_watches,
+        immediate_watches: Callable[[], WatchIndex] = no_watches,
+        digests: DigestRecorder | None = None,
     ) -> None:
         self._ledger = ledger
         self._publisher = publisher
         self._prefix = topic_arn_prefix
         self._failures = failures
         self._immediate_watches = immediate_watches
+        self._digests = digests
 
     def notify(self, changes: Sequence[VersionChange], remaining_seconds: float) -> NotifyResult:
         """Publish every new version once to each of its departments' topics and to the topic of each immediate
@@ -129,10 +156,14 @@ class Notifier:
         """
         failed: dict[str, str] = {}
         poisoned: dict[str, str] = {}
-        watches = self._immediate_watches() if changes else ()
+        withheld = [change for change in changes if change.is_withheld()]
+        for change in withheld:
+            _log_withheld(change)
+        to_publish = [change for change in changes if not change.is_withheld()]
+        watches = self._immediate_watches() if to_publish else WatchIndex(())
         # Ledger key → (stream record id, outgoing message): a key met twice in one batch is published once.
         candidates: dict[str, tuple[str, Outgoing]] = {}
-        for change in changes:
+        for change in to_publish:
             poison, rendered = change.error, []
             if poison is None:
                 try:
@@ -144,14 +175,16 @@ class Notifier:
                 continue
             for message in rendered:
                 candidates.setdefault(message.key, (change.record_id, message))
+        # Withheld versions too: a digest delivery is summed up in the digests (the recorder skips quiet ones).
+        self._record_digest_matches([c for c in changes if c.error is None and c.record_id not in failed | poisoned])
         claims = self._ledger.claim(
             list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
         )
         outgoing: list[tuple[str, Outgoing]] = []
-        skipped = 0
+        skipped: list[str] = []
         for key, (record_id, message) in candidates.items():
             if claims[key] is ClaimOutcome.DONE:
-                skipped += 1
+                skipped.append(key)
                 logger.info("already published, skipped", extra={"key": key})
             elif claims[key] is ClaimOutcome.BUSY:
                 failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
@@ -169,9 +202,26 @@ class Notifier:
             if message.key in failures:
                 failed.setdefault(record_id, failures[message.key])
                 logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
-        return NotifyResult(failed=failed, published=len(outgoing) - len(failures), skipped=skipped, poisoned=poisoned)
+        return NotifyResult(
+            failed=failed,
+            published=len(outgoing) - len(failures),
+            skipped=len(skipped),
+            poisoned=poisoned,
+            withheld=len(withheld),
+            published_keys=[key for key in claimed if key not in failures],
+            skipped_keys=skipped,
+        )
 
-    def _rendered(self, change: VersionChange, watches: Sequence[Watch] = ()) -> list[Outgoing]:
+    def _record_digest_matches(self, changes: Sequence[VersionChange]) -> None:
+        """Each new version's matches with the digest watches, recorded before anything is published: a failure
+        fails the batch, and its retry records the same entries again, which changes nothing."""
+        watches = self._digests.watches() if self._digests is not None and changes else ()
+        if not watches or self._digests is None:
+            return
+        versions = [StoredVersion(notifications_for(c), c.stored_at, c.delivery) for c in changes]
+        self._digests.record(versions, watches)
+
+    def _rendered(self, change: VersionChange, watches: WatchIndex) -> list[Outgoing]:
         """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
         try:
             messages = []
@@ -191,18 +241,17 @@ class Notifier:
         except Exception as error:  # any rendering bug in one item must fail that item alone
             raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
 
-    def _for_watches(self, notifications: Sequence[Notification], watches: Sequence[Watch]) -> list[Outgoing]:
+    def _for_watches(self, notifications: Sequence[Notification], watches: WatchIndex) -> list[Outgoing]:
         """One message per watch the version matches, to the watch's topic. The item's words are read once for all
-        watches. The message is the one for the first of the item's departments the watch asks for (or its first)."""
+        watches, and only the watches the index finds on them are asked. The message is the one for the first of the
+        item's departments the watch asks for (or its first)."""
         if not notifications or not watches:
             return []
         text = SearchText.of(notifications[0].item)
         messages = []
-        for watch in watches:
+        for watch in watches.matching(notifications[0], text):
             wanted = [n for n in notifications if n.item.department.slug in watch.departments] or notifications
             notification = wanted[0]
-            if not watch.matches(notification, text):
-                continue
             item = notification.item
             messages.append(
                 Outgoing(
@@ -231,6 +280,20 @@ class Notifier:
             failed[change.record_id] = f"{reason} (and the failure queue refused it: {error})"
             return
         poisoned[change.record_id] = reason
+
+
+def _log_withheld(change: VersionChange) -> None:
+    """A version stored quiet (a backfill or catch-up) or for a digest: published nowhere now, on purpose and visibly.
+    `deptwatch notify` can still publish it (the ledger has no claim for it); the digests read it from the table."""
+    item, version = change.new or (None, None)
+    logger.info(
+        "version not published: its delivery withholds it",
+        extra={
+            "item_id": change.item_id or (item.id if item else None),
+            "version": version,
+            "delivery": change.delivery.value,
+        },
+    )
 
 
 class PoisonChangeError(Exception):

@@ -77,13 +77,20 @@ class RecordProcessor(BatchProcessor):
         if stored is not None and stored[0] == content_hash:
             result = WriteResult(WriteOutcome.UNCHANGED, stored[1])
         else:
-            result = self._store.save_if_changed(item, parsed.message.fetched_at, content_hash)
+            result = self._store.save_if_changed(
+                item, parsed.message.fetched_at, content_hash, delivery=parsed.message.delivery
+            )
         self.counts[(item.source, result.outcome.value)] += 1
         self.newest[item.source] = max(item.updated_at, self.newest.get(item.source, item.updated_at))
         if result.outcome in (WriteOutcome.NEW, WriteOutcome.UPDATED):
             logger.info(
                 "item stored",
-                extra={"item_id": item.id, "version": result.version, "outcome": result.outcome.value},
+                extra={
+                    "item_id": item.id,
+                    "version": result.version,
+                    "outcome": result.outcome.value,
+                    "delivery": parsed.message.delivery.value,
+                },
             )
         return result
 

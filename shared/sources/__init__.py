@@ -17,6 +17,11 @@ SOURCE_CLASSES: dict[str, str] = {
     "govuk-publications": "shared.sources.govuk_publications:GovukPublicationsSource",
     "deposited-papers": "shared.sources.deposited_papers:DepositedPapersSource",
     "whatson-events": "shared.sources.whatson_events:WhatsOnEventsSource",
+    # issue #15: committee publications and oral questions
+    "committee-publications": "shared.sources.committee_publications:CommitteePublicationsSource",
+    "oral-questions": "shared.sources.oral_questions:OralQuestionsSource",
+    "bills": "shared.sources.bills:BillsSource",
+    "statutory-instruments": "shared.sources.statutory_instruments:StatutoryInstrumentsSource",
 }
 SOURCE_NAMES: tuple[str, ...] = tuple(SOURCE_CLASSES)
 

@@ -11,11 +11,11 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
-from shared.domain.item import Item
+from shared.domain.item import Item, renderable_moment
 from shared.domain.kinds import Kind
 from shared.domain.links import LinkRefused, OwnHosts, own_link
 from shared.domain.raw_record import RawRecordMessage
@@ -54,6 +54,10 @@ def validation_reason(error: ValidationError) -> str:
 UpstreamId = Annotated[int, Field(strict=True, gt=0)]
 """An id the API gives as a JSON integer (a record's, an answering body's, a committee's): strict, because lax
 validation reads `true` as 1 and 1.0 or "1" as 1 (another record's id, or another department's)."""
+
+Moment = Annotated[datetime, AfterValidator(renderable_moment)]
+"""An upstream date an item can carry: one outside the item's years is refused with its field named, before a source
+moves it to London time (year 9999 with an offset overflows there)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -282,6 +286,10 @@ class Source(ABC):
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
     has_detail: ClassVar[bool] = False
     """Whether the list endpoint cuts records that a detail endpoint completes (`detail_url`)."""
+    department_in_detail: ClassVar[bool] = False
+    """Whether only the completed record names its department (a bill's sponsoring department is in its detail): the
+    asked-department filter then reads the completed record, and a known one (queued before, so asked before) is
+    not asked again."""
 
     def notifiable(self, record: dict[str, Any]) -> bool:
         """Whether deptwatch tells anyone about such a record at all (a private committee meeting: no)."""
@@ -333,6 +341,11 @@ class Source(ABC):
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
         """The record to queue from its listed and detail forms (default: the detail)."""
         return detail
+
+    def detail_parts(self, http: UpstreamClient, record: dict[str, Any]) -> dict[str, Any]:
+        """Parts of a completed record that other endpoints hold (a bill's stages and publications), by the field
+        they are queued under; read after its detail, with it (default: none)."""
+        return {}
 
     # --- The poll: owned by the base ---
 
@@ -398,13 +411,18 @@ class Source(ABC):
         for listed in self._listed_from(http, departments, since, until, resume):
             record = listed.record
             key = self.record_key(record)
-            if not asked(record):
-                logger.warning(
-                    "record of a department we did not ask for dropped", extra={"source": self.name, "record": key}
-                )
+            if not self.department_in_detail and not asked(record):
+                self._not_asked(key)
             elif key not in seen:
                 seen.add(key)
-                yield self._completed(http, listed, known)
+                fetched = self._completed(http, listed, known)
+                if self.department_in_detail and not fetched.known and not asked(fetched.record):
+                    self._not_asked(key)
+                else:
+                    yield fetched
+
+    def _not_asked(self, key: str) -> None:
+        logger.warning("record of a department we did not ask for dropped", extra={"source": self.name, "record": key})
 
     def _completed(self, http: UpstreamClient, listed: Listed, known: KnownRecord | None) -> FetchedRecord:
         as_listed = FetchedRecord(
@@ -421,6 +439,7 @@ class Source(ABC):
         if detail is None:
             return replace(as_listed, listed=listed.record)
         merged = self.merge_detail(listed.record, detail)
+        merged |= self.detail_parts(http, merged)
         return replace(as_listed, record=merged, origin=url, listed=listed.record)
 
     def _read_detail(self, http: UpstreamClient, url: str, record: dict[str, Any]) -> dict[str, Any] | None:

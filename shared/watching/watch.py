@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 from functools import cached_property
 from typing import Annotated, Any
@@ -37,10 +39,19 @@ def _lower(values: tuple[str, ...]) -> tuple[str, ...]:
 Values = Annotated[tuple[str, ...], AfterValidator(_lower)]
 
 
-def _known(values: tuple[str, ...], known: tuple[str, ...], what: str) -> tuple[str, ...]:
+def _unknown(values: tuple[str, ...], known: Sequence[str], what: str) -> str | None:
+    """What is wrong with the values not in `known`, with the nearest known value of each when one is close."""
     unknown = [value for value in values if value not in known]
-    if unknown:
-        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}; known: {', '.join(known)}")
+    if not unknown:
+        return None
+    near = {value: str(close[0]) for value in unknown if (close := difflib.get_close_matches(value, known, n=1))}
+    hint = "; ".join(f"did you mean {suggestion!r} for {value!r}?" for value, suggestion in near.items())
+    return f"unknown {what} {', '.join(map(repr, unknown))}" + (f" ({hint})" if hint else "")
+
+
+def _known(values: tuple[str, ...], known: tuple[str, ...], what: str) -> tuple[str, ...]:
+    if problem := _unknown(values, known, what):
+        raise ValueError(f"{problem}; known: {', '.join(known)}")
     return values
 
 
@@ -102,10 +113,8 @@ class Watch(BaseModel):
     def _known_departments(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         from shared.domain.departments import DEPARTMENTS
 
-        slugs = {department.slug for department in DEPARTMENTS}
-        unknown = [value for value in values if value not in slugs]
-        if unknown:
-            raise ValueError(f"unknown department {', '.join(map(repr, unknown))} (see `deptwatch departments`)")
+        if problem := _unknown(values, [department.slug for department in DEPARTMENTS], "department"):
+            raise ValueError(f"{problem} (see `deptwatch departments`)")
         return values
 
     @field_validator("sources")

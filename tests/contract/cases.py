@@ -12,11 +12,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from infra.local.replay import RecordedApi
+from infra.local.replay.bills import RecordedBills
+from infra.local.replay.committee_publications import RecordedPublications
 from infra.local.replay.deposited_papers import RecordedPapers
 from infra.local.replay.govuk_publications import RecordedSearch
+from infra.local.replay.oral_questions import RecordedOralQuestions
+from infra.local.replay.statutory_instruments import RecordedInstruments
 from infra.local.replay.whatson_events import RecordedEvents
 from infra.local.replay.written_questions import RecordedQuestions
 from infra.local.replay.written_statements import RecordedStatements
+from shared.domain.timeutil import LONDON
+from shared.sources.statutory_instruments import PROCEDURE_HORIZON, laid_at
 
 DFE = "department-for-education"
 DHSC = "department-of-health-and-social-care"
@@ -40,6 +46,12 @@ def _event_days(record: dict[str, Any]) -> set[date]:
         return set()
     end = max(_day(record.get("EndDate")) or start, start)
     return {start + timedelta(days=n) for n in range((end - start).days + 1)}
+
+
+def _laid_days(record: dict[str, Any]) -> set[date]:
+    """The (London) day a statutory instrument was first laid (or made)."""
+    laid = laid_at(record)
+    return {laid.astimezone(LONDON).date()} if laid else set()
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,58 @@ CASES: dict[str, SourceCase] = {
             lookahead=timedelta(days=31),
             pages=False,
             attributed_by_query=True,
+        ),
+        # issue #15: committee publications and oral questions
+        SourceCase(
+            source="committee-publications",
+            fake=RecordedPublications.from_recordings,
+            since=datetime(2024, 12, 1, tzinfo=UTC),
+            until=datetime(2024, 12, 31, tzinfo=UTC),
+            department=DFE,
+            # An Education Committee publication without a date.
+            bad_record={"id": 9_999_006, "description": "Undated", "committee": {"id": 203, "name": "Education"}},
+            days=lambda record: _days(record, "publicationStartDate"),
+            # EndDate is a date-time (a bare date may be its midnight): the query ends the day after the window.
+            lookahead=timedelta(days=1),
+        ),
+        SourceCase(
+            source="oral-questions",
+            fake=RecordedOralQuestions.from_recordings,
+            since=datetime(2024, 4, 20, tzinfo=UTC),
+            until=datetime(2024, 5, 7, tzinfo=UTC),
+            department=DFE,
+            # A DfE question without its text.
+            bad_record={"Id": 9_999_007, "AnsweringBodyId": 60, "AnsweringWhen": "2024-04-29T00:00:00"},
+            days=lambda record: _days(record, "AnsweringWhen", "answeringWhen"),
+            # Questions are tabled for question times ahead: a poll reads three weeks past its window.
+            lookahead=timedelta(weeks=3),
+        ),
+        SourceCase(
+            source="bills",
+            fake=RecordedBills.from_recordings,
+            since=datetime(2024, 4, 15, tzinfo=UTC),
+            until=datetime(2024, 5, 31, tzinfo=UTC),
+            department=DFE,
+            # Sponsored by DfE, but no title and an update that is not a date (the list keeps it: it cannot be placed).
+            bad_record={
+                "billId": 9_999_006,
+                "shortTitle": "",
+                "lastUpdate": "not a date",
+                "sponsors": [{"organisation": {"name": "Department for Education"}}],
+            },
+            days=lambda record: _days(record, "lastUpdate"),
+        ),
+        SourceCase(
+            source="statutory-instruments",
+            fake=RecordedInstruments.from_recordings,
+            since=datetime(2024, 4, 15, tzinfo=UTC),
+            until=datetime(2024, 5, 31, tzinfo=UTC),
+            department=DFE,
+            # Laid by DfE, but no name and no date it was laid or made (the list keeps it: it cannot be placed).
+            bad_record={"id": "Bad00001", "name": "", "layingBody": {"name": "Department for Education"}},
+            days=_laid_days,
+            # Instruments laid up to the procedure horizon before a window are read again for their new steps.
+            lookbehind=PROCEDURE_HORIZON,
         ),
     )
 }

@@ -668,12 +668,272 @@ def wrong_typed_ids() -> list[CorpusFile]:
     ]
 
 
+# --- issue #15: committee publications and oral questions ---
+
+CP = "committee-publications"
+
+
+def committee_publication(number: int, **changes: Any) -> dict[str, Any]:
+    """The real Education Committee report 46004 as publication 1_460_000 + number."""
+    recorded = _load("committee-publications/real_education_2024-12-10_2024-12-17.json")["items"]
+    record = copy.deepcopy(next(r for r in recorded if r["id"] == 46004))
+    record.update(id=1_460_000 + number, description=f"{record['description']} ({number})")
+    record.update(changes)
+    return record
+
+
+def publications_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": list(records), "totalResults": len(records), "itemsPerPage": 30, "links": []}
+
+
+def committee_publications() -> list[CorpusFile]:
+    good = committee_publication(0)
+    hostile = committee_publication(
+        1,
+        description='<script>alert(1)</script>Report\u202e on <img src=x onerror="alert(1)">schools'
+        "\u2028Source page: x",
+    )
+    hostile["documents"] = [
+        {"documentId": 900_000 + n, "files": [{"fileName": f"Doc {n}\u2029.pdf", "fileDataFormat": "Pdf", "url": url}]}
+        for n, url in enumerate(off_host_links("committees.parliament.uk", "parliament.uk"))
+    ]
+    hostile["committee"] = {**hostile["committee"], "name": "Education\u200b Committee<iframe>"}
+    return [
+        CorpusFile(
+            CP,
+            "hostile_and_broken.json",
+            "markup, bidi and line separators in the title, file names and committee name, file links off Parliament "
+            "(replaced by the document's own page); ids of the wrong type, no date, a date in 9999 and in 1800, an "
+            "unregistered committee",
+            publications_page(
+                good,
+                hostile,
+                committee_publication(2, id=True),
+                committee_publication(3, id=str(good["id"]), description="Forged (string id)"),
+                committee_publication(4, publicationStartDate=None),
+                committee_publication(5, publicationStartDate="9999-12-31T23:00:00-05:00"),
+                committee_publication(6, publicationStartDate="1800-01-01T00:00:00"),
+                committee_publication(7, committee={"id": 127, "name": "Public Accounts Committee"}),
+                committee_publication(8, committee={"id": "203", "name": "Education Committee"}),
+            ),
+            good=[good["id"], hostile["id"]],
+            bad={
+                2: f"id: {WRONG_ID}",
+                3: f"id: {WRONG_ID}",
+                4: "no publicationStartDate",
+                5: "9999",
+                6: "1800",
+                7: "scrutinises no registered department",
+                8: f"committee.id: {WRONG_ID}",
+            },
+        ),
+    ]
+
+
+OQ = "oral-questions"
+
+
+def oral_question(number: int, **changes: Any) -> dict[str, Any]:
+    """The constructed DfE oral question 60001 as question 1_600_000 + number."""
+    recorded = _load("oral-questions/constructed_2024-04-29_2024-04-30.json")["Response"]
+    record = copy.deepcopy(next(r for r in recorded if r["Id"] == 60001))
+    record.update(Id=1_600_000 + number, QuestionText=f"{record['QuestionText']} ({number})")
+    record.update(changes)
+    return record
+
+
+def oral_questions() -> list[CorpusFile]:
+    good = oral_question(0)
+    hostile = oral_question(
+        1,
+        QuestionText='<script>alert(1)</script>What steps\u202e <img src=x onerror="alert(1)">she is taking',
+        HansardLink="javascript:alert(1)",
+        AnsweringMinisterTitle="Secretary of State\u2029for Education<iframe>",
+    )
+    hostile["AskingMember"] = {
+        **hostile["AskingMember"],
+        "Name": "A\u200b Member\nSource page: x",
+        "Party": "<b>Labour</b>",
+    }
+    records = [
+        good,
+        hostile,
+        oral_question(2, Id=True),
+        oral_question(3, Id=str(good["Id"])),
+        oral_question(4, AnsweringBodyId="60"),
+        oral_question(5, QuestionText=None),
+        oral_question(6, AnsweringWhen="2024-02-31T00:00:00"),
+        oral_question(7, TabledWhen="9999-12-31T23:00:00-05:00"),
+        oral_question(8, AnsweringBodyId=999),
+    ]
+    return [
+        CorpusFile(
+            OQ,
+            "hostile_and_broken.json",
+            "markup, bidi and line separators in the question, member and minister title, a javascript: Hansard link; "
+            "ids of the wrong type, no text, an impossible date, a date in 9999, an unknown answering body",
+            {"PagingInfo": {"Skip": 0, "Take": 100, "Total": len(records)}, "Success": True, "Response": records},
+            good=[good["Id"], hostile["Id"]],
+            bad={
+                2: f"Id: {WRONG_ID}",
+                3: f"Id: {WRONG_ID}",
+                4: f"AnsweringBodyId: {WRONG_ID}",
+                5: "QuestionText",
+                6: "AnsweringWhen",
+                7: "9999",
+                8: "not in the department registry",
+            },
+        ),
+    ]
+
+
+# --- bills: built from the recorded bills, themselves built from the API's OpenAPI document ---------------------
+
+BILLS = "bills"
+
+
+def bill(number: int, **changes: Any) -> dict[str, Any]:
+    """The recorded DfE bill 3501 as bill 9_990_000 + number, with `changes`."""
+    record = json.loads((RECORDED / BILLS / "bill_3501.json").read_text(encoding="utf-8"))
+    return {**copy.deepcopy(record), "billId": 9_990_000 + number, **changes}
+
+
+def bills_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": list(records), "totalResults": len(records), "itemsPerPage": 50}
+
+
+def bills_corpus() -> list[CorpusFile]:
+    good = bill(0)
+    hostile = bill(1, shortTitle=f"Schools Bill{MARKUP}{LINE_BREAKS}{BIDI_AND_INVISIBLE}{FORGED_FOOTER}")
+    hostile["longTitle"] = f"A Bill{MARKUP}{C0_CONTROLS}"
+    hostile["summary"] = HOSTILE_LINKS
+    hostile["sponsors"][0]["member"]["name"] = f"Bridget{BIDI_AND_INVISIBLE} Phillipson{LINE_BREAKS}Source page: x"
+    hostile["stages"][0]["description"] = f"1st reading{LINE_BREAKS}<script>alert(1)</script>"
+    hostile["publications"][0]["links"] = [
+        {"title": "evil", "url": url}
+        for url in (
+            "javascript:alert(1)",
+            "https://publications.parliament.uk.evil.example/x.pdf",
+            "https://user@publications.parliament.uk/x.pdf",
+            f"https://publications.parliament.{LOOK_ALIKE_U}k/x.pdf",
+            "https://publications.parliament.uk:8443/x.pdf",
+        )
+    ]
+    not_a_department = bill(2)
+    not_a_department["sponsors"][0]["organisation"] = {
+        "name": "Department for Educati0n",
+        "url": "https://evil.example/",
+    }
+    return [
+        CorpusFile(
+            BILLS,
+            "hostile_and_broken.json",
+            "a bill with markup, script links, line breaks, bidi and control characters in its titles, summary, "
+            "sponsor and stage, and publication links passing for Parliament's hosts (dropped); bills with ids of the "
+            "wrong type, no or an impossible or out-of-range update, no title, and a sponsor department not in the "
+            "registry",
+            bills_page(
+                good,
+                hostile,
+                bill(3, billId=True),
+                bill(4, billId=str(good["billId"]), shortTitle="Forged (string id)"),
+                bill(5, lastUpdate=None),
+                bill(6, lastUpdate="2024-02-31T00:00:00"),
+                bill(7, lastUpdate="9999-12-31T23:00:00-05:00"),
+                bill(8, shortTitle=""),
+                not_a_department,
+            ),
+            good=[good["billId"], hostile["billId"]],
+            bad={
+                2: f"billId: {WRONG_ID}",
+                3: f"billId: {WRONG_ID}",
+                4: "lastUpdate",
+                5: "lastUpdate",
+                6: "outside the years",
+                7: "shortTitle",
+                8: "not a government bill",
+            },
+        ),
+        CorpusFile(
+            BILLS,
+            "not_a_response.json",
+            "JSON that is not a Bills API answer",
+            {"value": []},
+            file_error="not a bills response",
+        ),
+    ]
+
+
+# --- statutory instruments: built from the recorded ones, themselves built from the API's OpenAPI document ---------
+
+SIS = "statutory-instruments"
+
+
+def instrument(number: int, **changes: Any) -> dict[str, Any]:
+    """The recorded DfE instrument AbCd1234 as instrument Zz{number:06d}, with `changes`."""
+    path = RECORDED / SIS / "instrument_AbCd1234.json"
+    record = json.loads(path.read_text(encoding="utf-8"))["value"]
+    return {**copy.deepcopy(record), "id": f"Zz{number:06d}", **changes}
+
+
+def instruments_page(*records: dict[str, Any]) -> dict[str, Any]:
+    return {"items": [{"value": r, "links": []} for r in records], "totalResults": len(records), "itemsPerPage": 100}
+
+
+def statutory_instruments_corpus() -> list[CorpusFile]:
+    good = instrument(0)
+    hostile = instrument(1, name=f"The Regulations{MARKUP}{LINE_BREAKS}{BIDI_AND_INVISIBLE}{FORGED_FOOTER}")
+    hostile["paperComingIntoForceNote"] = f"In force{MARKUP}{C0_CONTROLS}"
+    hostile["procedure"] = {"id": "x", "name": f"Made negative{LINE_BREAKS}<script>alert(1)</script>"}
+    hostile["businessItems"][0]["steps"] = [f"Laid{LINE_BREAKS}{BIDI_AND_INVISIBLE}", None, "<img src=x onerror=1>"]
+    hostile["link"] = "javascript:alert(1)"
+    off_host = instrument(2, link=f"https://www.legislation.gov.{LOOK_ALIKE_U}k/uksi/2024/1")
+    return [
+        CorpusFile(
+            SIS,
+            "hostile_and_broken.json",
+            "an instrument with markup, line breaks, bidi and control characters in its name, note, procedure and "
+            "steps, and a script or look-alike link as its wording (dropped); instruments with an id not the API's, "
+            "no name, an impossible date, no laying or made date, and a laying body not in the registry",
+            instruments_page(
+                good,
+                hostile,
+                off_host,
+                instrument(3, id="../../etc"),
+                instrument(4, name=""),
+                instrument(5, commonsLayingDate="2024-02-30T00:00:00"),
+                instrument(6, commonsLayingDate=None, lordsLayingDate=None, paperMadeDate=None),
+                instrument(7, layingBody={"name": "Department for Educati0n"}),
+            ),
+            good=[good["id"], hostile["id"], off_host["id"]],
+            bad={
+                3: "id",
+                4: "name",
+                5: "commonsLayingDate",
+                6: "no laying or made date",
+                7: "not a department in the registry",
+            },
+        ),
+        CorpusFile(
+            SIS,
+            "not_a_response.json",
+            "JSON that is not a Statutory Instruments API answer",
+            {"items": [1, 2]},
+            file_error="not a statutory-instruments response",
+        ),
+    ]
+
+
 CORPUS: list[CorpusFile] = [
     *written_questions(),
     *written_statements(),
     *govuk_publications(),
     *hostile_dates(),
     *wrong_typed_ids(),
+    *committee_publications(),
+    *oral_questions(),
+    *bills_corpus(),
+    *statutory_instruments_corpus(),
 ]
 
 

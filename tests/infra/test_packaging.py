@@ -87,7 +87,8 @@ def test_the_local_package_ships_the_template_and_every_recording() -> None:
 def test_the_extras_split_product_from_local_stack() -> None:
     # GIVEN pyproject's dependencies
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    # THEN moto and cfn-lint are in the local extra only, and dev includes the local extra
-    assert not [d for d in project["dependencies"] if d.startswith(("moto", "cfn-lint", "pyyaml"))]
-    assert {d.split("[")[0].split("=")[0] for d in project["optional-dependencies"]["local"]} == {"moto", "cfn-lint"}
+    # THEN moto, cfn-lint and tqdm (local progress) are in the local extra only, and dev includes the local extra
+    assert not [d for d in project["dependencies"] if d.startswith(("moto", "cfn-lint", "pyyaml", "tqdm"))]
+    local = {d.split("[")[0].split("=")[0] for d in project["optional-dependencies"]["local"]}
+    assert local == {"moto", "cfn-lint", "tqdm"}
     assert "deptwatch[local]" in project["optional-dependencies"]["dev"]

@@ -40,7 +40,11 @@ UNENCRYPTED_BY_DESIGN: dict[str, str] = {}
 customer managed key that CloudWatch may use)."""
 
 STACK_NAME_PREFIX = ":${AWS::StackName}-*"
-"""The one wildcard an ARN pattern may have: names that start with this stack's name (the department topics)."""
+"""The one wildcard an ARN pattern may have: names that start with this stack's name (the department topics) ..."""
+WATCH_TOPICS_PREFIX = ":${AWS::StackName}-watch-*"
+"""... or with its watch topics' prefix (the digester publishes to those only)."""
+SCHEDULE_ROLES = {"DigesterScheduleRole": "DigesterFunction"}
+"""Roles EventBridge Scheduler assumes, and the one function each may invoke."""
 
 EVENT_SOURCE_ACTIONS = {
     "AWS::SQS::Queue": {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"},
@@ -182,7 +186,7 @@ def test_no_identity_policy_allows_every_resource_except_the_unscopable_actions(
         patterns = [_resource_pattern(resource) for resource in as_list(statement.get("Resource", []))]
         wildcards = [p for p in patterns if p is not None and "*" in p]
         # THEN no pattern reaches beyond this stack's own names ("...:<stack>-*", the department topics) ...
-        unscoped = [p for p in wildcards if not p.endswith(STACK_NAME_PREFIX)]
+        unscoped = [p for p in wildcards if not p.endswith((STACK_NAME_PREFIX, WATCH_TOPICS_PREFIX))]
         # ... and none is "*" or every resource of a kind, except for an action IAM cannot scope, in its one role
         if unscoped:
             actions = as_list(statement["Action"])
@@ -199,6 +203,22 @@ def test_the_unscopable_actions_really_cannot_be_scoped() -> None:
         assert reference[service]["Actions"][name].get("Resources", []) == [], action
 
 
+def test_a_schedule_role_may_only_invoke_its_function(translation: dict[str, Any]) -> None:
+    # GIVEN the roles EventBridge Scheduler assumes
+    for logical_id, function in SCHEDULE_ROLES.items():
+        role = translation["Resources"][logical_id]["Properties"]
+        # WHEN its trust and policies are read / THEN only the scheduler of this account assumes it, and it may
+        # invoke its one function and nothing else
+        [trust] = statements(role["AssumeRolePolicyDocument"])
+        assert trust["Principal"] == {"Service": "scheduler.amazonaws.com"}, logical_id
+        assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+        assert not role.get("ManagedPolicyArns"), logical_id
+        granted = [s for policy in role["Policies"] for s in statements(policy["PolicyDocument"])]
+        assert [(s["Action"], s["Resource"]) for s in granted] == [
+            ("lambda:InvokeFunction", {"Fn::GetAtt": [function, "Arn"]})
+        ]
+
+
 def test_every_function_has_a_role_of_its_own_and_sam_makes_none(translation: dict[str, Any]) -> None:
     # GIVEN the functions and the roles of the translation
     functions = resources_of_type(translation, "AWS::Lambda::Function")
@@ -208,8 +228,10 @@ def test_every_function_has_a_role_of_its_own_and_sam_makes_none(translation: di
     # THEN each has its own "<Name>Role", assumable by Lambda only, with no managed policy (SAM's poller policies
     # grant on "*"), and there is no other role
     assert role_of == {logical_id: logical_id.removesuffix("Function") + "Role" for logical_id in functions}
-    assert set(roles) == set(role_of.values())
+    assert set(roles) == set(role_of.values()) | set(SCHEDULE_ROLES)
     for logical_id, role in roles.items():
+        if logical_id in SCHEDULE_ROLES:
+            continue
         assert not role["Properties"].get("ManagedPolicyArns"), logical_id
         trust = statements(role["Properties"]["AssumeRolePolicyDocument"])
         assert trust == [

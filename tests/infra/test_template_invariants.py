@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from shared.settings import FetcherSettings, NotifierSettings, ProcessorSettings
+from shared.settings import DigesterSettings, FetcherSettings, NotifierSettings, ProcessorSettings, ReadApiSettings
 from tests.infra.helpers import as_list, get_att_target, resources_of_type, statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,12 +25,16 @@ EXPECTED_ENVIRONMENT = {
     | {"RAW_RECORDS_QUEUE_URL", "STATE_TABLE_NAME", "DEPARTMENTS", "SOURCES", "UPSTREAM_REQUESTS_PER_SECOND"}
     | {"POLL_QUEUE_URL", "FIRST_POLL_DELIVERY", "CATCH_UP_AFTER_HOURS", "CATCH_UP_DELIVERY", "DETAIL_RECHECK_BUDGET"},
     "ProcessorFunction": POWERTOOLS | {"ITEMS_TABLE_NAME", "DEAD_LETTER_QUEUE_URL"},
-    "NotifierFunction": POWERTOOLS | {"STATE_TABLE_NAME", "TOPIC_ARN_PREFIX", "FAILURE_QUEUE_URL"},
+    "DigesterFunction": POWERTOOLS | {"STATE_TABLE_NAME", "ITEMS_TABLE_NAME", "TOPIC_ARN_PREFIX"},
+    "NotifierFunction": POWERTOOLS | {"STATE_TABLE_NAME", "TOPIC_ARN_PREFIX", "FAILURE_QUEUE_URL", "READ_TABLE_NAME"},
+    "ApiFunction": POWERTOOLS | {"READ_TABLE_NAME"},
 }
 SETTINGS_MODELS: dict[str, type[BaseModel]] = {
     "FetcherFunction": FetcherSettings,
     "ProcessorFunction": ProcessorSettings,
     "NotifierFunction": NotifierSettings,
+    "DigesterFunction": DigesterSettings,
+    "ApiFunction": ReadApiSettings,
 }
 LAMBDA_DEFAULT_TIMEOUT = 3
 

@@ -398,9 +398,105 @@ def expected_event(record: dict[str, Any], department: str | None) -> dict[str, 
     }
 
 
+# issue #15: committee publications and oral questions
+ORAL_QUESTIONS_API = "https://oralquestionsandmotions-api.parliament.uk/oralquestions/list"
+
+
+def moment(value: str) -> datetime:
+    """A naive Parliament time is London's; one with an offset is that instant."""
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
+
+
+def expected_committee_publication(record: dict[str, Any]) -> dict[str, Any] | None:
+    owners = [COMMITTEES[record["committee"]["id"]]] if record["committee"]["id"] in COMMITTEES else []
+    responding = (record.get("respondingDepartment") or {}).get("name")
+    owners += [slug for slug in (DEPOSITING_DEPARTMENTS.get(responding),) if slug and slug not in owners]
+    if not owners:
+        return None
+    documents = record.get("documents") or []
+    pages = [
+        f"https://committees.parliament.uk/publications/{record['id']}/documents/{d['documentId']}/default/"
+        for d in documents
+    ]
+    return {
+        "id": f"committee-publications:{record['id']}",
+        "title": record["description"],
+        "url": pages[0] if pages else f"https://committees.parliament.uk/publications/{record['id']}/html/",
+        "departments": owners,
+        "published_at": moment(record["publicationStartDate"]),
+        "house": record["committee"]["house"].lower(),
+    }
+
+
+def expected_oral_question(record: dict[str, Any]) -> dict[str, Any] | None:
+    record = {key[:1].upper() + key[1:]: value for key, value in record.items()}
+    if record.get("Status") == "Draft":
+        return None
+    day = record["AnsweringWhen"][:10]
+    uin = f"parameters.uINs={record['UIN']}&" if record.get("UIN") else ""
+    return {
+        "id": f"oral-questions:{record['Id']}",
+        "title": record["QuestionText"],
+        "url": f"{ORAL_QUESTIONS_API}?{uin}parameters.answeringDateStart={day}&parameters.answeringDateEnd={day}",
+        "departments": [ANSWERING_BODIES[record["AnsweringBodyId"]]],
+        "published_at": moment(record.get("TabledWhen") or record["AnsweringWhen"]),
+        "house": "commons",
+    }
+
+
+BILL_SPONSORS = {"Department for Education": DFE, "Department of Health and Social Care": DHSC}
+"""The sponsoring organisations of the bill recordings (by name, or by GOV.UK page: the slug is ours)."""
+HOUSE_NAMES = {"Commons": "commons", "Lords": "lords", 1: "commons", 2: "lords"}
+"""The House enum as the Bills API may write it: by name, or by its ordinal (All, Commons, Lords, Unassigned)."""
+
+
+def expected_bill(record: dict[str, Any]) -> dict[str, Any] | None:
+    departments = []
+    for sponsor in record.get("sponsors") or []:
+        organisation = sponsor.get("organisation") or {}
+        slug = BILL_SPONSORS.get(organisation.get("name")) or (organisation.get("url") or "").rsplit("/", 1)[-1]
+        if slug in BILL_SPONSORS.values() and slug not in departments:
+            departments.append(slug)
+    if not departments:
+        return None
+    sittings = [moment(s["date"]) for stage in record.get("stages") or [] for s in stage["stageSittings"] or []]
+    return {
+        "id": f"bills:{record['billId']}",
+        "title": record["shortTitle"],
+        "url": f"https://bills.parliament.uk/bills/{record['billId']}",
+        "departments": departments,
+        "published_at": min([*sittings, moment(record["lastUpdate"])]),
+        "house": HOUSE_NAMES.get(record.get("currentHouse")),
+    }
+
+
+def expected_instrument(record: dict[str, Any]) -> dict[str, Any] | None:
+    department = BILL_SPONSORS.get((record.get("layingBody") or {}).get("name"))
+    if department is None:
+        return None
+    laid = {house: record.get(f"{house}LayingDate") for house in ("commons", "lords")}
+    dates = [moment(value) for value in laid.values() if value]
+    houses = [house for house, value in laid.items() if value]
+    return {
+        "id": f"statutory-instruments:{record['id']}",
+        "title": record["name"],
+        "url": f"https://statutoryinstruments.parliament.uk/instrument/{record['id']}/",
+        "departments": [department],
+        "published_at": min(dates) if dates else moment(record["paperMadeDate"]),
+        "house": houses[0] if len(houses) == 1 else None,
+    }
+
+
 def response_records(source: str, body: Any) -> list[dict[str, Any]]:
+    if source == "committee-publications":
+        return list(body["items"])
+    if source == "oral-questions":
+        return list(body.get("Response", body.get("response", [])))
     if source == "whatson-events":
         return body if isinstance(body, list) else [body]
+    if source == "bills":
+        return [body]
     entries = body.get("items" if source == "deposited-papers" else "results", [body])
     if source == "govuk-publications":
         return list(entries)
@@ -415,6 +511,10 @@ def expected_items(source: str, records: list[dict[str, Any]], department: str |
         "govuk-publications": expected_publication,
         "deposited-papers": expected_paper,
         "whatson-events": lambda record: expected_event(record, department),
+        "committee-publications": expected_committee_publication,
+        "oral-questions": expected_oral_question,
+        "bills": expected_bill,
+        "statutory-instruments": expected_instrument,
     }[source]
     return {position: built for position, record in enumerate(records) if (built := build(record)) is not None}
 
@@ -435,6 +535,9 @@ FIRST_SIGHTING_EVENTS = {
     ("written-statement", "corrected"): ["corrected"],
     ("publication", "withdrawn"): ["withdrawn"],
     ("scheduled-event", "cancelled"): ["cancelled"],
+    ("oral-question", "withdrawn"): ["withdrawn"],
+    ("oral-question", "transferred"): ["transferred"],
+    ("bill", "withdrawn"): ["withdrawn"],
 }
 """The events, besides `new`, of a first version by its kind and state: what a subscriber filtering on the state's
 event must receive it by."""
@@ -465,6 +568,24 @@ RECORDINGS = {
     "whatson-events/2024-04-25_list_answeringBodyIds-60.json": Case(department=DFE),
     "whatson-events/2024-04-15_list.json": Case(rejected=(*QUESTION_TIMES_AND_DEBATES, 15)),
     "whatson-events/2024-04-25_list.json": Case(rejected=(1, 2, 4, 5, 6, 10, 11, 14)),
+    "committee-publications/real_education_2024-12-10_2024-12-17.json": Case(),
+    "committee-publications/constructed_several_committees_2024-12-18_2024-12-19.json": Case(
+        rejected=(4,), why="the Public Accounts Committee scrutinises no registry department"
+    ),
+    "oral-questions/constructed_2024-04-29_2024-04-30.json": Case(),
+    "oral-questions/constructed_int_enums_camel_case_2024-05-07.json": Case(),
+    "bills/bill_3501.json": Case(),
+    "bills/bill_3502.json": Case(),  # House enums as ordinals, dates with an offset
+    "bills/bill_3503.json": Case(),  # two departments
+    "bills/bill_3504.json": Case(),
+    "bills/bill_3505.json": Case(rejected=(0,), why="a private member's bill: no sponsoring department"),
+    "bills/bill_3506.json": Case(),  # withdrawn
+    "statutory-instruments/instrument_AbCd1234.json": Case(),
+    "statutory-instruments/instrument_EfGh5678.json": Case(),
+    "statutory-instruments/instrument_IjKl9012.json": Case(),
+    "statutory-instruments/instrument_MnOp3456.json": Case(rejected=(0,), why="the Electoral Commission"),
+    "statutory-instruments/instrument_QrSt7890.json": Case(),
+    "statutory-instruments/instrument_UvWx2345.json": Case(),
 }
 NOT_RESPONSES = {
     "govuk-publications/real_results_2016.json": "results only: the envelope was not recorded",
@@ -516,6 +637,10 @@ def test_each_recorded_response_is_delivered_as_its_records_say(ingest, name, ca
         "govuk-publications": "publication",
         "deposited-papers": "deposited-paper",
         "whatson-events": "scheduled-event",
+        "committee-publications": "committee-publication",
+        "oral-questions": "oral-question",
+        "bills": "bill",
+        "statutory-instruments": "statutory-instrument",
     }
     for line in run.lines:
         item = line["message"]["item"]

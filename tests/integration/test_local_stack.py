@@ -160,9 +160,10 @@ def test_a_new_deployment_starts_every_function_in_a_new_container(template_file
     assert probes.builds[-1] == "shwmae"
 
 
-def test_the_real_template_gets_its_ttl_and_its_one_scheduled_function(stack: LocalStack) -> None:
-    # GIVEN template.yaml deployed / THEN the state table expires what it marks; the schedule runs the fetcher
+def test_the_real_template_gets_its_ttl_and_its_scheduled_functions(stack: LocalStack) -> None:
+    # GIVEN template.yaml deployed / THEN the state table expires what it marks; the schedules run the fetcher and
+    # the digester
     name = stack.output("StateTableName")
     ttl = stack.dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
     assert ttl["TimeToLiveStatus"] == "ENABLED"
-    assert stack.scheduled_functions() == ["FetcherFunction"]
+    assert stack.scheduled_functions() == ["FetcherFunction", "DigesterFunction"]

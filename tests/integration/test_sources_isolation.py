@@ -22,11 +22,30 @@ import pytest
 
 from infra.local.replay import replay_server
 
-SOURCES = ("written-questions", "written-statements", "govuk-publications", "deposited-papers", "whatson-events")
+SOURCES = (
+    "written-questions",
+    "written-statements",
+    "govuk-publications",
+    "deposited-papers",
+    "whatson-events",
+    # issue #15: committee publications and oral questions
+    "committee-publications",
+    "oral-questions",
+    # issue #15: bills and statutory instruments
+    "bills",
+    "statutory-instruments",
+)
 BROKEN = "govuk-publications"
 BROKEN_HOST = "www.gov.uk"
-DEPARTMENT_FILTERS = ("answeringBodies", "filter_organisations", "queryParameters.answeringBodyIds")
-"""The query parameters that ask an upstream for some departments only (Parliament, GOV.UK, What's On)."""
+DEPARTMENT_FILTERS = (
+    "answeringBodies",
+    "filter_organisations",
+    "queryParameters.answeringBodyIds",
+    "parameters.answeringBodyIds",  # issue #15: oral questions
+    "CommitteeId",  # issue #15: committee publications (not sent: one query asks every committee)
+    "DepartmentId",  # issue #15: bills and statutory instruments
+)
+"""The query parameters that ask an upstream for some departments only (Parliament, GOV.UK, What's On, …)."""
 DFE = "department-for-education"
 
 

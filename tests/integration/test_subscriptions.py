@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from infra.cli.operations import OperationError, filter_policy, subscribe
+from infra.cli.operations import OperationError, filter_policy
+from infra.cli.subscriptions import subscribe
 from infra.local.stack import STACK_NAME
 from shared.adapters.aws import aws_client
 from shared.adapters.sqs import RawRecordQueue
@@ -238,10 +239,11 @@ def test_subscribing_to_an_unknown_department_is_a_clear_error(stack, deptwatch)
         "--endpoint", arn,
     )  # fmt: skip
 
-    # THEN exit status 2, one line naming the stack and the department, and no subscription anywhere
+    # THEN exit status 2, one line naming the flag and the near miss, and no subscription anywhere
     assert code == 2
     assert out == ""
-    assert err == f"deptwatch: stack '{STACK_NAME}' has no topic for department 'department-of-education'\n"
+    assert err.startswith("deptwatch subscribe: argument --department: unknown department 'department-of-education'")
+    assert "did you mean 'department-for-education'" in err and err.count("\n") == 1
     subscriptions = stack.sns.list_subscriptions()["Subscriptions"]
     assert arn not in {subscription["Endpoint"] for subscription in subscriptions}
     # AND the operations API raises the same error

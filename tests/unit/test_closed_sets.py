@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.domain.events import Event, EventBase, Precedence, Rule, first_version
-from shared.domain.item import SCHEDULED_START, DepartmentRef, Item
+from shared.domain.item import PROGRESS_STAGE, SCHEDULED_START, DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.lifecycle import classify
 from shared.sources import SOURCE_NAMES, get_source
@@ -49,6 +49,11 @@ EXAMPLES: dict[Event, tuple[Item | None, Item]] = {
         item(state="scheduled", details={SCHEDULED_START: "2024-04-30T09:30:00+01:00"}),
         item(state="cancelled", details={SCHEDULED_START: "2024-05-07T10:00:00+01:00"}),
     ),
+    Event.TRANSFERRED: (item(state="to-be-asked"), item(state="transferred")),
+    Event.PROGRESSED: (
+        item(state="in-progress", details={PROGRESS_STAGE: "2nd reading (Commons, 2024-05-01)"}),
+        item(state="in-progress", details={PROGRESS_STAGE: "Committee stage (Commons, 2024-05-14)"}),
+    ),
 }
 
 
@@ -83,7 +88,7 @@ def test_a_cancellation_outranks_a_move_and_any_known_item_is_at_least_updated()
 def test_the_state_rules_never_clash():
     # GIVEN every state that a state rule reacts to
     # WHEN each state is entered from a state no rule names
-    for state in ("answered", "holding-answer", "corrected", "withdrawn", "cancelled"):
+    for state in ("answered", "holding-answer", "corrected", "withdrawn", "cancelled", "transferred"):
         old, new = item(state="tabled"), item(state=state)
 
         # THEN exactly one state rule applies (so their order among themselves does not matter)
@@ -122,6 +127,8 @@ def test_the_events_are_the_published_contract_s_values_in_order():
         "updated",
         "rescheduled",
         "cancelled",
+        "transferred",
+        "progressed",
     ]
 
 

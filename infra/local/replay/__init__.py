@@ -133,11 +133,11 @@ class RecordedApi(ABC):
     def detail_requests(self) -> list[httpx.Request]:
         return [request for request in self.requests if not self.is_list_request(request)]
 
-    def detail_ids(self) -> list[int]:
-        """The ids asked of the detail endpoint, in order."""
+    def detail_ids(self) -> list[int | str]:
+        """The ids asked of the detail endpoint, in order (numeric ones as ints: most APIs' ids are)."""
         pattern = self.detail_id
         return [
-            int(match.group(1))
+            int(match.group(1)) if match.group(1).isdigit() else match.group(1)
             for request in self.detail_requests()
             if pattern and (match := pattern.fullmatch(request.url.path))
         ]

@@ -1,0 +1,35 @@
+"""How a bill reads: as its page on bills.parliament.uk sums it up (stage, sponsors, long title, publications)."""
+
+from __future__ import annotations
+
+from shared.domain.item import PROGRESS_STAGE
+from shared.domain.notification import Notification
+from shared.render.base import KindRenderer, people_with_role
+
+STATES = {"withdrawn": "Withdrawn", "defeated": "Defeated", "act": "Act of Parliament"}
+
+
+class BillRenderer(KindRenderer):
+    def email_section(self, notification: Notification) -> list[str]:
+        """The bill's page in brief: where it is now, who sponsors it, what it is for, then every stage so far."""
+        item = notification.item
+        details = item.details
+        lines = [f"Source Page: {item.title}"]
+        if details.get(PROGRESS_STAGE):
+            lines.append(f"Current stage: {details[PROGRESS_STAGE]}")
+        if item.state in STATES:
+            lines.append(f"Status: {STATES[item.state]}")
+        sponsors = people_with_role(notification, "sponsored-by")
+        if sponsors:
+            lines.append(f"Sponsored by: {'; '.join(sponsors)}")
+        if len(item.departments) > 1:
+            lines.append(f"Departments: {'; '.join(d.name for d in item.departments)}")
+        if details.get("latest_publication"):
+            lines.append(f"Latest publication: {details['latest_publication']}")
+        lines.append("")
+        for text in (item.summary, item.body):
+            if text:
+                lines += [text, ""]
+        if details.get("stages"):
+            lines += ["Stages:", *(f"- {stage}" for stage in str(details["stages"]).split("; ")), ""]
+        return lines

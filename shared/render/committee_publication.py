@@ -1,0 +1,44 @@
+"""How a select committee publication reads: as the department page lists a publication and its documents."""
+
+from __future__ import annotations
+
+from shared.domain.notification import Notification, NotificationItem
+from shared.render.base import KindRenderer
+from shared.render.formats import long_date
+
+
+class CommitteePublicationRenderer(KindRenderer):
+    def headline(self, notification: Notification) -> str:
+        """ "Committee Publication (Government Response)" over "Commons - Education Committee"."""
+        item = notification.item
+        label = super().headline(notification)
+        headline = f"{label} ({item.category})" if item.category else label
+        where = [item.house.capitalize() if item.house else None, item.details.get("committee")]
+        return "\n".join([headline, " - ".join(str(part) for part in where if part)]).strip()
+
+    def date_line(self, item: NotificationItem) -> str:
+        return long_date(item.published_at)
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """Its page, one line per document, then the paper number, the inquiry and what it responds to."""
+        item = notification.item
+        details = item.details
+        lines = [f"Source Page: {item.title}"]
+        lines += [f"Document: {a.title} ({a.file_type or 'file'})" for a in item.attachments]
+        if not item.attachments:
+            lines.append("No documents listed yet.")
+        lines.append("")
+        facts = [
+            ("Type", details.get("publication_type")),
+            ("Inquiry", details.get("inquiry")),
+            ("HC", details.get("hc_number")),
+            ("HL Paper", details.get("hl_paper")),
+            ("Response by", details.get("responding_department")),
+            ("In response to", details.get("responds_to_url")),
+            ("Government response due", details.get("response_deadline")),
+        ]
+        lines += [f"{label}: {value}" for label, value in facts if value not in (None, "")]
+        if len(item.departments) > 1:
+            lines.append(f"Departments: {'; '.join(d.name for d in item.departments)}")
+        lines.append("")
+        return lines

@@ -1,0 +1,61 @@
+"""How an oral question reads: as the department page shows a question tabled for its question time."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from shared.domain.notification import Notification
+from shared.domain.timeutil import LONDON
+from shared.render.base import KindRenderer, people_with_role
+from shared.render.formats import long_date
+
+STATE_LINES = {
+    "withdrawn": "WITHDRAWN: this question will not be asked.",
+    "transferred": "TRANSFERRED to another department.",
+    "not-selected": "Not selected in the shuffle: this question will not be asked.",
+    "unasked": "Not reached at question time.",
+    "unstarred": "Unstarred: to be answered in writing.",
+}
+
+
+class OralQuestionRenderer(KindRenderer):
+    def headline(self, notification: Notification) -> str:
+        """ "Oral Question (Topical)" over "Commons - Education questions - Monday 29th April 2024"."""
+        item = notification.item
+        label = super().headline(notification)
+        label = f"{label} ({item.category})" if item.category else label
+        question_time = item.details.get("question_time")
+        when = long_date_of(question_time) if isinstance(question_time, str) else None
+        where = ("Commons", f"{item.department.name} questions", when)
+        return "\n".join([label, " - ".join(part for part in where if part)])
+
+    def email_section(self, notification: Notification) -> list[str]:
+        """What happened to it, asked by, the question (numbered as on the order paper), to be answered by."""
+        item = notification.item
+        details = item.details
+        lines: list[str] = []
+        if item.state in STATE_LINES:
+            lines += [STATE_LINES[item.state], ""]
+        for asker in people_with_role(notification, "asked-by"):
+            lines += [f"Asked by: {asker}", ""]
+        numbered = [
+            f"Question {details['number']}" if details.get("number") else None,
+            f"UIN {details['uin']}" if details.get("uin") else None,
+            "topical" if details.get("topical") else None,
+        ]
+        if any(numbered):
+            lines += [", ".join(part for part in numbered if part), ""]
+        lines += [f"Question to the {item.department.name}:", "", item.summary or item.title, ""]
+        for minister in people_with_role(notification, "to-be-answered-by"):
+            lines += [f"To be answered by: {minister}", ""]
+        if details.get("declared_interest"):
+            lines += [f"Declared interest: {details['declared_interest']}", ""]
+        return lines
+
+
+def long_date_of(day: str) -> str | None:
+    """ "Monday 29th April 2024" of an ISO day (noon: the same day in any offset)."""
+    try:
+        return long_date(datetime.combine(date.fromisoformat(day), time(12), LONDON))
+    except ValueError:
+        return None
