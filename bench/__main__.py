@@ -1,4 +1,5 @@
-"""`python -m bench [ROW ...] [--large]` (`--help` lists the rows): all but the slow `ingest` by default.
+"""`python -m bench [ROW ...] [--large]` (`--help` lists the rows): all but the slow `ingest` by default. `catchup`
+prints one line per scenario ending `complete` or `INCOMPLETE`; the run exits 1 if any is, or if `cost` is over budget.
 
 `deployed` builds the layer with infra/layer/Makefile (it needs PyPI). Each figure is printed beside its floor or
 reference, measured in the same run, as a ratio. `--large` adds the backfill of 10,000 records (74 min, 14 GB:
@@ -63,6 +64,7 @@ ROWS = {
     "watches": "matching 10,000 watches against 1,000 item versions: the term index against the loop over every watch",
     "search": "a search over a year of one department's items on the read table (read units, time on moto, our share)",
     "cost": "the monthly bill at the reference volume from measured requests and durations (exit 1 over $3.00)",
+    "catchup": "a year's backfill of 60,000 questions and a 7-day outage on a simulated clock: complete or INCOMPLETE",
     "ingest": "`deptwatch ingest` of 1,000 and 4,000 records on the local stack: linear (not run by default: ~10 min)",
 }
 SLOW_ROWS = {"ingest"}
@@ -80,6 +82,7 @@ def main(argv: list[str]) -> int:
         print(f"bench: unknown row {', '.join(unknown)}; one of: {', '.join(ROWS)} (see --help)", file=sys.stderr)
         return 2
     chosen = set(argv) - {"--large"} or set(ROWS) - SLOW_ROWS
+    status = 0
     print("| figure | measured | floor / reference | ratio | target |")
     print("|---|---|---|---|---|")
     if "requests" in chosen:
@@ -240,8 +243,32 @@ def main(argv: list[str]) -> int:
         from bench.cost import BUDGET, report
 
         if report() > BUDGET:
-            return 1
-    return 0
+            status = 1
+    if "catchup" in chosen and _catchup_rows():
+        status = 1
+    return status
+
+
+def _catchup_rows() -> int:
+    """Issue #12's scenarios on a simulated clock (200 ms an upstream request, 5 a second): one line each."""
+    from bench.catchup import week_outage, year_backfill
+
+    incomplete = 0
+    for name, result in (
+        ("one-year backfill of 60,000 questions (quiet)", year_backfill(60_000)),
+        ("7-day outage, 165 questions a day", week_outage()),
+    ):
+        deliveries = ", ".join(f"{mode} {count:,}" for mode, count in sorted(result["deliveries"].items()))
+        verdict = "complete" if result["complete"] else "INCOMPLETE"
+        incomplete += not result["complete"]
+        print(
+            f"catchup: {name}: {result['invocations']} invocations, longest {result['longest']:.0f} s (timeout 300 s), "
+            f"at most {result['rate']} upstream requests in any second (limit 5), records stored "
+            f"{result['stored']:,}/{result['expected']:,}, queued per delivery: {deliveries}, "
+            f"{result['aws_per_item']:.3f} fetcher AWS requests per item: {verdict}",
+            flush=True,
+        )
+    return 1 if incomplete else 0
 
 
 if __name__ == "__main__":

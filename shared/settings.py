@@ -10,6 +10,7 @@ import os
 from pydantic import BaseModel, ConfigDict, Field, Json, field_validator
 
 from shared.container import per_container
+from shared.domain.raw_record import Delivery
 
 
 class _Settings(BaseModel):
@@ -30,6 +31,8 @@ def _split_list(value: object) -> object:
 class FetcherSettings(_Settings):
     RAW_RECORDS_QUEUE_URL: str
     STATE_TABLE_NAME: str
+    POLL_QUEUE_URL: str = ""
+    """The FIFO poll queue: one message per poll of one source (empty: every source polled in this invocation)."""
     DEPARTMENTS: tuple[str, ...] = ("all",)
     SOURCES: tuple[str, ...] = ("all",)
     OVERLAP_DAYS: int = Field(default=3, ge=0, le=60)
@@ -41,6 +44,13 @@ class FetcherSettings(_Settings):
     UPSTREAM_REQUESTS_PER_SECOND: float = Field(default=5.0, ge=0)
     """The politeness limit: requests per second to each upstream host, whatever the poll (list pages, details,
     retries). 0: not paced, for the local replay of recorded responses only."""
+    DETAIL_RECHECK_BUDGET: int = Field(default=100, ge=0)
+    """At most this many details read again for their recheck alone per poll (the rest stay due for the next)."""
+    FIRST_POLL_DELIVERY: Delivery = Delivery.QUIET
+    """A source's first poll (no watermark: a new deployment's backfill): stored, by default notified to nobody."""
+    CATCH_UP_AFTER_HOURS: float = Field(default=72, gt=0)
+    """A poll whose watermark is older than this is catching up after an outage, and delivers as CATCH_UP_DELIVERY."""
+    CATCH_UP_DELIVERY: Delivery = Delivery.NOTIFY
     UPSTREAM_OVERRIDES: Json[dict[str, str]] = Field(default_factory=dict)
     """JSON {"https://host": "base URL"}: read an upstream from a mirror instead (the offline demo's local replay)."""
 

@@ -95,6 +95,7 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, o
     result = stack.invoke(
         "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
     )
+    result = stack.run_own_queues("FetcherFunction", result)  # the polls it dispatched
     failures = _source_failures(result)
     if (
         failures

@@ -135,6 +135,13 @@ class QueueMapping:
     batch_size: int
 
 
+LOCAL_PARAMETERS = {"FirstPollDelivery": "notify"}
+"""Where the local stack departs from the template's defaults, and why: it is new on every command (moto keeps
+nothing), so every poll would be a source's first, which a deployed stack stores quietly (issue #12). Locally a
+first poll notifies, as a deployment's later polls do; a caller (or `deptwatch run --delivery`) may still ask for
+`quiet`."""
+
+
 class LocalStack:
     """template.yaml deployed into moto (which must be active: see `local_stack()`), and its functions run here."""
 
@@ -146,6 +153,7 @@ class LocalStack:
         self.parameters = {
             name: str(spec.get("Default", "")) for name, spec in self.template.get("Parameters", {}).items()
         }
+        self.parameters.update(LOCAL_PARAMETERS)
         self.parameters.update(parameters or {})
         self.sqs = aws_client("sqs")
         self.dynamodb = aws_client("dynamodb")
@@ -165,6 +173,8 @@ class LocalStack:
         `run` sum up, so that a quiet version is never silently not notified."""
         self.stream_retry_delay: Callable[[int], float] = lambda_stream_retry_delay
         self.sleep: Callable[[float], None] = _elapse_at_once
+        self.last_response: dict[str, Any] | None = None
+        """What the function of the last queue batch returned (None when it raised)."""
         """How the stream mapping waits before a retry (tests give a fake clock's, which moves that clock on)."""
         self.scheduled_at: datetime | None = None
         """When set, the occurrence time a schedule's Input names (<aws.scheduler.scheduled-time>); else now."""
@@ -213,8 +223,11 @@ class LocalStack:
         return arns
 
     def _create_queue(self, logical_id: str, properties: dict[str, Any]) -> None:
-        name = self._resolve(properties.get("QueueName")) or f"{STACK_NAME}-{logical_id}"
+        fifo = bool(properties.get("FifoQueue"))
+        name = self._resolve(properties.get("QueueName")) or f"{STACK_NAME}-{logical_id}" + (".fifo" if fifo else "")
         attributes = {"VisibilityTimeout": str(properties.get("VisibilityTimeout", 30))}
+        if fifo:
+            attributes["FifoQueue"] = "true"
         if "MessageRetentionPeriod" in properties:
             attributes["MessageRetentionPeriod"] = str(properties["MessageRetentionPeriod"])
         if "RedrivePolicy" in properties:
@@ -364,7 +377,10 @@ class LocalStack:
         ]
 
     def run_schedule(self, logical_id: str) -> Any:
-        """The schedule(s) of one function firing once; returns what the function returned (of its last schedule)."""
+        """The schedule(s) of one function firing once; returns what the function returned (of its last schedule).
+
+        A function that queues work for itself (the fetcher's poll queue) runs it before this returns, and its
+        reports (`sources`) are gathered into what the schedule's run returned."""
         spec = self.functions[logical_id]
         schedules = {name: e for name, e in spec.events.items() if e["Type"] in SCHEDULE_EVENTS}
         if not schedules:
@@ -372,7 +388,29 @@ class LocalStack:
         result = None
         for name, schedule in schedules.items():
             result = self.invoke(logical_id, self._scheduled_event(name, schedule.get("Properties", {})))
-        return result
+        return self.run_own_queues(logical_id, result)
+
+    def queue_mapping(self, logical_id: str) -> QueueMapping:
+        """The SQS mapping of one function (the processor's raw records, the fetcher's polls)."""
+        return next(mapping for mapping in self.queue_mappings if mapping.function.logical_id == logical_id)
+
+    def run_own_queues(self, logical_id: str, result: Any) -> Any:
+        """The messages a function sent to the queues it consumes itself, run until none is left (their `sources`
+        gathered into `result`)."""
+        own = [mapping for mapping in self.queue_mappings if mapping.function.logical_id == logical_id]
+        if not own or not isinstance(result, dict):
+            return result
+        reports: list[Any] = list(result.get("sources", []))
+        failed = 0
+        for mapping in own:
+            while self.pump_queue(mapping):
+                if self.last_response is None:  # the invocation died: its message waits out its visibility timeout
+                    failed += 1
+                    break
+                reports += self.last_response.get("sources", [])
+        return (
+            {**result, "sources": reports, "failed_invocations": failed} if failed else {**result, "sources": reports}
+        )
 
     def run_schedules(self) -> dict[str, Any]:
         """Every scheduled function's schedule firing once: logical id → what the function returned."""
@@ -430,8 +468,10 @@ class LocalStack:
         if not messages:
             return False
         event = {"Records": [self.lambda_sqs_record(m, mapping.queue_arn) for m in messages]}
+        self.last_response = None
         try:
             response = self.invoke(mapping.function.logical_id, event) or {}
+            self.last_response = response
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed: every message comes back
             failed = {m["MessageId"] for m in messages}

@@ -168,6 +168,10 @@ class UpstreamClient:
         remaining time)."""
         self.requests = 0
 
+    def clock(self) -> float:
+        """The client's clock (time.monotonic, or a test's): deadlines and budgets are on it."""
+        return self._clock()
+
     def get_json(self, url: str, params: QueryParams | None = None) -> Any:
         from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, stop_any
 

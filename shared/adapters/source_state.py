@@ -10,7 +10,7 @@ from typing import Any
 
 from shared.adapters.dynamodb import BATCH_ATTEMPTS, BATCH_BACKOFF, BATCH_WRITE_LIMIT, ITEM_JSON_BUDGET, batch_get
 from shared.adapters.retry import Sleep, retry_pending
-from shared.sources.incremental import MEMORY_SHARDS, SeenRecord, SourceState, shard_of
+from shared.sources.incremental import MEMORY_SHARDS, PollCheckpoint, SeenRecord, SourceState, shard_of
 
 SEEN_SHARDS = MEMORY_SHARDS
 """Items the per-record memory of one source is spread over, by a hash of the record key. One item (400 KB) holds
@@ -58,16 +58,23 @@ class WatermarkStore:
         for text in (watermark.get("seen", {}).get("S") or "{}", *stored.values()):
             seen.update({key: SeenRecord(*entry) for key, entry in json.loads(text).items()})
         value = watermark.get("value", {}).get("S")
-        return SourceState(watermark=datetime.fromisoformat(value) if value else None, seen=seen)
+        checkpoint = watermark.get("checkpoint", {}).get("S")
+        return SourceState(
+            watermark=datetime.fromisoformat(value) if value else None,
+            seen=seen,
+            checkpoint=PollCheckpoint.model_validate_json(checkpoint) if checkpoint else None,
+            completed_poll=watermark.get("completed_poll", {}).get("S", ""),
+        )
 
     def put(self, source: str, state: SourceState) -> None:
-        if state.watermark is None:
+        """The memory's changed shards, then the watermark item (with the checkpoint of an unfinished poll, whose
+        watermark may still be none: a first poll stopped for time)."""
+        if state.watermark is None and state.checkpoint is None:
             raise ValueError("a source state is saved with a watermark")
-        shards: dict[str, dict[str, tuple[str, str, str, int]]] = {
-            f"seen#{source}#{n}": {} for n in range(self._shards)
-        }
+        shards: dict[str, dict[str, tuple[str | int, ...]]] = {f"seen#{source}#{n}": {} for n in range(self._shards)}
         for key, e in state.seen.items():
-            shards[self._shard_id(source, key)][key] = (e.listed, e.content, e.day, e.checked)
+            entry: tuple[str | int, ...] = (e.listed, e.content, e.day, e.checked)
+            shards[self._shard_id(source, key)][key] = (*entry, e.poll) if e.poll else entry
         previous = self._read.pop(source, {})
         changed = {
             shard_id: text
@@ -75,18 +82,24 @@ class WatermarkStore:
             if (text := self._fitting_json(entries)) != previous.get(shard_id, "{}")
         }
         self._batch_put([{"id": {"S": shard_id}, "seen": {"S": text}} for shard_id, text in changed.items()])
-        self._client.put_item(
-            TableName=self._table,
-            Item={"id": {"S": f"watermark#{source}"}, "value": {"S": state.watermark.isoformat()}},
-        )
+        # What is written stays what was read: a checkpointed poll writes again only the shards it changed since.
+        self._read[source] = {**previous, **changed}
+        item: dict[str, Any] = {"id": {"S": f"watermark#{source}"}}
+        if state.watermark is not None:
+            item["value"] = {"S": state.watermark.isoformat()}
+        if state.checkpoint is not None:
+            item["checkpoint"] = {"S": state.checkpoint.model_dump_json()}
+        if state.completed_poll:
+            item["completed_poll"] = {"S": state.completed_poll}
+        self._client.put_item(TableName=self._table, Item=item)
 
-    def _fitting_json(self, entries: dict[str, tuple[str, str, str, int]]) -> str:
+    def _fitting_json(self, entries: dict[str, Any]) -> str:
         """The shard's JSON within the item budget: beyond it (an extreme backfill), the records seen on the oldest
         days are forgotten, which costs their re-queueing, never a failed poll."""
         text = json.dumps(entries, separators=(",", ":"), sort_keys=True)
         if len(text.encode()) <= self._budget:
             return text
-        kept: dict[str, tuple[str, str, str, int]] = {}
+        kept: dict[str, Any] = {}
         size = 2
         for key, entry in sorted(entries.items(), key=lambda pair: pair[1][2], reverse=True):
             size += len(json.dumps({key: entry}, separators=(",", ":")).encode()) - 1  # less its braces, plus a comma

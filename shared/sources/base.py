@@ -20,7 +20,7 @@ from shared.domain.kinds import Kind
 from shared.domain.links import LinkRefused, OwnHosts, own_link
 from shared.domain.raw_record import RawRecordMessage
 from shared.observability import logger
-from shared.sources.incremental import FetchedRecord, KnownRecord
+from shared.sources.incremental import FetchedRecord, KnownRecord, ListPosition
 
 
 class PoisonRecordError(ValueError):
@@ -95,6 +95,8 @@ class Listed:
     record: dict[str, Any]
     origin: str
     department: str | None = None
+    position: ListPosition | None = None
+    """Where its page is in the poll's lists: a poll stopped for time resumes by asking that page again."""
 
 
 RecordReader = Callable[[Any], list[dict[str, Any]]]
@@ -105,8 +107,11 @@ class Paginator(ABC):
     """How one list query is paged: the requests it takes and when it is exhausted."""
 
     @abstractmethod
-    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        """Every page of the query, in order, each as the records it held."""
+    def pages(
+        self, http: UpstreamClient, request: ListRequest, read: RecordReader, start: int = 0
+    ) -> Iterator[list[Listed]]:
+        """Every page of the query, in order, each as the records it held; from record `start` when a poll resumes
+        (a paginator without offsets starts at the beginning)."""
 
 
 @dataclass
@@ -175,12 +180,14 @@ class OffsetPaginator(Paginator):
     items: str
     total: str
 
-    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+    def pages(
+        self, http: UpstreamClient, request: ListRequest, read: RecordReader, start: int = 0
+    ) -> Iterator[list[Listed]]:
         def check(body: Any, offset: int) -> None:
             if not isinstance(body, dict) or self.items not in body:
                 raise UpstreamResponseError("a list request answered with a single item", request.url)
 
-        return _counted_pages(http, request, read, self.skip, self.total, check)
+        return _counted_pages(http, request, read, self.skip, self.total, check, start)
 
 
 @dataclass(frozen=True)
@@ -191,16 +198,18 @@ class StartPaginator(Paginator):
     start: str = "start"
     total: str = "total"
 
-    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        def check(body: Any, start: int) -> None:
+    def pages(
+        self, http: UpstreamClient, request: ListRequest, read: RecordReader, start: int = 0
+    ) -> Iterator[list[Listed]]:
+        def check(body: Any, offset: int) -> None:
             if not isinstance(body, dict):
                 raise UpstreamResponseError("the search did not answer with an object", request.url)
-            if body.get(self.start, start) != start:
+            if body.get(self.start, offset) != offset:
                 raise UpstreamResponseError(
-                    f"asked for results from {start}, got results from {body[self.start]}", request.url
+                    f"asked for results from {offset}, got results from {body[self.start]}", request.url
                 )
 
-        return _counted_pages(http, request, read, self.start, self.total, check)
+        return _counted_pages(http, request, read, self.start, self.total, check, start)
 
 
 def _counted_pages(
@@ -210,10 +219,11 @@ def _counted_pages(
     offset_parameter: str,
     total_field: str,
     check: Callable[[Any, int], None],
+    start: int = 0,
 ) -> Iterator[list[Listed]]:
-    """Pages asked from each offset the pages so far reach, until they add up to the total (`PageCount`); `check`
-    refuses a body that is not this API's page for that offset."""
-    count = PageCount(request.url, total_field)
+    """Pages asked from each offset the pages so far reach (from `start`), until they add up to the total
+    (`PageCount`); `check` refuses a body that is not this API's page for that offset."""
+    count = PageCount(request.url, total_field, read=start)
     while True:
         offset = count.read
         body = http.get_json(request.url, {**request.params, offset_parameter: offset})
@@ -221,7 +231,7 @@ def _counted_pages(
         check(body, offset)
         exhausted = count.add(body, len(records))
         origin = f"{request.url}?{offset_parameter}={offset}"
-        yield [Listed(record, origin, request.department) for record in records]
+        yield [Listed(record, origin, request.department, ListPosition(offset=offset)) for record in records]
         if exhausted:
             return
 
@@ -230,7 +240,9 @@ def _counted_pages(
 class SinglePage(Paginator):
     """An endpoint without paging that answers a bare JSON array (What's On: at most 31 days per call instead)."""
 
-    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+    def pages(
+        self, http: UpstreamClient, request: ListRequest, read: RecordReader, start: int = 0
+    ) -> Iterator[list[Listed]]:
         origin = f"{request.url}?{urlencode(request.params, doseq=True)}"
         body = http.get_json(request.url, request.params)
         if not isinstance(body, list):
@@ -267,6 +279,9 @@ class Source(ABC):
     paginator: ClassVar[Paginator]
     own_hosts: ClassVar[OwnHosts]
     """Where its items' own links may point (their page, their attachments): see shared.domain.links.own_link."""
+    api_host: ClassVar[str] = ""
+    """The upstream host its polls ask: polls of one host never overlap (the poll queue's message group), so the
+    per-host pace is the deployment's. Unset: the source's own name (a group of its own)."""
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
     has_detail: ClassVar[bool] = False
@@ -334,14 +349,47 @@ class Source(ABC):
 
     # --- The poll: owned by the base ---
 
+    @property
+    def poll_group(self) -> str:
+        """The poll queue's message group of this source's polls: its upstream host."""
+        return self.api_host or self.name
+
     def listed(
         self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
     ) -> Iterator[Listed]:
         """Every record of every list request, page after page. A source whose API needs a conversation (one
-        answer deciding the next question) overrides this, and the base still filters, dedupes and completes."""
+        answer deciding the next question) overrides this, and the base still filters, dedupes and completes (a
+        resumed poll of such a source reads its lists from the start; the record memory skips what it handled)."""
         for request in self.list_requests(departments, since, until):
             for page in self.paginator.pages(http, request, self.records_from_response):
                 yield from page
+
+    def _listed_from(
+        self,
+        http: UpstreamClient,
+        departments: Sequence[Department],
+        since: datetime,
+        until: datetime,
+        resume: ListPosition | None,
+    ) -> Iterator[Listed]:
+        """`listed`, positioned: each record knows its list request and page, and a resumed poll starts at the page
+        where it stopped (the requests before it, and the pages before it, are not asked again)."""
+        if type(self).listed is not Source.listed:
+            yield from self.listed(http, departments, since, until)
+            return
+        first = resume or ListPosition()
+        for number, request in enumerate(self.list_requests(departments, since, until)):
+            if number < first.request:
+                continue
+            start = first.offset if number == first.request else 0
+            read = self.records_from_response
+            pages = (
+                self.paginator.pages(http, request, read, start) if start else self.paginator.pages(http, request, read)
+            )
+            for page in pages:
+                for listed in page:
+                    offset = listed.position.offset if listed.position else 0
+                    yield replace(listed, position=ListPosition(request=number, offset=offset))
 
     @final
     def fetch(
@@ -351,14 +399,16 @@ class Source(ABC):
         since: datetime,
         until: datetime,
         known: KnownRecord | None = None,
+        resume: ListPosition | None = None,
     ) -> Iterator[FetchedRecord]:
         """Every record of the given departments that changed in [since, until], each once, completed.
 
         A listed record that `known` recognises needs no detail request: it is yielded as listed, marked known.
+        `resume`: the list position a poll stopped at (a checkpoint): the lists are read on from there.
         """
         asked = self.asked(departments)
         seen: set[str] = set()
-        for listed in self.listed(http, departments, since, until):
+        for listed in self._listed_from(http, departments, since, until, resume):
             record = listed.record
             key = self.record_key(record)
             if not self.department_in_detail and not asked(record):
@@ -375,7 +425,9 @@ class Source(ABC):
         logger.warning("record of a department we did not ask for dropped", extra={"source": self.name, "record": key})
 
     def _completed(self, http: UpstreamClient, listed: Listed, known: KnownRecord | None) -> FetchedRecord:
-        as_listed = FetchedRecord(record=listed.record, department=listed.department, origin=listed.origin)
+        as_listed = FetchedRecord(
+            record=listed.record, department=listed.department, origin=listed.origin, position=listed.position
+        )
         if not self.has_detail:
             return as_listed
         if known is not None and known(listed.record):
@@ -388,7 +440,7 @@ class Source(ABC):
             return replace(as_listed, listed=listed.record)
         merged = self.merge_detail(listed.record, detail)
         merged |= self.detail_parts(http, merged)
-        return FetchedRecord(record=merged, department=listed.department, origin=url, listed=listed.record)
+        return replace(as_listed, record=merged, origin=url, listed=listed.record)
 
     def _read_detail(self, http: UpstreamClient, url: str, record: dict[str, Any]) -> dict[str, Any] | None:
         """The detail of `record`, checked to be that record; None when the detail endpoint no longer has it."""

@@ -286,6 +286,7 @@ def bill_departments(record: dict[str, Any]) -> list[Department]:
 
 class BillsSource(Source):
     name = "bills"
+    api_host = urlsplit(API).hostname or ""
     kind = Kind.BILL
     own_hosts = PARLIAMENT_HOSTS
     paginator = NewestFirstPaginator(skip="Skip", items="items", total="totalResults", updated="lastUpdate")

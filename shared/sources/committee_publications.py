@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -192,6 +193,7 @@ def _responding_department(record: dict[str, Any]) -> Department | None:
 
 class CommitteePublicationsSource(Source):
     name = "committee-publications"
+    api_host = urlsplit(API).hostname or ""
     kind = Kind.COMMITTEE_PUBLICATION
     own_hosts = PARLIAMENT_HOSTS
     paginator = OffsetPaginator(skip="Skip", items="items", total="totalResults")

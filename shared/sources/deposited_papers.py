@@ -166,6 +166,7 @@ class DepositedPapersSource(Source):
     name = "deposited-papers"
     kind = Kind.DEPOSITED_PAPER
     own_hosts = PARLIAMENT_HOSTS
+    api_host = "depositedpapers-api.parliament.uk"
     paginator = OffsetPaginator(skip="Skip", items="items", total="totalResults")
     has_detail = True
 

@@ -285,6 +285,7 @@ class GovukPublicationsSource(Source):
     name = "govuk-publications"
     kind = Kind.PUBLICATION
     own_hosts = GOVUK_HOSTS
+    api_host = "www.gov.uk"
     paginator = StartPaginator()
     volatile_fields = frozenset({"es_score", "index", "_id", "elasticsearch_type", "document_type"})
 

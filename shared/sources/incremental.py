@@ -15,6 +15,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.domain.raw_record import Delivery
+
+
+@dataclass(frozen=True)
+class ListPosition:
+    """Where a poll is in its lists: the list request (in the order the source declares them) and the offset of the
+    page being read. A poll stopped for time resumes by asking that page again."""
+
+    request: int = 0
+    offset: int = 0
+
 
 @dataclass(frozen=True)
 class FetchedRecord:
@@ -27,6 +40,8 @@ class FetchedRecord:
     completed this time): its detail was read, or found unneeded, now."""
     known: bool = False
     """Listed exactly as when it was last queued: not completed, and not to be queued again."""
+    position: ListPosition | None = None
+    """Where its page is in the poll's lists (None: a source whose lists are a conversation, read from the start)."""
 
 
 KnownRecord = Callable[[dict[str, Any]], bool]
@@ -45,6 +60,35 @@ class SeenRecord:
     """The day it was last seen (ISO date): records out of the poll window are forgotten."""
     checked: int
     """When its detail endpoint was last read (epoch seconds)."""
+    poll: str = ""
+    """The unfinished poll that handled it (its id), so that the poll, resumed, neither reads nor queues it again;
+    cleared when the poll completes."""
+
+
+class PollCheckpoint(BaseModel):
+    """A poll stopped for time, saved in its source's state: the next invocation resumes it from here.
+
+    The window is fixed when the poll starts (`until`): a poll of many invocations reads one window, and the watermark
+    advances to `until` only when the whole poll completes. `step` counts the invocations: a continuation message
+    names the step it continues, so a stale one (its step taken by another message) does nothing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    poll_id: str = Field(min_length=1, max_length=80)
+    step: int = Field(ge=0)
+    since: AwareDatetime
+    until: AwareDatetime
+    delivery: Delivery
+    requeue_all: bool = False
+    request: int = Field(default=0, ge=0)
+    """The list request reached (ListPosition)."""
+    offset: int = Field(default=0, ge=0)
+    """The offset of the page reached within it."""
+
+    @property
+    def position(self) -> ListPosition:
+        return ListPosition(self.request, self.offset)
 
 
 @dataclass(frozen=True)
@@ -53,6 +97,10 @@ class SourceState:
     """When the source last completed a poll: the next one starts here, less the overlap."""
     seen: dict[str, SeenRecord] = field(default_factory=dict)
     """Record key → what was last queued of it, for the records seen within the poll window."""
+    checkpoint: PollCheckpoint | None = None
+    """The unfinished poll to resume, if any."""
+    completed_poll: str = ""
+    """The id of the last poll that completed: a poll message delivered again after it is not run again."""
 
 
 class RecordIdentity(Protocol):
@@ -98,11 +146,20 @@ class RecordMemory:
     """One source's poll: what it knew of each record before, and what it learns now.
 
     `requeue_all` (an explicit backfill) queues every record whatever was queued before; the processor still writes
-    only changes.
+    only changes. `poll_id` marks what this poll handled, so that, stopped for time and resumed, it neither reads nor
+    queues a record twice. `recheck_budget`: at most this many details read again for a recheck alone per poll (the
+    others stay due, for the next polls): a busy window's recheck never costs one poll more than its budget.
     """
 
     def __init__(
-        self, source: RecordIdentity, state: SourceState, now: datetime, detail_recheck: timedelta, requeue_all: bool
+        self,
+        source: RecordIdentity,
+        state: SourceState,
+        now: datetime,
+        detail_recheck: timedelta,
+        requeue_all: bool,
+        poll_id: str = "",
+        recheck_budget: int | None = None,
     ) -> None:
         self._source = source
         self._state = state
@@ -111,49 +168,91 @@ class RecordMemory:
         self._today = now.date().isoformat()
         self._detail_recheck = int(detail_recheck.total_seconds())
         self._seen_now: dict[str, SeenRecord] = {}
+        self._poll_id = poll_id
+        self._recheck_budget = recheck_budget
         self.requeue_all = requeue_all
         self.unchanged = 0
         """Records met again exactly as they were last queued: not queued again."""
+        self.rechecks = 0
+        """Details read again for their recheck alone (listed unchanged)."""
+
+    def handled(self, listed: dict[str, Any]) -> bool:
+        """Already handled by this poll before it was stopped for time and resumed."""
+        entry = self._state.seen.get(self._source.record_key(listed))
+        return bool(self._poll_id) and entry is not None and entry.poll == self._poll_id
 
     def known(self, listed: dict[str, Any]) -> bool:
-        """Listed as when last queued, and its recheck not due: no need to read the detail again."""
+        """Listed as when last queued, and its recheck not due (or the poll's recheck budget spent): no need to read
+        the detail again."""
         key = self._source.record_key(listed)
         entry = self._state.seen.get(key)
-        return (
-            entry is not None
-            and entry.listed == self._source.digest(listed)
-            and not recheck_due(key, entry.checked, self._stamp, self._detail_recheck)
-        )
+        if entry is None or entry.listed != self._source.digest(listed):
+            return False
+        if entry.poll and entry.poll == self._poll_id:
+            return True
+        if not recheck_due(key, entry.checked, self._stamp, self._detail_recheck):
+            return True
+        if self._recheck_budget is not None and self.rechecks >= self._recheck_budget:
+            return True  # stays due: a later poll reads it
+        self.rechecks += 1
+        return False
 
     def detail_check(self) -> KnownRecord | None:
-        """What the source asks before reading a detail: nothing is known during an explicit backfill."""
-        return None if self.requeue_all else self.known
+        """What the source asks before reading a detail: during an explicit backfill, only what this poll handled
+        before it was resumed is known."""
+        if self.requeue_all:
+            return self.handled if self._poll_id else None
+        return self.known
 
     def remember(self, fetched: FetchedRecord) -> bool:
         """Note the record as seen now; whether it is to be queued (new, or changed since it was last queued)."""
         listed = fetched.listed or fetched.record
         key = self._source.record_key(listed)
         last = self._state.seen.get(key)
-        if fetched.known and last is not None:
-            self._seen_now[key] = replace(last, day=self._today)
+        if last is not None and (fetched.known or self.handled(listed)):
+            self._seen_now[key] = replace(last, day=self._today, poll=self._poll_id)
             self.unchanged += 1
             return False
         content = self._source.digest(fetched.record)
         checked = self._stamp if fetched.listed is not None else (last.checked if last else self._stamp)
-        self._seen_now[key] = SeenRecord(self._source.digest(listed), content, self._today, checked)
+        self._seen_now[key] = SeenRecord(self._source.digest(listed), content, self._today, checked, self._poll_id)
         if last is not None and last.content == content and not self.requeue_all:
             self.unchanged += 1
             return False
         return True
 
-    def next_state(self, since: datetime) -> SourceState | None:
-        """The state to save once every record of the poll is on the queue: the watermark advanced to now, and the
-        records still in the window. None when nothing seen changed and the stored watermark is recent: idle polls
-        cost no write."""
+    def forget(self, keys: list[str]) -> None:
+        """Unlearn what this poll noted of these records (they did not reach the queue): as if not met."""
+        for key in keys:
+            self._seen_now.pop(key, None)
+
+    def next_state(
+        self, since: datetime, until: datetime | None = None, completed_poll: str = ""
+    ) -> SourceState | None:
+        """The state to save once every record of the poll is on the queue: the watermark advanced to the poll's end
+        (`until`, by default now), and the records still in the window. None when nothing seen changed and the
+        stored watermark is recent: idle polls cost no write."""
         oldest_kept = since.date().isoformat()
         merged = {**self._state.seen, **self._seen_now}
-        seen = {key: entry for key, entry in merged.items() if entry.day >= oldest_kept}
+        seen = {key: replace(entry, poll="") for key, entry in merged.items() if entry.day >= oldest_kept}
         watermark = self._state.watermark
-        if seen == self._state.seen and watermark is not None and self._now - watermark < WATERMARK_REFRESH:
+        if (
+            seen == self._state.seen
+            and self._state.checkpoint is None
+            and not completed_poll
+            and watermark is not None
+            and self._now - watermark < WATERMARK_REFRESH
+        ):
             return None
-        return SourceState(watermark=self._now, seen=seen)
+        return SourceState(watermark=until or self._now, seen=seen, completed_poll=completed_poll)
+
+    def checkpoint_state(self, checkpoint: PollCheckpoint) -> SourceState:
+        """The state to save when the poll stops for time: the watermark unmoved, everything seen so far (marked as
+        this poll's), and where to resume."""
+        merged = {**self._state.seen, **self._seen_now}
+        return SourceState(
+            watermark=self._state.watermark,
+            seen=merged,
+            checkpoint=checkpoint,
+            completed_poll=self._state.completed_poll,
+        )

@@ -57,10 +57,12 @@ class NewestFirstPaginator(Paginator):
     def time_of(self, record: dict[str, Any]) -> datetime | None:
         return moment(record.get(self.updated)) if isinstance(self.updated, str) else self.updated(record)
 
-    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
+    def pages(
+        self, http: UpstreamClient, request: ListRequest, read: RecordReader, start: int = 0
+    ) -> Iterator[list[Listed]]:
         since = request.since if isinstance(request, WindowRequest) else None
         until = request.until if isinstance(request, WindowRequest) else None
-        count = PageCount(request.url, self.total)
+        count = PageCount(request.url, self.total, read=start)
         previous: datetime | None = None
         while True:
             offset = count.read

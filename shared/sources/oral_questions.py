@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_pascal
@@ -183,8 +184,10 @@ class PagingInfoPaginator(Paginator):
     """This API's paging: `parameters.skip`, and a `PagingInfo` whose `Total` the pages must add up to (`PageCount`);
     an answer that says it failed (`Success: false`, `Errors`) or starts elsewhere than asked is an error."""
 
-    def pages(self, http: UpstreamClient, request: ListRequest, read: RecordReader) -> Iterator[list[Listed]]:
-        count = PageCount(request.url, "Total")
+    def pages(
+        self, http: UpstreamClient, request: ListRequest, read: RecordReader, start: int = 0
+    ) -> Iterator[list[Listed]]:
+        count = PageCount(request.url, "Total", read=start)
         while True:
             offset = count.read
             body = http.get_json(request.url, {**request.params, f"{PREFIX}skip": offset})
@@ -209,6 +212,7 @@ class PagingInfoPaginator(Paginator):
 
 class OralQuestionsSource(Source):
     name = "oral-questions"
+    api_host = urlsplit(API).hostname or ""
     kind = Kind.ORAL_QUESTION
     own_hosts = PARLIAMENT_HOSTS
     paginator = PagingInfoPaginator()

@@ -73,6 +73,7 @@ class QuestionsStatementsSource(Source):
     by answering body, whose texts the list cuts and the detail endpoint gives in full."""
 
     own_hosts = PARLIAMENT_HOSTS
+    api_host = "questions-statements-api.parliament.uk"
     paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
     has_detail = True
     detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -186,6 +187,7 @@ def laying_departments(record: dict[str, Any]) -> list[Department]:
 
 class StatutoryInstrumentsSource(Source):
     name = "statutory-instruments"
+    api_host = urlsplit(API).hostname or ""
     kind = Kind.STATUTORY_INSTRUMENT
     own_hosts = SI_HOSTS
     paginator = NewestFirstPaginator(skip="Skip", items="items", total="totalResults", updated=laid_at)

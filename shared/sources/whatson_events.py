@@ -218,6 +218,7 @@ class WhatsOnEventsSource(Source):
     name = "whatson-events"
     kind = Kind.SCHEDULED_EVENT
     own_hosts = PARLIAMENT_HOSTS
+    api_host = "whatson-api.parliament.uk"
     paginator = SinglePage()
 
     def notifiable(self, record: dict[str, Any]) -> bool:

@@ -300,7 +300,7 @@ class FaultInjector:
     # SQS: the fetcher's sends, and the processor's dead letters
 
     def _sqs_batch_params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if self.function != FETCHER:
+        if self.function != FETCHER or params["QueueUrl"].endswith(".fifo"):  # raw records only, not poll messages
             return
         context["deptwatch_bodies"] = {e["Id"]: e["MessageBody"] for e in params["Entries"]}
         if self.decide("sqs SendMessageBatch: call throttled", self.plan.sqs_batch_throttled):
@@ -324,7 +324,7 @@ class FaultInjector:
             context["deptwatch_answer"] = (http, {"Successful": [], "Failed": context.pop("deptwatch_failed")})
 
     def _sqs_batch_result(self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
-        if self.function != FETCHER or http_response.status_code != 200:
+        if self.function != FETCHER or http_response.status_code != 200 or "deptwatch_bodies" not in context:
             return
         if failed := context.pop("deptwatch_failed", None):
             parsed["Failed"] = [*(parsed.get("Failed") or []), *failed]
@@ -583,6 +583,8 @@ class Pipeline:
     def poll(self, phase: int) -> PollOutcome:
         try:
             result = self.stack.run_schedule("FetcherFunction")
+            if result.get("failed_invocations"):  # a poll message's invocation died (issue #12: polls are messages)
+                raise InvocationFailed("a poll died")
         except InvocationFailed:
             outcome = PollOutcome(phase, died=True)
         else:
@@ -592,7 +594,8 @@ class Pipeline:
         return outcome
 
     def drain(self, max_rounds: int = 300) -> None:
-        queue, stream = self.stack.queue_mappings[0], self.stack.stream_mappings[0]
+        queue = self.stack.queue_mapping(PROCESSOR)
+        stream = self.stack.stream_mappings[0]
         for _ in range(max_rounds):
             if self.injector.decide("same SQS batch to two processors at once", self.injector.plan.concurrent_delivery):
                 busy = self.deliver_twice(queue)

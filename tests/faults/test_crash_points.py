@@ -82,7 +82,11 @@ def test_a_fetcher_that_dies_after_queueing_and_before_its_watermark_loses_nothi
     # notified again, the statements are notified now: every version once
     assert second.complete
     present = Counter(item.source for item in world if item.record_in(1) is not None)
-    assert {r["source"]: r["queued"] for r in second.reports} == present
+    # (since issue #12 the died poll's message comes back and re-queues them; the new schedule's polls then find them)
+    queued: Counter[str] = Counter()
+    for report in second.reports:
+        queued[report["source"]] += report["queued"]
+    assert queued == present
     assert watermark(rig.stack, "written-questions") is not None
     delivered += deliveries_by_key(rig.stack.collect_deliveries())
     assert delivered == Counter(dict.fromkeys(expected_first_versions(world), 1))
@@ -173,7 +177,7 @@ def test_two_processors_given_the_same_message_at_once_write_it_once(rig_factory
     rig.injector.hold_update = hold
 
     # WHEN SQS gives the same message to two processor invocations running at the same time
-    assert rig.pipeline.deliver_twice(rig.stack.queue_mappings[0])
+    assert rig.pipeline.deliver_twice(rig.stack.queue_mapping("ProcessorFunction"))
     rig.injector.hold_update = None
     rig.pipeline.drain()
 

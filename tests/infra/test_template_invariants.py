@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 POWERTOOLS = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL"}
 EXPECTED_ENVIRONMENT = {
     "FetcherFunction": POWERTOOLS
-    | {"RAW_RECORDS_QUEUE_URL", "STATE_TABLE_NAME", "DEPARTMENTS", "SOURCES", "UPSTREAM_REQUESTS_PER_SECOND"},
+    | {"RAW_RECORDS_QUEUE_URL", "STATE_TABLE_NAME", "DEPARTMENTS", "SOURCES", "UPSTREAM_REQUESTS_PER_SECOND"}
+    | {"POLL_QUEUE_URL", "FIRST_POLL_DELIVERY", "CATCH_UP_AFTER_HOURS", "CATCH_UP_DELIVERY", "DETAIL_RECHECK_BUDGET"},
     "ProcessorFunction": POWERTOOLS | {"ITEMS_TABLE_NAME", "DEAD_LETTER_QUEUE_URL"},
     "DigesterFunction": POWERTOOLS | {"STATE_TABLE_NAME", "ITEMS_TABLE_NAME", "TOPIC_ARN_PREFIX"},
     "NotifierFunction": POWERTOOLS | {"STATE_TABLE_NAME", "TOPIC_ARN_PREFIX", "FAILURE_QUEUE_URL", "READ_TABLE_NAME"},
@@ -129,10 +130,17 @@ def test_every_required_setting_is_set_and_every_set_variable_is_read(
     assert not unread, f"{logical_id} sets {sorted(unread)}, which its settings model does not read"
 
 
-def test_the_fetcher_never_overlaps_itself(translation: dict[str, Any]) -> None:
-    # GIVEN the fetcher / WHEN its concurrency and schedule are read / THEN one run at a time, on the PollSchedule
-    fetcher = translation["Resources"]["FetcherFunction"]["Properties"]
-    assert fetcher["ReservedConcurrentExecutions"] == 1
+def test_polls_of_one_host_never_overlap_and_hosts_run_in_parallel(translation: dict[str, Any]) -> None:
+    # GIVEN the fetcher's poll queue mapping / WHEN its queue, batch and concurrency are read
+    # (deliberate change, issue #12: reserved concurrency 1 made one slow source starve the others; the FIFO group per
+    # host now keeps a host's polls apart)
+    [mapping] = [m for m, queue_id in _mappings(translation, "AWS::SQS::Queue").values() if queue_id == "PollQueue"]
+    queue = translation["Resources"]["PollQueue"]["Properties"]
+    # THEN a FIFO queue, one poll per invocation, a bounded number of hosts at once, on the PollSchedule
+    assert queue["FifoQueue"] is True
+    assert mapping["BatchSize"] == 1
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "PollConcurrency"}
+    assert "ReservedConcurrentExecutions" not in translation["Resources"]["FetcherFunction"]["Properties"]
     rules = resources_of_type(translation, "AWS::Events::Rule")
     assert [rule["Properties"]["ScheduleExpression"] for rule in rules.values()] == [{"Ref": "PollSchedule"}]
 
@@ -181,7 +189,9 @@ def test_sam_build_keeps_the_repo_import_paths(template: dict[str, Any]) -> None
 def test_the_processor_dead_letters_into_its_queues_redrive_target(translation: dict[str, Any]) -> None:
     # GIVEN the processor's consumed queue and the dead-letter queue it writes poison records to
     resources = translation["Resources"]
-    ((mapping, queue_id),) = _mappings(translation, "AWS::SQS::Queue").values()
+    ((mapping, queue_id),) = [
+        (m, queue) for m, queue in _mappings(translation, "AWS::SQS::Queue").values() if queue != "PollQueue"
+    ]
     redrive_target = get_att_target(resources[queue_id]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
     # WHEN compared / THEN they are the same queue: one place to look for records that could not be processed
     variables = _function_of(translation, mapping)["Properties"]["Environment"]["Variables"]

@@ -15,7 +15,7 @@ DFE = "department-for-education"
 def _stored(stack: Any, enqueue: Any, records: list[dict[str, Any]], stored_at: datetime) -> list[dict[str, Any]]:
     """The records stored by the processor; their stream records, stamped as stored at `stored_at`."""
     enqueue(records, fetched_at=stored_at)
-    while stack.pump_queue(stack.queue_mappings[0]):
+    while stack.pump_queue(stack.queue_mapping("ProcessorFunction")):
         pass
     stack.stored_at = stored_at
     return stack.read_stream(stack.stream_mappings[0])  # type: ignore[no-any-return]

@@ -9,7 +9,7 @@ T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 
 def process_queue_only(stack) -> None:
     """Run the processor until the queue is empty, leaving the stream records unread."""
-    while stack.pump_queue(stack.queue_mappings[0]):
+    while stack.pump_queue(stack.queue_mapping("ProcessorFunction")):
         pass
 
 

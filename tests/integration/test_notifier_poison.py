@@ -22,7 +22,7 @@ LMT_DATE = "1800-01-01T00:00:00-00:01:15"
 
 
 def process_queue_only(stack) -> None:
-    while stack.pump_queue(stack.queue_mappings[0]):
+    while stack.pump_queue(stack.queue_mapping("ProcessorFunction")):
         pass
 
 

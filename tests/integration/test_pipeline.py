@@ -353,7 +353,7 @@ def test_a_malformed_record_fails_alone_and_goes_to_the_dead_letter_queue_with_i
     enqueue([detail_record], fetched_at=T0)
 
     # WHEN the processor takes that one batch
-    assert stack.pump_queue(stack.queue_mappings[0])
+    assert stack.pump_queue(stack.queue_mapping("ProcessorFunction"))
 
     # THEN the whole batch is settled: nothing comes back to the queue to be retried
     assert queue_is_empty(stack)

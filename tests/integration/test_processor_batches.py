@@ -23,7 +23,7 @@ T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 
 def received_batch(stack: LocalStack) -> dict[str, Any]:
     """The next batch of the raw-records queue, as Lambda's poller hands it to the processor (messages deleted)."""
-    mapping = stack.queue_mappings[0]
+    mapping = stack.queue_mapping("ProcessorFunction")
     url = stack.output("RawRecordsQueueUrl")
     messages = stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)["Messages"]
     for message in messages:

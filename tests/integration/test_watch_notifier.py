@@ -26,7 +26,7 @@ def test_a_matching_version_is_published_to_the_watch_once(stack, enqueue, detai
         ]
     )
     enqueue([detail_record, *list_records[:3]], fetched_at=T0)
-    while stack.pump_queue(stack.queue_mappings[0]):
+    while stack.pump_queue(stack.queue_mapping("ProcessorFunction")):
         pass
     records = stack.read_stream(stack.stream_mappings[0])
 

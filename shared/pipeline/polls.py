@@ -1,0 +1,58 @@
+"""Polls as messages: the poll queue's contract, what a schedule or a backfill request dispatches, and the delivery a
+new poll chooses.
+
+The schedule (or a manual backfill) invokes the fetcher, which sends one `PollMessage` per source to the FIFO poll
+queue, in the message group of the source's upstream host: SQS hands a group's messages to one consumer at a time, in
+order, so polls of one host never overlap (the client's per-host pace is the deployment's), while the event-source
+mapping runs different hosts' groups in parallel (its MaximumConcurrency). A poll that runs out of time checkpoints
+and sends its continuation to the same group (shared/pipeline/fetching.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.domain.poll_message import PollMessage
+from shared.domain.raw_record import Delivery
+from shared.sources.incremental import PollCheckpoint
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """The delivery of a poll nobody chose one for: a source's first poll (no watermark) is a backfill; a poll
+    whose watermark is older than `catch_up_after` is catching up after an outage; any other is the usual one."""
+
+    first_poll: Delivery = Delivery.QUIET
+    catch_up: Delivery = Delivery.NOTIFY
+    catch_up_after: timedelta = timedelta(hours=72)
+
+    def choose(self, watermark: datetime | None, now: datetime) -> Delivery:
+        if watermark is None:
+            return self.first_poll
+        if now - watermark > self.catch_up_after:
+            return self.catch_up
+        return Delivery.NOTIFY
+
+
+def poll_id(source: str, occasion: str) -> str:
+    """A short poll id (it marks every record the poll handles in the source's memory): the source and a digest of
+    what asked for it (the schedule's time, the backfill's request)."""
+    return f"{hashlib.blake2b(f'{source}#{occasion}'.encode(), digest_size=6).hexdigest()}"
+
+
+def dispatched(
+    sources: Sequence[tuple[str, str]], occasion: str, since: datetime | None, delivery: Delivery | None
+) -> list[PollMessage]:
+    """One poll message per (source name, poll group), for one occasion (a scheduled time, a request id)."""
+    return [
+        PollMessage(source=name, poll_id=poll_id(name, occasion), since=since, delivery=delivery, group=group)
+        for name, group in sources
+    ]
+
+
+def continuation_of(source: str, group: str, checkpoint: PollCheckpoint) -> PollMessage:
+    """The message that resumes a poll stopped for time at its checkpoint."""
+    return PollMessage(source=source, poll_id=checkpoint.poll_id, step=checkpoint.step, group=group)
