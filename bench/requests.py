@@ -97,7 +97,8 @@ def stack_with_upstream(
 
 
 def poll(stack: local.LocalStack, since: str | None = None) -> dict[str, Any]:
-    return stack.invoke("FetcherFunction", {"since": since} if since else {})
+    """One scheduled poll as deployed: the dispatch, then the polls it queued (their reports under `sources`)."""
+    return stack.run_own_queues("FetcherFunction", stack.invoke("FetcherFunction", {"since": since} if since else {}))
 
 
 def backfill(count: int, step: int = 1_000) -> dict[str, float]:
