@@ -22,12 +22,21 @@ _HORIZONTAL_SPACE = re.compile(r"(?: [ \t\u00a0]|[\t\u00a0])[ \t\u00a0]*")
 """Runs of spaces, tabs and no-break spaces, except the single spaces that need no change."""
 
 
+_LINE_SEPARATORS = {"\u2028": "\n", "\u2029": "\n\n"}
+"""Unicode's line and paragraph separators, as the newlines they are: a renderer (and `str.splitlines`, and mail
+clients) breaks lines there, so a text that kept them would carry line breaks our layout never sees (a forged
+"Source page:" line in the middle of a paragraph, a JSON line split in two)."""
+
+
 def clean_text(text: str) -> str:
-    """Text without control, format (bidi overrides, zero-width) or unassigned characters; newlines and tabs kept."""
+    """Text without control, format (bidi overrides, zero-width) or unassigned characters; newlines and tabs kept,
+    line and paragraph separators made newlines."""
     if text.replace("\n", "").replace("\t", "").replace("\u00a0", "").isprintable():
         return text  # the usual case, checked at C speed: nothing to remove
     return "".join(
-        char for char in text if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+        _LINE_SEPARATORS.get(char, char)
+        for char in text
+        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn")
     )
 
 
