@@ -46,6 +46,10 @@ class FetcherSettings(_Settings):
     retries). 0: not paced, for the local replay of recorded responses only."""
     DETAIL_RECHECK_BUDGET: int = Field(default=100, ge=0)
     """At most this many details read again for their recheck alone per poll (the rest stay due for the next)."""
+    SWEEP_HOUR: int = Field(default=6, ge=0, le=23)
+    """The London hour from which a day's first scheduled poll also runs its source's sweep (written questions)."""
+    SWEEP_DAYS: int = Field(default=60, ge=0, le=366)
+    """How far back the daily sweep reaches (records dated this many days before the poll); 0: no sweep."""
     FIRST_POLL_DELIVERY: Delivery = Delivery.QUIET
     """A source's first poll (no watermark: a new deployment's backfill): stored, by default notified to nobody."""
     CATCH_UP_AFTER_HOURS: float = Field(default=72, gt=0)

@@ -22,7 +22,7 @@ from shared.domain.poll_message import PollMessage
 from shared.domain.timeutil import in_london, utc_now
 from shared.observability import emit_counts, logger, metrics
 from shared.pipeline.fetching import Budget, Poller, PollRequest, PollWindow, SourceReport, oldest_success_age
-from shared.pipeline.polls import DeliveryPolicy
+from shared.pipeline.polls import DeliveryPolicy, SweepPolicy
 from shared.settings import fetcher_settings
 from shared.sources import get_source, select_sources
 
@@ -54,6 +54,7 @@ def _poller() -> Poller:
         ),
         recheck_budget=settings.DETAIL_RECHECK_BUDGET,
         polls=PollQueue(aws_client("sqs"), settings.POLL_QUEUE_URL) if settings.POLL_QUEUE_URL else None,
+        sweep=SweepPolicy(hour=settings.SWEEP_HOUR, age=timedelta(days=settings.SWEEP_DAYS)),
     )
 
 

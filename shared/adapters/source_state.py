@@ -64,6 +64,7 @@ class WatermarkStore:
             seen=seen,
             checkpoint=PollCheckpoint.model_validate_json(checkpoint) if checkpoint else None,
             completed_poll=watermark.get("completed_poll", {}).get("S", ""),
+            swept=watermark.get("swept", {}).get("S", ""),
         )
 
     def put(self, source: str, state: SourceState) -> None:
@@ -91,6 +92,8 @@ class WatermarkStore:
             item["checkpoint"] = {"S": state.checkpoint.model_dump_json()}
         if state.completed_poll:
             item["completed_poll"] = {"S": state.completed_poll}
+        if state.swept:
+            item["swept"] = {"S": state.swept}
         self._client.put_item(TableName=self._table, Item=item)
 
     def _fitting_json(self, entries: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from shared.domain.poll_message import PollMessage
 from shared.domain.raw_record import Delivery, RawRecordMessage
 from shared.domain.timeutil import in_london
 from shared.observability import logger
-from shared.pipeline.polls import DeliveryPolicy, continuation_of, dispatched
+from shared.pipeline.polls import DeliveryPolicy, SweepPolicy, continuation_of, dispatched
 from shared.sources.base import Source
 from shared.sources.incremental import FetchedRecord, ListPosition, PollCheckpoint, RecordMemory, SourceState
 
@@ -134,6 +134,7 @@ class Poller:
         recheck_budget: int | None = None,
         checkpoint_every: float = CHECKPOINT_EVERY_SECONDS,
         polls: PollQueue | None = None,
+        sweep: SweepPolicy | None = None,
     ) -> None:
         self._http = http
         self._queue = queue
@@ -143,6 +144,7 @@ class Poller:
         self._recheck_budget = recheck_budget
         self._checkpoint_every = checkpoint_every
         self._polls = polls
+        self._sweep = sweep
 
     def dispatch(self, sources: Sequence[Source], request: PollRequest, occasion: str) -> list[PollMessage]:
         """One poll message per source on the poll queue, in its host's group; `occasion` (the schedule's time, a
@@ -227,7 +229,8 @@ class Poller:
             # Every record of the poll is on the queue: the watermark may advance, to where the poll's window ends.
             # A poll of many invocations, or a backfill, keeps its id: a duplicate of its message finds it done.
             done = checkpoint.poll_id if checkpoint.step > 0 or checkpoint.requeue_all else ""
-            if (next_state := memory.next_state(checkpoint.since, checkpoint.until, done)) is not None:
+            swept = SweepPolicy.day(checkpoint.until) if checkpoint.sweep_since else ""
+            if (next_state := memory.next_state(checkpoint.since, checkpoint.until, done, swept)) is not None:
                 self._watermarks.put(source.name, next_state)
         except Exception as error:  # one broken source must never stop the others
             reason, unreachable_host = _failure(source, error)
@@ -269,6 +272,7 @@ class Poller:
             return unfinished
         since = window.start(state.watermark, now) if message.since is None else message.since
         delivery = message.delivery or self._deliveries.choose(state.watermark, now)
+        sweep = self._sweep if self._sweep and source.sweeps and message.since is None else None
         return PollCheckpoint(
             poll_id=message.poll_id,
             step=0,
@@ -276,6 +280,7 @@ class Poller:
             until=now,
             delivery=delivery,
             requeue_all=message.since is not None,
+            sweep_since=sweep.start(state.swept, now) if sweep else None,
         )
 
     def _run(
@@ -292,7 +297,14 @@ class Poller:
         chunk = progress.unsent
         resume = checkpoint.position if checkpoint.step > 0 or checkpoint.position != ListPosition() else None
         records = source.fetch(
-            self._http, departments, checkpoint.since, checkpoint.until, memory.detail_check(), resume=resume
+            self._http,
+            departments,
+            checkpoint.since,
+            checkpoint.until,
+            memory.detail_check(),
+            resume=resume,
+            sweep_since=checkpoint.sweep_since,
+            unchanged=memory.listed_unchanged,
         )
         stopped = False
         for fetched in records:

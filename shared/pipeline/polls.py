@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from shared.domain.poll_message import PollMessage
 from shared.domain.raw_record import Delivery
+from shared.domain.timeutil import LONDON, london_date
 from shared.sources.incremental import PollCheckpoint
 
 
@@ -35,6 +36,34 @@ class DeliveryPolicy:
         if now - watermark > self.catch_up_after:
             return self.catch_up
         return Delivery.NOTIFY
+
+
+@dataclass(frozen=True)
+class SweepPolicy:
+    """When a source's scheduled poll also runs its daily sweep (`Source.sweep_requests`): the first poll at or after
+    `hour` (London) on a day with no completed sweep yet; over the records dated up to `age` before it.
+
+    Issue #12: a question withdrawn or given a holding answer weeks after it was tabled changes no date the API
+    filters on, so the poll's windows never list it again. A sweep in the scheduled poll costs no resource, no
+    invocation and no message of its own: its list requests follow the poll's, paged, resumed and remembered alike.
+    """
+
+    hour: int = 6
+    age: timedelta = timedelta(days=60)
+
+    def start(self, swept: str, now: datetime) -> datetime | None:
+        """Where a poll starting `now` sweeps from, or None when no sweep is due (`swept`: the last one's day)."""
+        if self.age <= timedelta(0):
+            return None
+        today = london_date(now)
+        if swept >= today.isoformat() or now.astimezone(LONDON).hour < self.hour:
+            return None
+        return now - self.age
+
+    @staticmethod
+    def day(now: datetime) -> str:
+        """The day a sweep run at `now` counts for."""
+        return london_date(now).isoformat()
 
 
 def poll_id(source: str, occasion: str) -> str:

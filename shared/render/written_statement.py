@@ -12,7 +12,6 @@ JOINT_LINK = "JointStatement"
 CORRECTED_STATEMENT_LINK = "CorrectedStatement"
 CORRECTED_ANSWER_LINK = "CorrectedAnswer"
 """The API's link types, as the statement's `details.linked_statements` carries them ("123 (JointStatement)")."""
-OTHER_HOUSE = {"commons": "lords", "lords": "commons"}
 
 
 class WrittenStatementRenderer(KindRenderer):
@@ -38,14 +37,14 @@ class WrittenStatementRenderer(KindRenderer):
 
 
 def joint_lines(item: NotificationItem, joint_ids: list[str]) -> list[str]:
-    """A joint link is the same statement made in the other House (what the real API means by it), unless the
-    statement's details name other departments it was made with. An item stored before the details said which
-    (only `linked_statements`) is read the first way too."""
+    """A joint link is the same statement made in the other House when the details say that House, a joint
+    statement with other departments when they name them, else only a joint statement (never a guessed House)."""
     details = item.details
     lines: list[str] = []
     house = details.get("also_made_in")
-    if house is None and joint_ids and "joint_with" not in details and item.house:
-        house, details = OTHER_HOUSE.get(item.house), {"also_made_in_statement": ", ".join(joint_ids)}
+    if not house and joint_ids and "joint_with" not in details:
+        # The link alone does not say in which House the other statement was made: no claim about it.
+        lines += [f"Joint statement, linked with statement {', '.join(joint_ids)}.", ""]
     if house:
         where = f"Also made in the House of {str(house).capitalize()}"
         uin, url = details.get("also_made_in_uin"), details.get("also_made_in_url")

@@ -97,6 +97,8 @@ class Listed:
     department: str | None = None
     position: ListPosition | None = None
     """Where its page is in the poll's lists: a poll stopped for time resumes by asking that page again."""
+    swept: bool = False
+    """Listed by the daily sweep (`Source.sweep_requests`): read again only when its listed form changed."""
 
 
 RecordReader = Callable[[Any], list[dict[str, Any]]]
@@ -327,6 +329,19 @@ class Source(ABC):
         """The list queries that cover every record of `departments` changed in [since, until]."""
         raise NotImplementedError(f"{type(self).__name__} declares no list_requests")
 
+    def sweep_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        """The list queries of the daily sweep, for records dated in [since, until] (older than the poll's window)
+        whose late changes no date filter of the API shows (a question withdrawn weeks after it was tabled); none by
+        default. The base runs them after `list_requests`, once a day (shared/pipeline/polls.py `SweepPolicy`)."""
+        return ()
+
+    @property
+    def sweeps(self) -> bool:
+        """Whether the source declares a sweep."""
+        return type(self).sweep_requests is not Source.sweep_requests
+
     def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
         """Whether a listed record belongs to one of `departments` (records say so in their own fields)."""
         return lambda record: True
@@ -371,14 +386,19 @@ class Source(ABC):
         since: datetime,
         until: datetime,
         resume: ListPosition | None,
+        sweep_since: datetime | None = None,
     ) -> Iterator[Listed]:
         """`listed`, positioned: each record knows its list request and page, and a resumed poll starts at the page
-        where it stopped (the requests before it, and the pages before it, are not asked again)."""
+        where it stopped (the requests before it, and the pages before it, are not asked again). With `sweep_since`,
+        the sweep's requests (records dated from there to `since`) follow the poll's own."""
         if type(self).listed is not Source.listed:
             yield from self.listed(http, departments, since, until)
             return
         first = resume or ListPosition()
-        for number, request in enumerate(self.list_requests(departments, since, until)):
+        requests = [(request, False) for request in self.list_requests(departments, since, until)]
+        if sweep_since is not None and sweep_since < since:
+            requests += [(request, True) for request in self.sweep_requests(departments, sweep_since, since)]
+        for number, (request, swept) in enumerate(requests):
             if number < first.request:
                 continue
             start = first.offset if number == first.request else 0
@@ -389,7 +409,7 @@ class Source(ABC):
             for page in pages:
                 for listed in page:
                     offset = listed.position.offset if listed.position else 0
-                    yield replace(listed, position=ListPosition(request=number, offset=offset))
+                    yield replace(listed, position=ListPosition(request=number, offset=offset), swept=swept)
 
     @final
     def fetch(
@@ -400,22 +420,26 @@ class Source(ABC):
         until: datetime,
         known: KnownRecord | None = None,
         resume: ListPosition | None = None,
+        sweep_since: datetime | None = None,
+        unchanged: KnownRecord | None = None,
     ) -> Iterator[FetchedRecord]:
         """Every record of the given departments that changed in [since, until], each once, completed.
 
         A listed record that `known` recognises needs no detail request: it is yielded as listed, marked known.
         `resume`: the list position a poll stopped at (a checkpoint): the lists are read on from there.
+        `sweep_since`: the sweep's records too (`sweep_requests`), those `unchanged` recognises (listed as when last
+        queued) not completed: the sweep looks for listed changes, not for edits beyond the cut.
         """
         asked = self.asked(departments)
         seen: set[str] = set()
-        for listed in self._listed_from(http, departments, since, until, resume):
+        for listed in self._listed_from(http, departments, since, until, resume, sweep_since):
             record = listed.record
             key = self.record_key(record)
             if not self.department_in_detail and not asked(record):
                 self._not_asked(key)
             elif key not in seen:
                 seen.add(key)
-                fetched = self._completed(http, listed, known)
+                fetched = self._completed(http, listed, (unchanged or known) if listed.swept else known)
                 if self.department_in_detail and not fetched.known and not asked(fetched.record):
                     self._not_asked(key)
                 else:

@@ -85,6 +85,8 @@ class PollCheckpoint(BaseModel):
     """The list request reached (ListPosition)."""
     offset: int = Field(default=0, ge=0)
     """The offset of the page reached within it."""
+    sweep_since: AwareDatetime | None = None
+    """The poll also runs its source's daily sweep, of records dated from here to `since`."""
 
     @property
     def position(self) -> ListPosition:
@@ -101,6 +103,8 @@ class SourceState:
     """The unfinished poll to resume, if any."""
     completed_poll: str = ""
     """The id of the last poll that completed: a poll message delivered again after it is not run again."""
+    swept: str = ""
+    """The day (London, ISO date) of the last completed sweep: the next is due the next day."""
 
 
 class RecordIdentity(Protocol):
@@ -197,6 +201,11 @@ class RecordMemory:
         self.rechecks += 1
         return False
 
+    def listed_unchanged(self, listed: dict[str, Any]) -> bool:
+        """Listed as when last queued (or handled by this poll already): the sweep's test, with no recheck."""
+        entry = self._state.seen.get(self._source.record_key(listed))
+        return entry is not None and (entry.listed == self._source.digest(listed) or self.handled(listed))
+
     def detail_check(self) -> KnownRecord | None:
         """What the source asks before reading a detail: during an explicit backfill, only what this poll handled
         before it was resumed is known."""
@@ -227,11 +236,11 @@ class RecordMemory:
             self._seen_now.pop(key, None)
 
     def next_state(
-        self, since: datetime, until: datetime | None = None, completed_poll: str = ""
+        self, since: datetime, until: datetime | None = None, completed_poll: str = "", swept: str = ""
     ) -> SourceState | None:
         """The state to save once every record of the poll is on the queue: the watermark advanced to the poll's end
         (`until`, by default now), and the records still in the window. None when nothing seen changed and the
-        stored watermark is recent: idle polls cost no write."""
+        stored watermark is recent: idle polls cost no write. `swept`: the day of the sweep the poll ran."""
         oldest_kept = since.date().isoformat()
         merged = {**self._state.seen, **self._seen_now}
         seen = {key: replace(entry, poll="") for key, entry in merged.items() if entry.day >= oldest_kept}
@@ -240,11 +249,14 @@ class RecordMemory:
             seen == self._state.seen
             and self._state.checkpoint is None
             and not completed_poll
+            and swept in ("", self._state.swept)
             and watermark is not None
             and self._now - watermark < WATERMARK_REFRESH
         ):
             return None
-        return SourceState(watermark=until or self._now, seen=seen, completed_poll=completed_poll)
+        return SourceState(
+            watermark=until or self._now, seen=seen, completed_poll=completed_poll, swept=swept or self._state.swept
+        )
 
     def checkpoint_state(self, checkpoint: PollCheckpoint) -> SourceState:
         """The state to save when the poll stops for time: the watermark unmoved, everything seen so far (marked as
@@ -255,4 +267,5 @@ class RecordMemory:
             seen=merged,
             checkpoint=checkpoint,
             completed_poll=self._state.completed_poll,
+            swept=self._state.swept,
         )

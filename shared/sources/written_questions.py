@@ -110,6 +110,25 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
             }
             yield ListRequest(API, params)
 
+    def sweep_requests(
+        self, departments: Sequence[Department], since: datetime, until: datetime
+    ) -> Iterable[ListRequest]:
+        """Every question tabled in [since, until], withdrawn ones too: a withdrawal or a holding answer changes no
+        date the API filters on (it has no isWithdrawn or dateHoldingAnswer filter), and whether `answered=Unanswered`
+        counts a holding-answered question is undocumented, so the sweep lists them all (answered ones cost a list
+        entry each, no detail: the record memory reads a detail only for a listed change)."""
+        yield ListRequest(
+            API,
+            {
+                "answeringBodies": answering_bodies(departments),
+                "tabledWhenFrom": london_date(since).isoformat(),
+                "tabledWhenTo": london_date(until).isoformat(),
+                "expandMember": "true",
+                "includeWithdrawn": "true",
+                "take": PAGE_SIZE,
+            },
+        )
+
     def detail_url(self, record: dict[str, Any]) -> str | None:
         """The list endpoint truncates the texts; the detail endpoint has them in full (and the answer's HTML)."""
         try:

@@ -134,7 +134,8 @@ def _joint_details(statement: WrittenStatement, house: str) -> dict[str, str | i
         made = london_date(twin.link_date or statement.date_made).isoformat()
         twin_house = (twin.house or "").strip().lower()
         details |= {
-            "also_made_in": twin_house if twin_house in OTHER_HOUSE and twin_house != house else OTHER_HOUSE[house],
+            # Only what the link says: a link without the twin's House may join two statements of one House.
+            "also_made_in": twin_house if twin_house in OTHER_HOUSE and twin_house != house else None,
             "also_made_in_statement": twin.linked_statement_id,
             "also_made_in_uin": uin,
             "also_made_in_url": PUBLIC_URL.format(date=made, uin=uin) if uin else None,

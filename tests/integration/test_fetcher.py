@@ -100,8 +100,9 @@ def parliament(list_records, detail_record, monkeypatch) -> Iterator[tuple[Recor
 
 @pytest.fixture
 def stack_parameters() -> dict[str, str]:
-    """Only the source this replay serves: the others' hosts are not replayed, and tests have no network."""
-    return {"Sources": "written-questions"}
+    """Only the source this replay serves: the others' hosts are not replayed, and tests have no network. No daily
+    sweep: these tests count the poll's own requests (tests/integration/test_written_questions_sweep.py has it)."""
+    return {"Sources": "written-questions", "SweepDays": "0"}
 
 
 @pytest.fixture

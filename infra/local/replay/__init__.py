@@ -259,7 +259,10 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         host, _, path = parts.path.lstrip("/").partition("/")
-        self._reply(*answer(self.apis, host, "/" + path, parse_qs(parts.query)))
+        api, response = _answering(self.apis, host, "/" + path, parse_qs(parts.query))
+        if api is not None:  # kept, as `serve` keeps them: what a run over loopback asked of each API
+            api.requests.append(httpx.Request("GET", f"https://{host}/{path}?{parts.query}"))
+        self._reply(*response)
 
     def _reply(self, status: int, body: Any) -> None:
         data = json.dumps(body).encode()

@@ -36,26 +36,26 @@ def email(item: Item) -> str:
     return email_text(Notification.for_department(item, 1, "new", item.departments[0]))
 
 
-def test_a_lords_statement_joint_with_its_commons_twin_says_it_was_also_made_in_the_commons(raw_message, records):
+def test_a_lords_statement_joint_with_its_commons_twin_claims_no_house_the_link_does_not_give(raw_message, records):
     # GIVEN the Lords statement the real API links to its Commons twin with "JointStatement" (id and date only)
     item = parse(raw_message, records[LORDS])
 
     # WHEN its email is read
     text = email(item)
 
-    # THEN it says the statement was also made in the Commons, naming the twin, and not that two departments made it
-    assert "Also made in the House of Commons (statement 1800501).\n" in text
-    assert "Joint statement" not in text
+    # THEN it names the linked statement as joint, and no House (two Commons statements are linked this way too)
+    assert "Joint statement, linked with statement 1800501.\n" in text
+    assert "Also made in" not in text
     assert item.departments[0].slug == "department-for-education"
-    assert item.details["also_made_in"] == "commons"
+    assert item.details["also_made_in"] is None
     assert item.details["also_made_in_uin"] is None  # the link does not give it: no page is guessed
     assert item.details["linked_statements"] == "1800501 (JointStatement)"  # the contract's field, unchanged
 
 
 def test_a_twin_link_that_gives_its_uin_links_the_twins_page(raw_message, records):
-    # GIVEN the same link, should the API give the twin's UIN
+    # GIVEN the same link, should the API give the twin's UIN and House
     record = records[LORDS]
-    record["linkedStatements"][0]["uin"] = "HCWS640"
+    record["linkedStatements"][0] |= {"uin": "HCWS640", "house": "Commons"}
 
     # WHEN it is parsed and read
     text = email(parse(raw_message, record))
@@ -77,15 +77,15 @@ def test_a_joint_link_naming_another_answering_body_keeps_the_two_departments_me
     assert "Also made in" not in text
 
 
-def test_an_item_stored_before_twins_were_told_apart_reads_as_a_twin(raw_message, records):
+def test_an_item_stored_before_twins_were_told_apart_claims_no_house(raw_message, records):
     # GIVEN a Lords statement stored by the earlier parser: its details name the joint link only
     item = parse(raw_message, records[LORDS])
     old = {key: value for key, value in item.details.items() if not key.startswith("also_made_in")}
     stored = item.model_copy(update={"details": old})
 
     # WHEN the notifier renders it
-    # THEN it reads the joint link as the real API means it
-    assert "Also made in the House of Commons (statement 1800501).\n" in email(stored)
+    # THEN it reads the joint link without guessing the other statement's House
+    assert "Joint statement, linked with statement 1800501.\n" in email(stored)
 
 
 def test_real_shapes_parse_cleanly(raw_message, records):
