@@ -62,13 +62,14 @@ class Match:
 
 def search(
     store: ReadStore,
-    query: Query,
+    query: Query | None,
     departments: Iterable[str],
     sources: Sequence[str] = (),
-    limit: int = 50,
+    limit: int | None = 50,
 ) -> tuple[list[Match], int]:
-    """The newest `limit` items matching, and how many rows were read. One department: the year before its newest
-    item; several: each one's month before its newest. An item of several departments is found once."""
+    """The newest `limit` items matching (all with None; every item of the window without a query), and how many
+    rows were read. One department: the year before its newest item; several: each one's month before its newest.
+    An item of several departments is found once."""
     slugs = list(departments)
     window = DEPARTMENT_WINDOW if len(slugs) == 1 else ALL_DEPARTMENTS_WINDOW
     found: dict[str, Match] = {}
@@ -90,5 +91,5 @@ def search(
     return newest[:limit], read
 
 
-def _matches(query: Query, row: SearchRow) -> bool:
-    return query.matches(cast(SearchText, StoredWords(zlib.decompress(row.words).decode())))
+def _matches(query: Query | None, row: SearchRow) -> bool:
+    return query is None or query.matches(cast(SearchText, StoredWords(zlib.decompress(row.words).decode())))
