@@ -79,6 +79,8 @@ class NotifierSettings(_Settings):
 
 class ReadApiSettings(_Settings):
     READ_TABLE_NAME: str
+    STATE_TABLE_NAME: str
+    """The saved watches (`watch#<name>`), for their pages: read, nothing else of that table."""
 
 
 class DigesterSettings(_Settings):

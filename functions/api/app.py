@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.aws import aws_client
 from shared.adapters.read_store import ReadStore
+from shared.adapters.watch_store import WatchStore
 from shared.container import per_container
 from shared.observability import logger
 from shared.settings import read_api_settings
@@ -22,7 +23,9 @@ app = APIGatewayHttpResolver()
 
 @per_container
 def _site() -> Site:
-    return Site(ReadStore(aws_client("dynamodb"), read_api_settings().READ_TABLE_NAME))
+    settings, dynamodb = read_api_settings(), aws_client("dynamodb")
+    watches = WatchStore(dynamodb, settings.STATE_TABLE_NAME)
+    return Site(ReadStore(dynamodb, settings.READ_TABLE_NAME), watches=watches.get)
 
 
 def _request() -> Request:
@@ -83,6 +86,15 @@ def search() -> HttpResponse[str]:
 @app.get("/search.json")
 def search_json() -> HttpResponse[str]:
     return _answer(_site().search(_request(), True))
+
+
+@app.get("/watches/<name>")
+def watch(name: str) -> HttpResponse[str]:
+    request = _request()
+    if name.endswith(".atom"):
+        return _answer(_site().watch_feed(name.removesuffix(".atom"), request))
+    name, as_json = wants_json(name, request.accept)
+    return _answer(_site().watch(name, request, as_json))
 
 
 @app.not_found

@@ -160,12 +160,18 @@ class ReadStore:
         newer = rows[0].sk if (before is not None or (forward and more)) else None
         return Page(tuple(rows), older, newer)
 
-    def since(self, partition: str, earliest: str) -> Iterator[SearchRow]:
-        """Every row of a words partition sorted at or after `earliest`, newest first."""
+    def since(self, partition: str, earliest: str, until: str | None = None) -> Iterator[SearchRow]:
+        """Every row of a words partition sorted at or after `earliest` (and before `until`), newest first. The
+        bounds are bare timestamps, which no sort key (`<timestamp>#<id>`) equals: BETWEEN reads [earliest, until)."""
+        values = {":pk": {"S": partition}, ":earliest": {"S": earliest}}
+        condition = "pk = :pk AND sk >= :earliest"
+        if until is not None:
+            condition = "pk = :pk AND sk BETWEEN :earliest AND :until"
+            values[":until"] = {"S": until}
         request = {
             "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND sk >= :earliest",
-            "ExpressionAttributeValues": {":pk": {"S": partition}, ":earliest": {"S": earliest}},
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
             "ProjectionExpression": "sk, item_id, #source, words",
             "ExpressionAttributeNames": {"#source": "source"},
             "ScanIndexForward": False,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -21,6 +21,7 @@ from shared.domain.kinds import Kind
 from shared.domain.notification import Notification
 from shared.render.base import kind_label
 from shared.render.formats import long_date
+from shared.watching.watch import WATCH_NAME, Watch
 from shared.web.entries import Entry, entry, item_path
 from shared.web.http import ATOM, CALENDAR, FEED_MAX_AGE, HTML, JSON, Response
 
@@ -69,9 +70,13 @@ class Request:
 
 
 class Site:
-    def __init__(self, store: ReadStore, clock: Any = None) -> None:
+    def __init__(
+        self, store: ReadStore, clock: Any = None, watches: Callable[[str], Watch | None] = lambda _: None
+    ) -> None:
         self._store = store
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._watches = watches
+        """A saved watch by name (shared/adapters/watch_store.py), None when there is no such watch."""
 
     # -- pages ------------------------------------------------------------------------------------------------------
 
@@ -143,9 +148,28 @@ class Site:
         if department is None:
             return self.not_found(f"There is no department {slug!r}.", False)
         rows = self._store.page(timeline_key(slug), FEED_SIZE).rows
+        return self._feed(
+            [(row, _notification(row)) for row in rows],
+            request,
+            feed_id=_urn("department", slug),
+            title=f"{department.name} (deptwatch)",
+            path=f"/departments/{slug}",
+            self_path=f"/departments/{slug}/feed.atom",
+        )
+
+    def _feed(
+        self,
+        rows: Sequence[tuple[Row, Notification]],
+        request: Request,
+        *,
+        feed_id: str,
+        title: str,
+        path: str,
+        self_path: str,
+    ) -> Response:
+        """An Atom feed of these rows (newest first), one entry per item, its id stable."""
         entries = []
-        for row in rows:
-            notification = _notification(row)
+        for row, notification in rows:
             entries.append(
                 {
                     "id": _urn("item", row.item_id),
@@ -160,14 +184,15 @@ class Site:
         updated = max((str(e["updated"]) for e in entries), default=_rfc3339(self._clock().isoformat()))
         body = render(
             "feed.atom",
-            feed_id=_urn("department", slug),
-            department=department,
+            feed_id=feed_id,
+            title=title,
             updated=updated,
-            self_url=f"{request.base_url}/departments/{slug}/feed.atom",
-            page_url=f"{request.base_url}/departments/{slug}",
+            self_url=request.base_url + self_path,
+            page_url=request.base_url + path,
             entries=entries,
         )
-        return Response(200, ATOM, body, max_age=FEED_MAX_AGE, last_modified=_last_modified(rows))
+        last_modified = _last_modified([row for row, _ in rows])
+        return Response(200, ATOM, body, max_age=FEED_MAX_AGE, last_modified=last_modified)
 
     def calendar(self, slug: str, request: Request) -> Response:
         from shared.web.calendar import calendar
@@ -255,10 +280,80 @@ class Site:
         context["entries"] = [entry(n) for n in items]
         return Response(status, HTML, render("search.html", **context))
 
+    def watch(self, name: str, request: Request, as_json: bool) -> Response:
+        """The stored items a saved watch matches, newest first, paged as a department's page."""
+        from shared.web.watches import watch_page
+
+        watch = self._watch(name)
+        if watch is None:
+            return self.not_found(f"There is no watch {name!r}.", as_json)
+        before, after = request.query.get("before"), request.query.get("after")
+        if any(cursor is not None and not CURSOR.match(cursor) for cursor in (before, after)):
+            return self.not_found("That page does not exist.", as_json)
+        page = watch_page(self._store, watch, PAGE_SIZE, before=before, after=after)
+        path = f"/watches/{name}"
+        older = _link(path, {"before": page.older}) if page.older else None
+        newer = _link(path, {"after": page.newer}) if page.newer else None
+        last_modified = _last_modified([row for row, _ in page.rows])
+        if as_json:
+            document = {
+                "watch": watch.stored(),
+                "items": [n.item.model_dump(mode="json") for _, n in page.rows],
+                "older": older and older.replace(path, f"{path}.json", 1),
+                "newer": newer and newer.replace(path, f"{path}.json", 1),
+            }
+            return Response(200, JSON, json.dumps(document, ensure_ascii=False), last_modified=last_modified)
+        body = render(
+            "watch.html",
+            watch=watch,
+            filters=_watch_filters(watch),
+            entries=[entry(n) for _, n in page.rows],
+            older=older,
+            newer=newer,
+            feed=f"{path}.atom",
+            first_page=before is None and after is None,
+        )
+        return Response(200, HTML, body, last_modified=last_modified)
+
+    def watch_feed(self, name: str, request: Request) -> Response:
+        from shared.web.watches import watch_page
+
+        watch = self._watch(name)
+        if watch is None:
+            return self.not_found(f"There is no watch {name!r}.", False)
+        return self._feed(
+            watch_page(self._store, watch, FEED_SIZE).rows,
+            request,
+            feed_id=_urn("watch", name),
+            title=f"Watch {name} (deptwatch)",
+            path=f"/watches/{name}",
+            self_path=f"/watches/{name}.atom",
+        )
+
+    def _watch(self, name: str) -> Watch | None:
+        """The watch, or None: a name no watch could have is not looked up."""
+        return self._watches(name) if WATCH_NAME.match(name) else None
+
     def not_found(self, message: str, as_json: bool) -> Response:
         if as_json:
             return Response(404, JSON, json.dumps({"error": message}))
         return Response(404, HTML, render("error.html", title="Not found", message=message))
+
+
+def _watch_filters(watch: Watch) -> list[tuple[str, str]]:
+    """A watch's filters as a page lists them: (what, the values it accepts), the departments by name."""
+    names = {department.slug: department.name for department in DEPARTMENTS}
+    filters = [
+        ("Departments", ", ".join(names.get(slug, slug) for slug in watch.departments) or "Every department"),
+        ("Sources", ", ".join(SOURCE_LABELS.get(source, source) for source in watch.sources)),
+        ("Kinds", ", ".join(kind_label(kind) for kind in watch.kinds)),
+        ("Events", ", ".join(watch.events)),
+        ("Houses", ", ".join(house.title() for house in watch.houses)),
+        ("Categories", ", ".join(watch.categories)),
+        ("Organisations", ", ".join(watch.organisations)),
+        ("Delivered", watch.frequency.value),
+    ]
+    return [(what, values) for what, values in filters if values]
 
 
 def _department(slug: str) -> Department | None:

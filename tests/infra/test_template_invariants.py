@@ -28,7 +28,7 @@ EXPECTED_ENVIRONMENT = {
     "ProcessorFunction": POWERTOOLS | {"ITEMS_TABLE_NAME", "DEAD_LETTER_QUEUE_URL"},
     "DigesterFunction": POWERTOOLS | {"STATE_TABLE_NAME", "ITEMS_TABLE_NAME", "TOPIC_ARN_PREFIX"},
     "NotifierFunction": POWERTOOLS | {"STATE_TABLE_NAME", "TOPIC_ARN_PREFIX", "FAILURE_QUEUE_URL", "READ_TABLE_NAME"},
-    "ApiFunction": POWERTOOLS | {"READ_TABLE_NAME"},
+    "ApiFunction": POWERTOOLS | {"READ_TABLE_NAME", "STATE_TABLE_NAME"},
 }
 SETTINGS_MODELS: dict[str, type[BaseModel]] = {
     "FetcherFunction": FetcherSettings,
