@@ -65,15 +65,7 @@ CONDITIONAL_ALARM_RESOURCES = {"AlarmTopic", "AlarmTopicKey", "AlarmEmailSubscri
 ALARM_ACTION_PROPERTIES = ("AlarmActions", "OKActions", "InsufficientDataActions")
 CUSTOM_NAMESPACE = "Deptwatch"
 SERVICE_DIMENSION = {"Name": "service", "Value": "deptwatch"}
-DOCUMENTED_METRICS = (
-    "SourcePolls",
-    "RecordsQueued",
-    "Records",
-    "SourcesFailed",
-    "OldestSuccessAgeSeconds",
-    "NotificationsPublished",
-    "NotificationsFailed",
-)
+DOCUMENTED_METRICS = ("OldestSuccessAgeSeconds",)
 """The metrics README.md ("Operating deptwatch") explains."""
 SNS_POLICY_LIMIT = 30 * 1024  # bytes, SNS's limit on a topic's access policy
 
@@ -148,8 +140,8 @@ def _code() -> str:
 
 
 def _emits(code: str, metric: str) -> bool:
-    """Whether the code emits `metric` by that literal name (Metrics.add_metric, single_metric, or emit_counts)."""
-    call = r"(add_metric\(\s*name=|single_metric\(\s*name=|emit_counts\(\s*)"
+    """Whether the code emits `metric` by that literal name (Metrics.add_metric or single_metric)."""
+    call = r"(add_metric\(\s*name=|single_metric\(\s*name=)"
     return re.search(call + f'"{re.escape(metric)}"', code) is not None
 
 
@@ -530,9 +522,7 @@ def test_alarms_notify_the_alarm_topic_only_when_there_is_one(translation: dict[
     [
         ("RecordsDeadLettersAlarm", "ApproximateNumberOfMessagesVisible", "Maximum", 0, 1, "notBreaching"),
         ("NotifierFailuresAlarm", "ApproximateNumberOfMessagesVisible", "Maximum", 0, 1, "notBreaching"),
-        ("SourcesFailingAlarm", "SourcesFailed", "Sum", 1, 3, "missing"),
         ("ProcessorErrorsAlarm", "Errors", "Sum", 0, 3, "notBreaching"),
-        ("NotifierErrorsAlarm", "Errors", "Sum", 0, 1, "notBreaching"),
         ("NotifierIteratorAgeAlarm", "IteratorAge", "Maximum", 900_000, 1, "notBreaching"),
     ],
 )
