@@ -322,6 +322,14 @@ def _alarm_metrics() -> int:
     return sum(sum("MetricStat" in m for m in a["Properties"].get("Metrics", [])) or 1 for a in alarms)
 
 
+def _kms_keys() -> int:
+    """The template's customer managed keys ($1 a month each; none since the alarm topic lost its own, #17)."""
+    from infra.cfn_template import load_template
+    from infra.local.stack import TEMPLATE
+
+    return sum(r["Type"] == "AWS::KMS::Key" for r in load_template(TEMPLATE)["Resources"].values())
+
+
 def _gb_seconds(invocations: list[Invocation], memory_mb: int) -> float:
     cpu_factor = max(1.0, SECONDS_PER_VCPU_AT / memory_mb)
     seconds = sum(
@@ -458,7 +466,7 @@ def bill(m: Measured) -> list[Line]:
             prices.KMS_FREE_REQUESTS,
         )
     )
-    lines.append(Line("KMS", "alarm topic's customer managed key (AlarmEmail set)", 1, prices.KMS_KEY_MONTH))
+    lines.append(Line("KMS", "customer managed keys in the template", _kms_keys(), prices.KMS_KEY_MONTH))
     custom = {metric for metric in m.metrics if metric[0] != "AWS"}
     lines.append(
         Line(
