@@ -1,8 +1,12 @@
-"""The one place that creates the Powertools Logger and Metrics (Tracer is left out: it costs ~240 ms of cold start)."""
+"""The one place that creates the Powertools Logger and Metrics (Tracer is left out: it costs ~240 ms of cold start).
+
+Custom metrics are kept to what an alarm reads (each name/dimension set costs $0.30 a month, issue #17): per-source
+detail is one structured log line per source of a poll or batch instead, for CloudWatch Logs Insights (README
+"Operating deptwatch"), and AWS's own metrics (SQS, Lambda, SNS: free) cover the rest."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
 from aws_lambda_powertools import Logger, Metrics
 
@@ -10,29 +14,8 @@ logger = Logger(service="deptwatch")
 metrics = Metrics(namespace="Deptwatch", service="deptwatch")
 
 
-def emit_counts(metric: str, counts: dict[tuple[str, str], int]) -> None:
-    """One metric per (source, outcome), with the source as a dimension: e.g. Items{source=…, outcome=new}."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
-
-    if is_metrics_disabled():  # single_metric prints even then
-        return
-    for (source, outcome), value in counts.items():
-        with single_metric(name=metric, unit=MetricUnit.Count, value=value, namespace="Deptwatch") as single:
-            single.add_dimension(name="source", value=source)
-            single.add_dimension(name="outcome", value=outcome)
-
-
-def emit_newest_item_ages(newest: dict[str, datetime], now: datetime) -> None:
-    """NewestItemAgeSeconds{source}: how old the newest item seen of each source is (freshness of upstream)."""
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
-
-    if is_metrics_disabled():
-        return
-    for source, updated_at in newest.items():
-        age = max((now - updated_at).total_seconds(), 0.0)
-        with single_metric(
-            name="NewestItemAgeSeconds", unit=MetricUnit.Seconds, value=age, namespace="Deptwatch"
-        ) as single:
-            single.add_dimension(name="source", value=source)
+def log_per_source(message: str, fields_by_source: Mapping[str, Mapping[str, object]]) -> None:
+    """One log line per source, e.g. {"message": "records processed", "source": "…", "new": 3, …}: `source` a field
+    of its own, so that Logs Insights can `stats … by source`."""
+    for source, fields in fields_by_source.items():
+        logger.info(message, extra={**fields, "source": source})

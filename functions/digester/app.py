@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -15,7 +14,7 @@ from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.watch_store import WatchStore
 from shared.container import per_container
-from shared.observability import logger, metrics
+from shared.observability import logger
 from shared.pipeline.digesting import Digester, LatestItems
 from shared.settings import digester_settings
 from shared.watching.watch import Frequency
@@ -50,17 +49,19 @@ def _digester() -> Digester:
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = DigestEvent.model_validate(event)
     run = _digester().run(
         Frequency(request.digest), request.at, remaining_seconds=context.get_remaining_time_in_millis() / 1000
     )
-    metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=len(run.published))
-    metrics.add_metric(name="DigestsFailed", unit=MetricUnit.Count, value=len(run.failed))
     logger.info(
         "digest run",
-        extra={"digest": run.digest, "period_end": run.period.end.isoformat(), "published": run.published},
+        extra={
+            "digest": run.digest,
+            "period_end": run.period.end.isoformat(),
+            "published": run.published,
+            "failed": run.failed,
+        },
     )
     if run.failed:  # the scheduler retries the occurrence: the ledger publishes only what is still missing
         raise DigestFailedError(f"digests not published: {run.failed}")

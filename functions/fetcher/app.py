@@ -20,7 +20,7 @@ from shared.container import per_container
 from shared.domain.departments import select
 from shared.domain.poll_message import PollMessage
 from shared.domain.timeutil import in_london, utc_now
-from shared.observability import emit_counts, logger, metrics
+from shared.observability import log_per_source, logger, metrics
 from shared.pipeline.fetching import Budget, Poller, PollRequest, PollWindow, SourceReport, oldest_success_age
 from shared.pipeline.polls import DeliveryPolicy, SweepPolicy
 from shared.settings import fetcher_settings
@@ -76,11 +76,23 @@ def _budget(context: LambdaContext) -> Budget:
 
 
 def _emit(reports: list[SourceReport]) -> None:
-    emit_counts("RecordsQueued", {(r.source, "queued"): r.queued for r in reports})
-    emit_counts("SourcePolls", {(r.source, "ok" if r.ok else "failed"): 1 for r in reports})
-    # Unsplit by source, so that one alarm each covers every source (see the template's alarms).
-    metrics.add_metric(name="SourcesFailed", unit=MetricUnit.Count, value=sum(not r.ok for r in reports))
-    if (age := oldest_success_age(reports, utc_now())) is not None:
+    now = utc_now()
+    log_per_source(
+        "poll reported",
+        {
+            r.source: {
+                "outcome": "ok" if r.ok else "failed",
+                "queued": r.queued,
+                "unchanged": r.unchanged,
+                "complete": r.complete,
+                "error": r.error,
+                "last_success_age_seconds": (now - r.last_success).total_seconds() if r.last_success else None,
+            }
+            for r in reports
+        },
+    )
+    # The one custom metric, unsplit by source: the sources-stale alarm reads it (a failing source goes stale too).
+    if (age := oldest_success_age(reports, now)) is not None:
         metrics.add_metric(name="OldestSuccessAgeSeconds", unit=MetricUnit.Seconds, value=age)
 
 

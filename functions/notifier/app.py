@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord, DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,7 +16,7 @@ from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import DeadLetterQueue
 from shared.adapters.watch_store import DigestWatches, ImmediateWatches, WatchStore
 from shared.container import per_container
-from shared.observability import logger, metrics
+from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder
 from shared.pipeline.indexing import Indexer
 from shared.pipeline.notifying import Notifier, change_from_stream_record
@@ -64,7 +63,6 @@ def _indexer() -> Indexer | None:
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # Publishing is batched across records (PublishBatch), so it happens first; BatchProcessor then reports the
     # records whose notifications failed, and the stream retries from the first of them.
@@ -74,11 +72,17 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     indexer = _indexer()
     if indexer is not None:  # after publishing: its failure fails the batch, whose retry finds it all published
         indexer.index(records, changes)
-    metrics.add_metric(name="NotificationsPublished", unit=MetricUnit.Count, value=result.published)
-    metrics.add_metric(name="NotificationsFailed", unit=MetricUnit.Count, value=len(result.failed))
-    metrics.add_metric(name="StreamRecordsPoisoned", unit=MetricUnit.Count, value=len(result.poisoned))
-    # Quiet and digest versions together, unsplit (no dimension per source or delivery): the logs say which.
-    metrics.add_metric(name="VersionsWithheld", unit=MetricUnit.Count, value=result.withheld)
+    # A log line, not metrics: SNS's own NumberOfMessagesPublished counts per topic, and failures are alarmed on the
+    # stream's iterator age and the failure queue (README "Operating deptwatch").
+    logger.info(
+        "notifications published",
+        extra={
+            "published": result.published,
+            "failed": len(result.failed),
+            "poisoned": len(result.poisoned),
+            "withheld": result.withheld,
+        },
+    )
     failed = result.failed
     if not failed:
         return {"batchItemFailures": []}

@@ -12,7 +12,7 @@ from shared.adapters.aws import aws_client
 from shared.adapters.items_store import ItemStore
 from shared.adapters.sqs import DeadLetterQueue
 from shared.container import per_container
-from shared.observability import logger, metrics
+from shared.observability import logger
 from shared.pipeline.processing import RecordProcessor
 from shared.settings import processor_settings
 
@@ -27,7 +27,6 @@ def _processor() -> RecordProcessor:
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     processor = _processor()  # per-batch state lives in its Powertools hooks (_prepare, _clean)
     return process_partial_response(

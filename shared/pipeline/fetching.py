@@ -91,8 +91,12 @@ class SourceReport:
 
 
 def oldest_success_age(reports: Sequence[SourceReport], now: datetime) -> float | None:
-    """Seconds since the source that has gone longest without a complete poll last completed one (staleness)."""
+    """Seconds since the source that has gone longest without a complete poll last completed one (staleness).
+
+    A source that failed before it ever completed a poll counts from the start of its window: the sources-stale alarm
+    is the one alarm on failing sources, so one failing from its first poll must not be left out."""
     ages = [(now - r.last_success).total_seconds() for r in reports if r.last_success]
+    ages += [(now - r.since).total_seconds() for r in reports if not r.last_success and not r.ok]
     return max(ages, default=None)
 
 

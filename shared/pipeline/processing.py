@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,20 +16,20 @@ from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.raw_record import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
 from shared.domain.timeutil import utc_now
-from shared.observability import emit_counts, emit_newest_item_ages, logger
+from shared.observability import log_per_source, logger
 from shared.sources import UnknownSourceError, get_source
 from shared.sources.base import PoisonRecordError, validation_reason
 
 
 class RecordProcessor(BatchProcessor):
-    """Processes an SQS batch of raw records (Powertools' BatchProcessor); counts outcomes per source for its metrics.
+    """Processes an SQS batch of raw records (Powertools' BatchProcessor); counts outcomes per source for its log.
 
     `_prepare` (entering a batch) parses every record and reads the stored content hashes of their items in one
     BatchGetItem, so a record seen again unchanged (the overlap of every poll) costs a tenth of a read and no write.
     `process_record`, the record handler, then handles one record: a poison record (one that can never become an
     item) goes to the dead-letter queue at once with its reason and is acknowledged; any other error fails that
-    record, so the message is retried and, after maxReceiveCount, redriven by SQS. `_clean` (leaving the batch) emits
-    the batch's metrics, also when every record failed.
+    record, so the message is retried and, after maxReceiveCount, redriven by SQS. `_clean` (leaving the batch) logs
+    the batch's counts, also when every record failed.
 
     One instance serves every batch of a container: the hooks give each batch fresh state, and Powertools runs them.
     """
@@ -60,9 +60,18 @@ class RecordProcessor(BatchProcessor):
         try:
             super()._clean()  # raises BatchProcessingError when every record failed
         finally:
-            emit_counts("Records", self.counts)
-            emit_newest_item_ages(self.newest, utc_now())
+            self._log_counts()
             self._parsed, self._stored = {}, {}
+
+    def _log_counts(self) -> None:
+        """The batch's outcomes and freshness, one log line per source (a log line, not a metric per source)."""
+        fields: dict[str, dict[str, object]] = defaultdict(dict)
+        for (source, outcome), count in self.counts.items():
+            fields[source][outcome] = count
+        now = utc_now()
+        for source, updated_at in self.newest.items():
+            fields[source]["newest_item_age_seconds"] = max((now - updated_at).total_seconds(), 0.0)
+        log_per_source("records processed", fields)
 
     def process_record(self, record: SQSRecord) -> WriteResult | None:
         """The record handler given to `process_partial_response`: one raw record, parsed in `_prepare`."""

@@ -35,9 +35,11 @@ UNSCOPABLE_ACTIONS = {
 }
 """The only actions an identity policy may allow on Resource "*", and the one role that may have each."""
 
-UNENCRYPTED_BY_DESIGN: dict[str, str] = {}
-"""Queues, topics or tables allowed to be unencrypted at rest: logical id -> why. None so far (the alarm topic has a
-customer managed key that CloudWatch may use)."""
+UNENCRYPTED_BY_DESIGN: dict[str, str] = {
+    "AlarmTopic": "alarm names, states and metric values only; CloudWatch cannot use alias/aws/sns and a customer "
+    "managed key costs $1 a month (issue #17)",
+}
+"""Queues, topics or tables allowed to be unencrypted at rest: logical id -> why."""
 
 STACK_NAME_PREFIX = ":${AWS::StackName}-*"
 """The one wildcard an ARN pattern may have: names that start with this stack's name (the department topics) ..."""
@@ -61,19 +63,11 @@ AUTHORISED_AS = {
 
 ALARM_CONDITION = "HasAlarmEmail"
 ALARM_TOPIC = "AlarmTopic"
-CONDITIONAL_ALARM_RESOURCES = {"AlarmTopic", "AlarmTopicKey", "AlarmEmailSubscription"}
+CONDITIONAL_ALARM_RESOURCES = {"AlarmTopic", "AlarmEmailSubscription"}
 ALARM_ACTION_PROPERTIES = ("AlarmActions", "OKActions", "InsufficientDataActions")
 CUSTOM_NAMESPACE = "Deptwatch"
 SERVICE_DIMENSION = {"Name": "service", "Value": "deptwatch"}
-DOCUMENTED_METRICS = (
-    "SourcePolls",
-    "RecordsQueued",
-    "Records",
-    "SourcesFailed",
-    "OldestSuccessAgeSeconds",
-    "NotificationsPublished",
-    "NotificationsFailed",
-)
+DOCUMENTED_METRICS = ("OldestSuccessAgeSeconds",)
 """The metrics README.md ("Operating deptwatch") explains."""
 SNS_POLICY_LIMIT = 30 * 1024  # bytes, SNS's limit on a topic's access policy
 
@@ -148,8 +142,8 @@ def _code() -> str:
 
 
 def _emits(code: str, metric: str) -> bool:
-    """Whether the code emits `metric` by that literal name (Metrics.add_metric, single_metric, or emit_counts)."""
-    call = r"(add_metric\(\s*name=|single_metric\(\s*name=|emit_counts\(\s*)"
+    """Whether the code emits `metric` by that literal name (Metrics.add_metric or single_metric)."""
+    call = r"(add_metric\(\s*name=|single_metric\(\s*name=)"
     return re.search(call + f'"{re.escape(metric)}"', code) is not None
 
 
@@ -320,21 +314,17 @@ def test_every_queue_table_and_topic_is_encrypted_at_rest(translation: dict[str,
             assert encrypted(resource["Properties"]) or UNENCRYPTED_BY_DESIGN.get(logical_id), logical_id
 
 
-def test_the_alarm_topic_has_a_key_cloudwatch_may_use(translation: dict[str, Any]) -> None:
-    # GIVEN the topic the alarms notify
+def test_the_alarm_topic_is_one_cloudwatch_can_publish_to(translation: dict[str, Any]) -> None:
+    # GIVEN the topic the alarms notify / WHEN its encryption is read
     topic = translation["Resources"][ALARM_TOPIC]["Properties"]
-    # WHEN its key is read
-    key_ref = topic["KmsMasterKeyId"]
-    # THEN it is a customer managed key (CloudWatch cannot use alias/aws/sns), rotated, whose policy lets CloudWatch
-    # generate data keys and decrypt, and lets nobody but CloudWatch use it for data
-    assert isinstance(key_ref, dict), "an AWS managed key would silently drop every alarm notification"
-    key = translation["Resources"][key_ref["Ref"]]
-    assert key["Type"] == "AWS::KMS::Key"
-    assert key["Properties"]["EnableKeyRotation"] is True
-    data_actions = {"kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo"}
-    users = [s for s in statements(key["Properties"]["KeyPolicy"]) if _grants(s) & data_actions]
-    assert [s["Principal"] for s in users] == [{"Service": "cloudwatch.amazonaws.com"}]
-    assert set(as_list(users[0]["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey"}
+    # THEN it has no AWS managed key (CloudWatch cannot use alias/aws/sns: every alarm e-mail would be dropped
+    # silently) and, by decision (issue #17), no customer managed key ($1 a month for alarm names and states)
+    assert "KmsMasterKeyId" not in topic
+    assert not resources_of_type(translation, "AWS::KMS::Key")
+    # AND the topics that carry subscriber and upstream data stay encrypted with alias/aws/sns
+    for logical_id, resource in resources_of_type(translation, "AWS::SNS::Topic").items():
+        if logical_id != ALARM_TOPIC:
+            assert resource["Properties"]["KmsMasterKeyId"] == "alias/aws/sns", logical_id
 
 
 # --- resource policies ---------------------------------------------------------------------------------------------
@@ -530,9 +520,7 @@ def test_alarms_notify_the_alarm_topic_only_when_there_is_one(translation: dict[
     [
         ("RecordsDeadLettersAlarm", "ApproximateNumberOfMessagesVisible", "Maximum", 0, 1, "notBreaching"),
         ("NotifierFailuresAlarm", "ApproximateNumberOfMessagesVisible", "Maximum", 0, 1, "notBreaching"),
-        ("SourcesFailingAlarm", "SourcesFailed", "Sum", 1, 3, "missing"),
         ("ProcessorErrorsAlarm", "Errors", "Sum", 0, 3, "notBreaching"),
-        ("NotifierErrorsAlarm", "Errors", "Sum", 0, 1, "notBreaching"),
         ("NotifierIteratorAgeAlarm", "IteratorAge", "Maximum", 900_000, 1, "notBreaching"),
     ],
 )

@@ -370,21 +370,19 @@ def test_a_malformed_record_fails_alone_and_goes_to_the_dead_letter_queue_with_i
     assert dead["MessageAttributes"]["error_type"]["StringValue"] == "PoisonRecord"
 
 
-def test_the_processor_measures_how_old_the_newest_item_of_each_source_is(
-    stack, enqueue, list_records, capfd, monkeypatch
-):
-    # GIVEN the real list records (the newest answered on 12 March 2024), with metrics on
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+def test_the_processor_logs_how_old_the_newest_item_of_each_source_is(stack, enqueue, list_records, caplog):
+    # GIVEN the real list records (the newest answered on 12 March 2024)
     enqueue(list_records, fetched_at=T0)
-    capfd.readouterr()
+    caplog.clear()
 
     # WHEN the processor handles them
     stack.drain()
 
-    # THEN it emits the freshness of the source: the age of the newest item it saw, by source
-    metrics = [json.loads(line) for line in capfd.readouterr().out.splitlines() if '"NewestItemAgeSeconds"' in line]
-    [metric] = [m for m in metrics if m["source"] == "written-questions"]
+    # THEN it logs the freshness of the source, the age of the newest item it saw, with the batch's outcomes: one
+    # line per source (issue #17: a log line for Logs Insights, not a metric per source)
+    lines = [r.__dict__ for r in caplog.records if r.getMessage() == "records processed"]
+    [line] = [m for m in lines if m["source"] == "written-questions"]
     newest = max(datetime.fromisoformat(r["dateAnswered"]) for r in list_records).replace(tzinfo=UTC)
-    age_when_emitted = (datetime.now(UTC) - newest).total_seconds()
-    [age] = metric["NewestItemAgeSeconds"]
-    assert abs(age - age_when_emitted) < 120
+    age_when_logged = (datetime.now(UTC) - newest).total_seconds()
+    assert abs(line["newest_item_age_seconds"] - age_when_logged) < 120
+    assert line["new"] == len(list_records)

@@ -3,7 +3,7 @@ it; its metrics are emitted leaving it; nothing carries over to the next batch, 
 
 from __future__ import annotations
 
-import json
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,39 +46,41 @@ def dynamodb_requests() -> Iterator[Counter[str]]:
         client.meta.events.unregister("before-parameter-build.dynamodb", count)
 
 
-def record_counts(output: str) -> dict[str, int]:
-    """The Records{source, outcome} metrics printed: outcome → value."""
-    lines = [json.loads(line) for line in output.splitlines() if '"Records"' in line]
-    return {line["outcome"]: line["Records"][0] for line in lines}
+def record_counts(records: list[logging.LogRecord]) -> dict[str, int]:
+    """The outcome counts of the "records processed" log lines (one per source of a batch): outcome → count."""
+    counts: dict[str, int] = {}
+    for record in records:
+        if record.getMessage() == "records processed":
+            counts |= {
+                k: v for k, v in record.__dict__.items() if k in ("new", "updated", "unchanged", "stale", "failed")
+            }
+    return counts
 
 
-def test_each_batch_reads_its_stored_hashes_once_and_counts_only_its_own_records(
-    stack, enqueue, list_records, capfd, monkeypatch
-):
-    # GIVEN metrics on, and three records queued
-    monkeypatch.delenv("POWERTOOLS_METRICS_DISABLED", raising=False)
+def test_each_batch_reads_its_stored_hashes_once_and_counts_only_its_own_records(stack, enqueue, list_records, caplog):
+    # GIVEN three records queued
     enqueue(list_records[:3], fetched_at=T0)
-    capfd.readouterr()
+    caplog.clear()
 
     # WHEN the processor handles them as one batch
     with dynamodb_requests() as first_requests:
         first = stack.invoke("ProcessorFunction", received_batch(stack))
-    first_metrics = record_counts(capfd.readouterr().out)
+    first_counts = record_counts(caplog.records)
 
     # AND the same three come again, fetched later, as a second batch to the same (cached) processor
     enqueue(list_records[:3], fetched_at=T0 + timedelta(hours=1))
-    capfd.readouterr()
+    caplog.clear()
     with dynamodb_requests() as second_requests:
         second = stack.invoke("ProcessorFunction", received_batch(stack))
-    second_metrics = record_counts(capfd.readouterr().out)
+    second_counts = record_counts(caplog.records)
 
     # THEN each batch read the stored hashes in one BatchGetItem; the second wrote nothing (all unchanged)
     assert first == second == {"batchItemFailures": []}
     assert first_requests == Counter({"BatchGetItem": 1, "UpdateItem": 3})
     assert second_requests == Counter({"BatchGetItem": 1})
-    # AND each batch's metrics count its own records only
-    assert first_metrics == {"new": 3}
-    assert second_metrics == {"unchanged": 3}
+    # AND each batch's log line counts its own records only
+    assert first_counts == {"new": 3}
+    assert second_counts == {"unchanged": 3}
 
 
 def test_the_processor_needs_nothing_called_before_a_batch(stack, enqueue, list_records, detail_record):

@@ -8,6 +8,7 @@ the hosts made to fail, or drops the department filters from the query (an upstr
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import urllib.error
 import urllib.request
@@ -20,7 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from infra.cfn_template import load_template
 from infra.local.replay import replay_server
+from infra.local.stack import TEMPLATE
+from shared.domain.timeutil import in_london
 
 SOURCES = (
     "written-questions",
@@ -147,6 +151,15 @@ def emitted_metrics(output: str) -> list[dict[str, Any]]:
     return documents
 
 
+def polls_reported(records: list[logging.LogRecord], source: str) -> list[tuple[str, str | None]]:
+    """(outcome, error) of the fetcher's "poll reported" log lines of one source."""
+    return [
+        (r.__dict__["outcome"], r.__dict__.get("error"))
+        for r in records
+        if r.getMessage() == "poll reported" and r.__dict__.get("source") == source
+    ]
+
+
 def metric_values(documents: list[dict[str, Any]], name: str, **dimensions: str) -> list[float]:
     values = []
     for document in documents:
@@ -177,7 +190,7 @@ def by_source(deliveries) -> dict[str, set[tuple[str, str]]]:
 # --- one broken source ---------------------------------------------------------------------------------------------
 
 
-def test_a_failing_source_is_reported_and_keeps_its_watermark_while_the_others_deliver(stack, front, capfd):
+def test_a_failing_source_is_reported_and_keeps_its_watermark_while_the_others_deliver(stack, front, capfd, caplog):
     # GIVEN every upstream replayed, except GOV.UK, which answers 500 to everything
     server, earliest = front
     server.failing.add(BROKEN_HOST)
@@ -201,12 +214,13 @@ def test_a_failing_source_is_reported_and_keeps_its_watermark_while_the_others_d
     assert watermark(stack, BROKEN) is None
     first_marks = {source: watermark(stack, source) for source in set(SOURCES) - {BROKEN}}
     assert all(mark is not None and before <= mark <= datetime.now(UTC) for mark in first_marks.values())
-    # AND the run's metrics say one source failed (what the `sources-failing` alarm watches), and which
-    # (one value per poll message since issue #12: a source's poll is an invocation of its own; the alarm sums them)
-    assert sum(metric_values(documents, "SourcesFailed")) == 1
-    assert metric_values(documents, "SourcePolls", source=BROKEN, outcome="failed") == [1]
+    # AND the one metric the `sources-stale` alarm reads counts the broken source from its window's start (issue #17:
+    # no metric per source), and the log says which source failed and why, one line per source's poll
+    window = (before - in_london(datetime.fromisoformat(earliest))).total_seconds()  # as the fetcher reads it
+    assert max(metric_values(documents, "OldestSuccessAgeSeconds")) >= window
+    assert polls_reported(caplog.records, BROKEN) == [("failed", reports[BROKEN]["error"])]
     for source in set(SOURCES) - {BROKEN}:
-        assert metric_values(documents, "SourcePolls", source=source, outcome="ok") == [1]
+        assert polls_reported(caplog.records, source) == [("ok", None)]
 
     # WHEN GOV.UK is back at the next poll (the operator backfills the same window)
     server.failing.clear()
@@ -224,7 +238,8 @@ def test_a_failing_source_is_reported_and_keeps_its_watermark_while_the_others_d
     assert second_poll <= watermark(stack, BROKEN) <= datetime.now(UTC)
     assert all(watermark(stack, source) >= mark for source, mark in first_marks.items())
     assert all(datetime.fromisoformat(report["last_success"]) >= second_poll for report in reports.values())
-    assert sum(metric_values(documents, "SourcesFailed")) == 0
+    stale_after = load_template(TEMPLATE)["Parameters"]["StaleAfterMinutes"]["Default"] * 60
+    assert max(metric_values(documents, "OldestSuccessAgeSeconds")) < stale_after  # the stale alarm clears
 
 
 # --- an upstream that ignores the department filter ----------------------------------------------------------------
