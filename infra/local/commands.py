@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from infra.local.progress import Progress
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
-from shared.pipeline.digesting import period_covered
+from shared.pipeline.digesting import SETTLE, period_covered
 from shared.watching.watch import Frequency, Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
@@ -59,6 +59,14 @@ def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
     use_local_environment()
+    if args.digest and args.watch:  # each poll's digest would cover the period before it: items digested again
+        sys.stderr.write("deptwatch: --digest runs one digest after one poll: it cannot be given with --watch\n")
+        return 2
+    try:
+        watches = read_watches(Path(args.watches)) if args.watches else []
+    except WatchesFileError as error:
+        sys.stderr.write(f"deptwatch: {args.watches}: {error}\n")
+        return 2
     environment: dict[str, str] = {}
     parameters = {"Departments": args.departments} if args.departments else {}
     replay = None
@@ -74,9 +82,13 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
         since = args.since
     try:
         with local_stack(parameters, environment) as stack:
+            stack.add_watches(watches)
             first = True
             while True:
                 code = _poll_once(stack, since if first else None, args, out)
+                if args.digest and code != 2:  # as at the end of the period that holds everything just stored
+                    failed = run_digest(stack, args.digest, datetime.now(UTC) + SETTLE, args.json, out)
+                    code = max(code, 1 if failed else 0)
                 if code or not args.watch:
                     return code
                 first = False
@@ -240,15 +252,22 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 failed = True
         _report_withheld(_withheld(stack))
         if digest_at is not None:
-            try:
-                stack.invoke("DigesterFunction", {"digest": args.digest, "at": digest_at.isoformat()})
-            except Exception as error:  # the digester's own failure, reported as the scheduler would see it
-                sys.stderr.write(f"deptwatch: the {args.digest} digest failed: {error}\n")
-                failed = True
-            print_deliveries(stack.collect_deliveries(), args.json, out)
+            failed = run_digest(stack, args.digest, digest_at, args.json, out) or failed
         if getattr(args, "serve", None) is not None:
             serve_until_interrupted(stack, args.serve, out)
     return 1 if failed else 0
+
+
+def run_digest(stack: LocalStack, digest: str, at: datetime, as_json: bool, out: TextIO) -> bool:
+    """Run the digester as the schedule would at `at`, and print the digests it published; True if it failed."""
+    failed = False
+    try:
+        stack.invoke("DigesterFunction", {"digest": digest, "at": at.isoformat()})
+    except Exception as error:  # the digester's own failure, reported as the scheduler would see it
+        sys.stderr.write(f"deptwatch: the {digest} digest failed: {error}\n")
+        failed = True
+    print_deliveries(stack.collect_deliveries(), as_json, out)
+    return failed
 
 
 class IngestArgumentError(ValueError):
