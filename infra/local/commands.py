@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,9 @@ INGEST_CHUNK = 100
 queue's length per call (every send and receive walks the queue), so one queue of the whole file made ingest O(n²)."""
 
 
-def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
+def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO, asked: Collection[str] = ()) -> None:
+    """Each message as JSON lines, or as e-mails under a heading per topic. `asked`: the departments polled for
+    (none: all); a section for another department says why it is there."""
     if as_json:
         for delivery in deliveries:
             out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
@@ -43,6 +45,8 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
         name = items[0].message.get("item", {}).get("department", {}).get("name", department)
         heading = f"Watch {items[0].watch}" if items[0].watch else f"{name} ({department})"
         out.write(f"\n=== {heading}: {len(items)} notification(s) ===\n")
+        if asked and not items[0].watch and department not in asked:
+            out.write(f"({_why_not_asked_for_is_shown(items, asked)})\n")
         for delivery in items:
             attributes = ", ".join(
                 f"{name}={','.join(value) if isinstance(value, list) else value}"
@@ -51,6 +55,27 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
             out.write(f"\n--- {delivery.subject}\n    [{attributes}]\n\n")
             out.write("\n".join(f"    {line}" if line else "" for line in delivery.email.splitlines()) + "\n")
     out.flush()
+
+
+def _why_not_asked_for_is_shown(deliveries: Sequence[Delivery], asked: Collection[str]) -> str:
+    shared_with = {
+        department["slug"]: department["name"]
+        for delivery in deliveries
+        for department in delivery.message.get("item", {}).get("departments", [])
+        if department.get("slug") in asked
+    }
+    if not shared_with:
+        return "not asked for: found while polling the departments you asked for, and this department's too"
+    return (
+        f"not asked for: shared with {', '.join(sorted(shared_with.values()))}, which you asked for; "
+        "an item shared by several departments is notified to each of them"
+    )
+
+
+def _asked_departments(args: argparse.Namespace) -> tuple[str, ...]:
+    """The departments `run --departments` polls (none: all of them)."""
+    departments = getattr(args, "departments", None)
+    return () if not departments or departments == "all" else tuple(departments.split(","))
 
 
 def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -144,7 +169,7 @@ def _show_round(
         delivered = stack.collect_deliveries()
         deliveries.extend(delivered)
         with progress.aside():
-            print_deliveries(delivered, args.json, out)
+            print_deliveries(delivered, args.json, out, _asked_departments(args))
         stored = sum(stack.versions_stored.values())
         progress.show(stack.records_processed, stored, len(deliveries), sum(_withheld(stack).values()))
 
