@@ -25,9 +25,11 @@ install: $(BIN)/.installed
 run: $(BIN)/.installed
 	@$(BIN)/deptwatch run $(ARGS)
 
-## The same pipeline offline, with the upstream served from recorded responses shipped in the repo.
+## The same pipeline offline, with the upstream served from recorded responses shipped in the repo, and two watches:
+## a keyword watch (its messages at once) and the Department for Education's daily digest (one e-mail after the poll).
+DEMO_WATCHES := infra/local/recordings/demo-watches.json
 demo: $(BIN)/.installed
-	@$(BIN)/deptwatch run --offline $(ARGS)
+	@$(BIN)/deptwatch run --offline --watches $(DEMO_WATCHES) --digest daily $(ARGS)
 
 ## The read side (department pages, Atom, calendars, search) over the offline demo's items, at http://127.0.0.1:8080/.
 serve: $(BIN)/.installed

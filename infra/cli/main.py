@@ -328,6 +328,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="one JSON object per delivered message")
     run.add_argument("--delivery", choices=DELIVERIES, help="notify (default), quiet (store only) or digest")
     run.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    run.add_argument(
+        "--watches", metavar="FILE", help="a JSON list of watches to save first (their messages carry a `watch` field)"
+    )
+    run.add_argument(
+        "--digest", choices=("daily", "weekly"), help="after the poll, run that digest over what it stored"
+    )
     run.set_defaults(handler=_local_command("command_run"))
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")

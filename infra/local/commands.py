@@ -11,7 +11,7 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from infra.local.progress import Progress
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
-from shared.pipeline.digesting import period_covered
+from shared.pipeline.digesting import SETTLE, period_covered
 from shared.watching.watch import Frequency, Watch, problems
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
@@ -28,7 +28,9 @@ INGEST_CHUNK = 100
 queue's length per call (every send and receive walks the queue), so one queue of the whole file made ingest O(n²)."""
 
 
-def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO) -> None:
+def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO, asked: Collection[str] = ()) -> None:
+    """Each message as JSON lines, or as e-mails under a heading per topic. `asked`: the departments polled for
+    (none: all); a section for another department says why it is there."""
     if as_json:
         for delivery in deliveries:
             out.write(json.dumps(delivery.as_json(), ensure_ascii=False) + "\n")
@@ -43,6 +45,8 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
         name = items[0].message.get("item", {}).get("department", {}).get("name", department)
         heading = f"Watch {items[0].watch}" if items[0].watch else f"{name} ({department})"
         out.write(f"\n=== {heading}: {len(items)} notification(s) ===\n")
+        if asked and not items[0].watch and department not in asked:
+            out.write(f"({_why_not_asked_for_is_shown(items, asked)})\n")
         for delivery in items:
             attributes = ", ".join(
                 f"{name}={','.join(value) if isinstance(value, list) else value}"
@@ -53,12 +57,41 @@ def print_deliveries(deliveries: Sequence[Delivery], as_json: bool, out: TextIO)
     out.flush()
 
 
+def _why_not_asked_for_is_shown(deliveries: Sequence[Delivery], asked: Collection[str]) -> str:
+    shared_with = {
+        department["slug"]: department["name"]
+        for delivery in deliveries
+        for department in delivery.message.get("item", {}).get("departments", [])
+        if department.get("slug") in asked
+    }
+    if not shared_with:
+        return "not asked for: found while polling the departments you asked for, and this department's too"
+    return (
+        f"not asked for: shared with {', '.join(sorted(shared_with.values()))}, which you asked for; "
+        "an item shared by several departments is notified to each of them"
+    )
+
+
+def _asked_departments(args: argparse.Namespace) -> tuple[str, ...]:
+    """The departments `run --departments` polls (none: all of them)."""
+    departments = getattr(args, "departments", None)
+    return () if not departments or departments == "all" else tuple(departments.split(","))
+
+
 def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [report for report in result.get("sources", []) if report.get("error")]
 
 
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
     use_local_environment()
+    if args.digest and args.watch:  # each poll's digest would cover the period before it: items digested again
+        sys.stderr.write("deptwatch: --digest runs one digest after one poll: it cannot be given with --watch\n")
+        return 2
+    try:
+        watches = read_watches(Path(args.watches)) if args.watches else []
+    except WatchesFileError as error:
+        sys.stderr.write(f"deptwatch: {args.watches}: {error}\n")
+        return 2
     environment: dict[str, str] = {}
     parameters = {"Departments": args.departments} if args.departments else {}
     replay = None
@@ -74,9 +107,13 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
         since = args.since
     try:
         with local_stack(parameters, environment) as stack:
+            stack.add_watches(watches)
             first = True
             while True:
                 code = _poll_once(stack, since if first else None, args, out)
+                if args.digest and code != 2:  # as at the end of the period that holds everything just stored
+                    failed = run_digest(stack, args.digest, datetime.now(UTC) + SETTLE, args.json, out)
+                    code = max(code, 1 if failed else 0)
                 if code or not args.watch:
                     return code
                 first = False
@@ -132,7 +169,7 @@ def _show_round(
         delivered = stack.collect_deliveries()
         deliveries.extend(delivered)
         with progress.aside():
-            print_deliveries(delivered, args.json, out)
+            print_deliveries(delivered, args.json, out, _asked_departments(args))
         stored = sum(stack.versions_stored.values())
         progress.show(stack.records_processed, stored, len(deliveries), sum(_withheld(stack).values()))
 
@@ -240,15 +277,22 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 failed = True
         _report_withheld(_withheld(stack))
         if digest_at is not None:
-            try:
-                stack.invoke("DigesterFunction", {"digest": args.digest, "at": digest_at.isoformat()})
-            except Exception as error:  # the digester's own failure, reported as the scheduler would see it
-                sys.stderr.write(f"deptwatch: the {args.digest} digest failed: {error}\n")
-                failed = True
-            print_deliveries(stack.collect_deliveries(), args.json, out)
+            failed = run_digest(stack, args.digest, digest_at, args.json, out) or failed
         if getattr(args, "serve", None) is not None:
             serve_until_interrupted(stack, args.serve, out)
     return 1 if failed else 0
+
+
+def run_digest(stack: LocalStack, digest: str, at: datetime, as_json: bool, out: TextIO) -> bool:
+    """Run the digester as the schedule would at `at`, and print the digests it published; True if it failed."""
+    failed = False
+    try:
+        stack.invoke("DigesterFunction", {"digest": digest, "at": at.isoformat()})
+    except Exception as error:  # the digester's own failure, reported as the scheduler would see it
+        sys.stderr.write(f"deptwatch: the {digest} digest failed: {error}\n")
+        failed = True
+    print_deliveries(stack.collect_deliveries(), as_json, out)
+    return failed
 
 
 class IngestArgumentError(ValueError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.base import KindRenderer
-from shared.render.formats import long_date
+from shared.render.formats import long_date, long_days_in
 
 
 class CommitteePublicationRenderer(KindRenderer):
@@ -35,7 +35,7 @@ class CommitteePublicationRenderer(KindRenderer):
             ("HL Paper", details.get("hl_paper")),
             ("Response by", details.get("responding_department")),
             ("In response to", details.get("responds_to_url")),
-            ("Government response due", details.get("response_deadline")),
+            ("Government response due", long_days_in(str(details.get("response_deadline") or ""))),
         ]
         lines += [f"{label}: {value}" for label, value in facts if value not in (None, "")]
         if len(item.departments) > 1:

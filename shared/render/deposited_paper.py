@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.base import KindRenderer
-from shared.render.formats import long_date
+from shared.render.formats import month_first_date
 
 
 class DepositedPaperRenderer(KindRenderer):
     def date_line(self, item: NotificationItem) -> str:
-        """The day of deposit (or of the last update when the deposit date is not known)."""
-        return long_date(item.published_at)
+        """The day of deposit (or of the last update when the deposit date is not known), as the seed page dates
+        deposited papers ("Apr. 18 2024")."""
+        return month_first_date(item.published_at)
 
     def email_section(self, notification: Notification) -> list[str]:
         """As the department page shows a deposited paper: the source page, then one line per document."""

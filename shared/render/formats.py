@@ -1,8 +1,13 @@
-"""Dates and times as the department pages show them. A leaf: it knows datetimes, not items or sources."""
+"""Dates and times as the department pages show them. A leaf: it knows datetimes, not items or sources.
+
+Each kind's dates have one look: the seed page's where it shows the kind (scheduled events "29 Apr 2024, 2:30 p.m.",
+GOV.UK publications and deposited papers "Apr. 19 2024", written questions "Thursday 18th April 2024"), and the
+written questions' long look for every other kind and for what is not an item's (a digest's period)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import date, datetime, time
 
 from shared.domain.timeutil import LONDON
 
@@ -17,6 +22,27 @@ def long_date(value: datetime) -> str:
     day = local.day
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{local:%A} {day}{suffix} {local:%B %Y}"
+
+
+def long_day(day: date) -> str:
+    """ "Monday 29th April 2024" of a calendar day (noon in London: the same day whatever the offset)."""
+    return long_date(datetime.combine(day, time(12), LONDON))
+
+
+ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
+
+
+def long_days_in(text: str) -> str:
+    """The ISO days written in a text built from upstream facts ("2nd reading (Commons, 2024-04-29)") in the long
+    look."""
+
+    def shown(match: re.Match[str]) -> str:
+        try:
+            return long_day(date.fromisoformat(match.group(1)))
+        except ValueError:
+            return match.group(0)
+
+    return ISO_DAY.sub(shown, text)
 
 
 def short_date(day: date) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date
 
 from shared.domain.notification import Notification
-from shared.domain.timeutil import LONDON
 from shared.render.base import KindRenderer, people_with_role
-from shared.render.formats import long_date
+from shared.render.formats import long_day
 
 STATE_LINES = {
     "withdrawn": "WITHDRAWN: this question will not be asked.",
@@ -56,6 +55,6 @@ class OralQuestionRenderer(KindRenderer):
 def long_date_of(day: str) -> str | None:
     """ "Monday 29th April 2024" of an ISO day (noon: the same day in any offset)."""
     try:
-        return long_date(datetime.combine(date.fromisoformat(day), time(12), LONDON))
+        return long_day(date.fromisoformat(day))
     except ValueError:
         return None

@@ -9,7 +9,7 @@ from shared.domain.item import SCHEDULED_START
 from shared.domain.notification import Notification, NotificationItem
 from shared.domain.timeutil import LONDON
 from shared.render.base import KindRenderer, kind_label
-from shared.render.formats import clock, long_date, short_date, when
+from shared.render.formats import clock, short_date, when
 
 
 class ScheduledEventRenderer(KindRenderer):
@@ -27,9 +27,9 @@ class ScheduledEventRenderer(KindRenderer):
         return f"{kind_label(item.kind)} - {when(starts_at)}\n" + " - ".join(part for part in where if part)
 
     def date_line(self, item: NotificationItem) -> str:
-        """The day in full, with the start and end times when they are scheduled."""
+        """The day as the headline shows it, with the start and end times when they are scheduled."""
         starts_at, ends_at = item.details.get(SCHEDULED_START), item.details.get("ends_at")
-        line = long_date(item.published_at)
+        line = short_date(item.published_at.astimezone(LONDON).date())
         if isinstance(starts_at, str) and "T" in starts_at:
             line += f", {clock(item.published_at.astimezone(LONDON))}"
             if isinstance(ends_at, str) and "T" in ends_at:

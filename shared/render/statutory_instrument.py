@@ -7,7 +7,7 @@ from datetime import date
 from shared.domain.item import PROGRESS_STAGE
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.base import KindRenderer
-from shared.render.formats import long_date, short_date
+from shared.render.formats import long_date, long_day, long_days_in
 
 
 class StatutoryInstrumentRenderer(KindRenderer):
@@ -28,7 +28,7 @@ class StatutoryInstrumentRenderer(KindRenderer):
             ("Laid in the Commons", _day(details.get("laid_commons"))),
             ("Laid in the Lords", _day(details.get("laid_lords"))),
             ("Comes into force", _day(details.get("coming_into_force"))),
-            ("Latest step", details.get(PROGRESS_STAGE)),
+            ("Latest step", long_days_in(str(details[PROGRESS_STAGE])) if details.get(PROGRESS_STAGE) else None),
         ]
         lines += [f"{label}: {value}" for label, value in facts if value]
         lines.append("")
@@ -36,10 +36,11 @@ class StatutoryInstrumentRenderer(KindRenderer):
             if text:
                 lines += [text, ""]
         if details.get("steps"):
-            lines += ["Procedure so far:", *(f"- {step}" for step in str(details["steps"]).split("; ")), ""]
+            steps = long_days_in(str(details["steps"])).split("; ")
+            lines += ["Procedure so far:", *(f"- {step}" for step in steps), ""]
         return lines
 
 
 def _day(value: object) -> str | None:
-    """An ISO date detail as the department page shows days ("17 Apr 2024")."""
-    return short_date(date.fromisoformat(value)) if isinstance(value, str) and value else None
+    """An ISO date detail in the long look ("Wednesday 17th April 2024")."""
+    return long_day(date.fromisoformat(value)) if isinstance(value, str) and value else None

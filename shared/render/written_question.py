@@ -6,6 +6,7 @@ from datetime import date
 
 from shared.domain.notification import Notification
 from shared.render.base import KindRenderer, people_with_role
+from shared.render.formats import long_day
 
 DATE_LABELS = (
     ("tabled", "date_tabled"),
@@ -25,7 +26,7 @@ class WrittenQuestionRenderer(KindRenderer):
         for asker in people_with_role(notification, "asked-by"):
             lines += [f"Asked by: {asker}", ""]
         days = [(label, date.fromisoformat(str(day))) for label, key in DATE_LABELS if (day := item.details.get(key))]
-        dates = [f"{label} {day.day} {day:%B %Y}" for label, day in days]
+        dates = [f"{label} {long_day(day)}" for label, day in days]
         lines += [f"UIN {item.details.get('uin')}, " + ", ".join(dates), ""]
         lines += [f"Question to the {item.department.name}:", "", item.summary or "", ""]
         if not item.body:

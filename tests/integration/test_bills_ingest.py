@@ -99,7 +99,8 @@ def test_a_bill_s_stages_and_publications_are_each_notified_once(ingest, tmp_pat
     urls = [a["url"] for a in item["attachments"]]
     assert "https://publications.parliament.uk/pa/bills/cbill/59-01/0012/240012.pdf" in urls
     assert "https://bills-api.parliament.uk/api/v1/Publications/51002/Documents/61002/Download" in urls
-    assert "Current stage: Committee stage (Commons, 2024-05-14)" in run.lines[0]["email"]
+    # the e-mail writes the day in the long look (#16), the JSON keeps what the source built
+    assert "Current stage: Committee stage (Commons, Tuesday 14th May 2024)" in run.lines[0]["email"]
 
     # AND each new stage says where it is now and where it was
     assert reported["item"]["details"]["stage"] == "Report stage (Commons, 2024-06-04)"

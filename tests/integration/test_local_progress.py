@@ -61,10 +61,10 @@ def test_messages_are_printed_as_they_are_delivered(deptwatch: Deptwatch, monkey
         happened.append(("queued", len(messages)))
         return send(self, messages)
 
-    def printing(deliveries, as_json, out):
+    def printing(deliveries, as_json, out, *rest):
         if deliveries:
             happened.append(("printed", len(deliveries)))
-        return print_deliveries(deliveries, as_json, out)
+        return print_deliveries(deliveries, as_json, out, *rest)
 
     monkeypatch.setattr(RawRecordQueue, "send", sending)
     monkeypatch.setattr(commands, "print_deliveries", printing)

@@ -77,4 +77,7 @@ def test_the_email_of_a_question_gives_its_uin_and_dates(notification):
     text = email_text(notification)
 
     # THEN one line gives its UIN and the dates a department page shows
-    assert "UIN 7926, tabled 5 January 2024, due for answer 10 January 2024, answered 10 January 2024" in text
+    assert (
+        "UIN 7926, tabled Friday 5th January 2024, due for answer Wednesday 10th January 2024, "
+        "answered Wednesday 10th January 2024"
+    ) in text
