@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from shared.domain.poll_message import PollMessage
 from shared.domain.raw_record import Delivery
 from shared.domain.timeutil import LONDON, london_date
-from shared.sources.incremental import PollCheckpoint
+from shared.sources.incremental import PollCheckpoint, SourceState
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,19 @@ class SweepPolicy:
     def day(now: datetime) -> str:
         """The day a sweep run at `now` counts for."""
         return london_date(now).isoformat()
+
+
+POLL_DUE_SLACK = timedelta(minutes=2, seconds=30)
+"""Half the default schedule's interval: a source polled every hour runs on the 12th five-minute schedule after its
+last poll, not the 13th, whatever the jitter of the schedule and of the poll's start."""
+
+
+def poll_due(every: timedelta, message: PollMessage, state: SourceState, now: datetime) -> bool:
+    """Whether a scheduled poll message should poll a source that asks to be polled only `every` so often. A backfill,
+    a continuation, an unfinished poll and a source never polled are always due."""
+    if every <= timedelta(0) or message.since is not None or message.step > 0 or state.checkpoint is not None:
+        return True
+    return state.watermark is None or now - state.watermark >= every - POLL_DUE_SLACK
 
 
 def poll_id(source: str, occasion: str) -> str:

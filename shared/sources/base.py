@@ -7,7 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
@@ -284,6 +284,9 @@ class Source(ABC):
     api_host: ClassVar[str] = ""
     """The upstream host its polls ask: polls of one host never overlap (the poll queue's message group), so the
     per-host pace is the deployment's. Unset: the source's own name (a group of its own)."""
+    poll_every: ClassVar[timedelta] = timedelta(0)
+    """How often a scheduled poll of it is worth its upstream calls; 0: on every schedule. A source whose API makes an
+    idle poll dear (one request per department, no date filter) and whose records change by the day polls less."""
     volatile_fields: ClassVar[frozenset[str]] = frozenset()
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
     has_detail: ClassVar[bool] = False

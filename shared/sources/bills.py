@@ -29,7 +29,7 @@ publication (`updated`: the attachments and details.latest_publication changed);
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -287,6 +287,7 @@ def bill_departments(record: dict[str, Any]) -> list[Department]:
 class BillsSource(Source):
     name = "bills"
     api_host = urlsplit(API).hostname or ""
+    poll_every = timedelta(hours=1)  # 32 requests an idle poll (one per department); records change by the day
     kind = Kind.BILL
     own_hosts = PARLIAMENT_HOSTS
     paginator = NewestFirstPaginator(skip="Skip", items="items", total="totalResults", updated="lastUpdate")

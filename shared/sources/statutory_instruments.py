@@ -188,6 +188,7 @@ def laying_departments(record: dict[str, Any]) -> list[Department]:
 class StatutoryInstrumentsSource(Source):
     name = "statutory-instruments"
     api_host = urlsplit(API).hostname or ""
+    poll_every = timedelta(hours=1)  # 32 requests an idle poll (one per department); records change by the day
     kind = Kind.STATUTORY_INSTRUMENT
     own_hosts = SI_HOSTS
     paginator = NewestFirstPaginator(skip="Skip", items="items", total="totalResults", updated=laid_at)
