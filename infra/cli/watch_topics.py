@@ -11,7 +11,7 @@ WATCH_PUBLISHER_OUTPUTS = ("NotifierRoleArn", "DigesterRoleArn")
 """The stack outputs naming the roles that publish to watch topics. A function that publishes to them adds its role's
 output here (and to template.yaml's Outputs); a stack deployed without one of them simply has fewer publishers."""
 
-ACCOUNT_ACTIONS = (
+ACCOUNT_TOPIC_ACTIONS = (
     "sns:GetTopicAttributes",
     "sns:SetTopicAttributes",
     "sns:AddPermission",
@@ -20,6 +20,8 @@ ACCOUNT_ACTIONS = (
     "sns:Subscribe",
     "sns:ListSubscriptionsByTopic",
 )
+"""What SNS's default topic policy lets the owning account do, except publishing: manage and subscribe. The one list
+for every topic's policy: a watch topic's here, the department topics' in template.yaml (infra/codegen)."""
 
 
 class NoPublisherError(ValueError):
@@ -45,7 +47,7 @@ def watch_topic_policy(topic_arn: str, publisher_role_arns: list[str]) -> dict[s
                 "Sid": "AccountManagesAndSubscribes",
                 "Effect": "Allow",
                 "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
-                "Action": list(ACCOUNT_ACTIONS),
+                "Action": list(ACCOUNT_TOPIC_ACTIONS),
                 "Resource": topic_arn,
             },
             {

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.cli.watch_topics import ACCOUNT_TOPIC_ACTIONS
 from shared.domain.departments import DEPARTMENTS, Department
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,16 +33,6 @@ OUTPUTS_BLOCK = "department topic outputs"
 TOPIC_POLICY_ID = "DepartmentTopicsPolicy"
 NOTIFIER_ROLE_ID = "NotifierRole"
 """The only principal that may publish to a department topic (the notifier's execution role, in the template)."""
-ACCOUNT_TOPIC_ACTIONS = (
-    "sns:GetTopicAttributes",
-    "sns:SetTopicAttributes",
-    "sns:AddPermission",
-    "sns:RemovePermission",
-    "sns:DeleteTopic",
-    "sns:Subscribe",
-    "sns:ListSubscriptionsByTopic",
-)
-"""What SNS's default topic policy lets the owning account do, except publishing: manage and subscribe."""
 
 DISPLAY_NAME_MAX = 100  # SNS DisplayName limit; it is the "From" name of email notifications
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
