@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from infra.local.progress import Progress
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
+from shared.domain.timeutil import LONDON
 from shared.pipeline.digesting import SETTLE, period_covered
 from shared.watching.watch import Frequency, Watch, problems
 
@@ -155,7 +156,9 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, o
     withheld = _withheld(stack) - withheld_before
     if not args.json:
         queued = sum(report["queued"] for report in result.get("sources", []))
-        out.write(f"\n{queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
+        # The poll's own time: with --watch the summaries of hours of polls follow one another (issue #16).
+        polled = datetime.now(LONDON).strftime("%Y-%m-%d %H:%M:%S %Z")
+        out.write(f"\n[{polled}] {queued} record(s) fetched, {len(deliveries)} notification(s) delivered.\n")
     _report_withheld(withheld)
     return 1 if failures else 0
 
