@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -93,21 +93,10 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
     except WatchesFileError as error:
         sys.stderr.write(f"deptwatch: {args.watches}: {error}\n")
         return 2
-    environment: dict[str, str] = {}
     parameters = {"Departments": args.departments} if args.departments else {}
-    replay = None
-    if args.offline:
-        from infra.local.replay import replay_server
-
-        replay = replay_server()
-        overrides, earliest = replay.__enter__()
-        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
-        environment["UPSTREAM_REQUESTS_PER_SECOND"] = "0"  # our own loopback server: no one to be polite to
-        since = args.since or (earliest.isoformat() if earliest else None)
-    else:
-        since = args.since
     try:
-        with local_stack(parameters, environment) as stack:
+        with upstream(args.offline) as (environment, earliest), local_stack(parameters, environment) as stack:
+            since = args.since or earliest
             stack.add_watches(watches)
             first = True
             while True:
@@ -121,9 +110,23 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
                 time.sleep(args.interval)
     except KeyboardInterrupt:
         return 0
-    finally:
-        if replay is not None:
-            replay.__exit__(None, None, None)
+
+
+@contextmanager
+def upstream(offline: bool) -> Iterator[tuple[dict[str, str], str | None]]:
+    """The local functions' environment for the upstream APIs, and where the recordings start: the live APIs as they
+    are, or (offline) the recorded responses on a loopback server for as long as the context lasts."""
+    if not offline:
+        yield {}, None
+        return
+    from infra.local.replay import replay_server
+
+    with replay_server() as (overrides, earliest):
+        # Our own loopback server: no one to be polite to.
+        yield (
+            {"UPSTREAM_OVERRIDES": json.dumps(overrides), "UPSTREAM_REQUESTS_PER_SECOND": "0"},
+            (earliest.isoformat() if earliest else None),
+        )
 
 
 def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, out: TextIO) -> int:
@@ -352,31 +355,15 @@ def serve_until_interrupted(stack: LocalStack, port: int, out: TextIO) -> None:
 def command_serve(args: argparse.Namespace, out: TextIO) -> int:
     """Poll once (live, or the recorded responses with --offline), then serve the read API until Ctrl-C."""
     use_local_environment()
-    environment: dict[str, str] = {}
-    replay = None
-    since = None
-    if args.offline:
-        from infra.local.replay import replay_server
-
-        replay = replay_server()
-        overrides, earliest = replay.__enter__()
-        environment["UPSTREAM_OVERRIDES"] = json.dumps(overrides)
-        environment["UPSTREAM_REQUESTS_PER_SECOND"] = "0"
-        since = earliest.isoformat() if earliest else None
-    try:
-        with local_stack({}, environment) as stack:
-            event: dict[str, Any] = {"since": since} if since else {}
-            result = stack.invoke(
-                "FetcherFunction", {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
-            )
-            for failure in _source_failures(result):
-                sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
-            stack.drain()
-            stack.collect_deliveries()
-            serve_until_interrupted(stack, args.port, out)
-    finally:
-        if replay is not None:
-            replay.__exit__(None, None, None)
+    with upstream(args.offline) as (environment, since), local_stack({}, environment) as stack:
+        event: dict[str, Any] = {"since": since} if since else {}
+        scheduled = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
+        result = stack.run_own_queues("FetcherFunction", stack.invoke("FetcherFunction", scheduled))
+        for failure in _source_failures(result):
+            sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
+        stack.drain()
+        stack.collect_deliveries()
+        serve_until_interrupted(stack, args.port, out)
     return 0
 
 
