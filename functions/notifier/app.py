@@ -14,7 +14,7 @@ from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.read_store import ReadStore
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.sqs import DeadLetterQueue
-from shared.adapters.watch_store import DigestWatches, ImmediateWatches, WatchStore
+from shared.adapters.watch_store import DigestWatches, ImmediateWatches, SavedWatches, WatchStore
 from shared.container import per_container
 from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder
@@ -43,7 +43,7 @@ def _batch() -> BatchProcessor:
 @per_container
 def _notifier() -> Notifier:
     settings = notifier_settings()
-    watches = WatchStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME)
+    watches = SavedWatches(WatchStore(aws_client("dynamodb"), settings.STATE_TABLE_NAME))
     return Notifier(
         ledger=PublishLedger(aws_client("dynamodb"), settings.STATE_TABLE_NAME),
         publisher=SnsPublisher(aws_client("sns")),

@@ -90,11 +90,9 @@ def _read(row: dict[str, Any]) -> Watch | None:
         return None
 
 
-class ImmediateWatches:
-    """The immediate watches, read at most once per `ttl` seconds (the notifier builds one per container), indexed
-    once per read."""
-
-    frequencies: tuple[Frequency, ...] = (Frequency.IMMEDIATE,)
+class SavedWatches:
+    """Every saved watch, read from the store at most once per `ttl` seconds (the notifier builds one per container
+    and shares it between its immediate and digest readers: one read a minute, not one each)."""
 
     def __init__(
         self, store: WatchStore, ttl: float = WATCHES_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
@@ -102,18 +100,41 @@ class ImmediateWatches:
         self._store = store
         self._ttl = ttl
         self._clock = clock
-        self._watches = WatchIndex(())
+        self._watches: tuple[Watch, ...] = ()
         self._read_at: float | None = None
 
-    def __call__(self) -> WatchIndex:
+    def __call__(self) -> tuple[Watch, ...]:
         now = self._clock()
         if self._read_at is None or now - self._read_at >= self._ttl:
-            self._watches = WatchIndex(w for w in self._store.list() if w.frequency in self.frequencies)
+            self._watches = tuple(self._store.list())
             self._read_at = now
         return self._watches
 
 
+class ImmediateWatches:
+    """The immediate watches of the saved ones, indexed once per read."""
+
+    frequencies: tuple[Frequency, ...] = (Frequency.IMMEDIATE,)
+
+    def __init__(
+        self,
+        saved: SavedWatches | WatchStore,
+        ttl: float = WATCHES_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._saved = saved if isinstance(saved, SavedWatches) else SavedWatches(saved, ttl, clock)
+        self._read: tuple[Watch, ...] | None = None
+        self._index = WatchIndex(())
+
+    def __call__(self) -> WatchIndex:
+        read = self._saved()
+        if read is not self._read:  # a new read of the store: index it again
+            self._index = WatchIndex(w for w in read if w.frequency in self.frequencies)
+            self._read = read
+        return self._index
+
+
 class DigestWatches(ImmediateWatches):
-    """The daily and weekly watches, read as the immediate ones are (the notifier records their matches)."""
+    """The daily and weekly watches of the saved ones (the notifier records their matches)."""
 
     frequencies = (Frequency.DAILY, Frequency.WEEKLY)
