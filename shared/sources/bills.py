@@ -47,6 +47,7 @@ from shared.domain.timeutil import in_london, london_date
 from shared.observability import logger
 from shared.sources.base import (
     ListRequest,
+    Moment,
     OffsetPaginator,
     PoisonRecordError,
     ResponseShapeError,
@@ -100,7 +101,7 @@ class _Upstream(UpstreamModel):
 
 
 class Sitting(_Upstream):
-    date: datetime | None = None
+    date: Moment | None = None
 
 
 class Stage(_Upstream):
@@ -173,7 +174,7 @@ class Publication(_Upstream):
     id: UpstreamId
     title: str | None = None
     publication_type: PublicationType | None = None
-    display_date: datetime | None = None
+    display_date: Moment | None = None
     links: Annotated[list[PublicationLink], BeforeValidator(_no_null_list)] = Field(default_factory=list)
     files: Annotated[list[PublicationFile], BeforeValidator(_no_null_list)] = Field(default_factory=list)
     house: HouseName = None
@@ -225,8 +226,8 @@ class Bill(_Upstream):
     summary: str | None = None
     current_house: HouseName = None
     originating_house: HouseName = None
-    last_update: datetime
-    bill_withdrawn: datetime | None = None
+    last_update: Moment
+    bill_withdrawn: Moment | None = None
     is_defeated: bool = False
     is_act: bool = False
     bill_type_id: int | None = None

@@ -44,6 +44,7 @@ from shared.domain.timeutil import in_london, london_date
 from shared.observability import logger
 from shared.sources.base import (
     ListRequest,
+    Moment,
     PoisonRecordError,
     Source,
     UpstreamModel,
@@ -111,7 +112,7 @@ class BusinessItem(_Upstream):
     id: str | None = None
     statutory_instrument_id: str | None = None
     steps: Annotated[list[str | None], BeforeValidator(_no_null_list)] = Field(default_factory=list)
-    item_date: datetime | None = None
+    item_date: Moment | None = None
     link: str | None = None
     sequence: int | None = None
     houses: Annotated[list[Annotated[str, BeforeValidator(_house)]], BeforeValidator(_no_null_list)] = Field(
@@ -134,10 +135,10 @@ class StatutoryInstrument(_Upstream):
     paper_number: int | None = None
     paper_year: str | None = None
     procedure: Named | None = None
-    paper_made_date: datetime | None = None
-    commons_laying_date: datetime | None = None
-    lords_laying_date: datetime | None = None
-    paper_coming_into_force_date: datetime | None = None
+    paper_made_date: Moment | None = None
+    commons_laying_date: Moment | None = None
+    lords_laying_date: Moment | None = None
+    paper_coming_into_force_date: Moment | None = None
     paper_coming_into_force_note: str | None = None
     laying_body: LayingBody | None = None
     enabling_acts: Annotated[list[Named], BeforeValidator(_no_null_list)] = Field(default_factory=list)
