@@ -10,7 +10,7 @@ ARGS ?=
 .PHONY: help install run demo serve screenshot browser test lint format typecheck requirements template schema build deploy bench clean
 
 help:
-	@echo "make run | demo | test | lint | build | deploy | bench"
+	@echo "make run | demo | serve | test | lint | typecheck | format | build | deploy | bench | screenshot | template | schema | requirements"
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "deptwatch needs Python 3.11 or newer (3.12 preferred) on PATH"; exit 1; }

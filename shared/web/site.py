@@ -53,7 +53,6 @@ def _templates() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["rfc3339"] = lambda value: datetime.fromisoformat(str(value)).isoformat()
     return environment
 
 
