@@ -229,7 +229,7 @@ def _counted_pages(
     while True:
         offset = count.read
         body = http.get_json(request.url, {**request.params, offset_parameter: offset})
-        records = _read(read, body, request.url)
+        records = read_page(read, body, request.url)
         check(body, offset)
         exhausted = count.add(body, len(records))
         origin = f"{request.url}?{offset_parameter}={offset}"
@@ -249,7 +249,7 @@ class SinglePage(Paginator):
         body = http.get_json(request.url, request.params)
         if not isinstance(body, list):
             raise UpstreamResponseError("the list did not answer with an array", origin)
-        yield [Listed(record, origin, request.department) for record in _read(read, body, origin)]
+        yield [Listed(record, origin, request.department) for record in read_page(read, body, origin)]
 
 
 def _is_json(text: str) -> bool:
@@ -260,7 +260,8 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _read(read: RecordReader, body: Any, url: str) -> list[dict[str, Any]]:
+def read_page(read: RecordReader, body: Any, url: str) -> list[dict[str, Any]]:
+    """The records of one answer, as the source reads them; an answer of another shape is the upstream's error."""
     try:
         return read(body)
     except ResponseShapeError as error:
@@ -480,7 +481,7 @@ class Source(ABC):
             # Gone between the list and the detail request (deleted, or not yet published): keep what the list gave.
             logger.warning("record detail not found, list form kept", extra={"source": self.name, "record": key})
             return None
-        matching = [r for r in _read(self.records_from_response, body, url) if self.record_key(r) == key]
+        matching = [r for r in read_page(self.records_from_response, body, url) if self.record_key(r) == key]
         if len(matching) != 1:
             raise UpstreamResponseError(f"detail of {self.name} record {key} is not that record", url)
         return matching[0]

@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.timeutil import in_london
-from shared.sources.base import Listed, ListRequest, PageCount, Paginator, RecordReader, ResponseShapeError
+from shared.sources.base import Listed, ListPosition, ListRequest, PageCount, Paginator, RecordReader, read_page
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,7 @@ class NewestFirstPaginator(Paginator):
             if not isinstance(body, dict) or not isinstance(body.get(self.items), list):
                 expected = f"{{{self.items}: [...], {self.total}}}"
                 raise UpstreamResponseError(f"not a list page: expected {expected}", request.url)
-            try:
-                records = read(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), request.url) from error
+            records = read_page(read, body, request.url)
             exhausted = count.add(body, len(records))
             origin = f"{request.url}?{self.skip}={offset}"
             left_window = False
@@ -93,7 +90,7 @@ class NewestFirstPaginator(Paginator):
                         continue
                     if until is not None and updated > until:
                         continue
-                page.append(Listed(record, origin, request.department))
+                page.append(Listed(record, origin, request.department, ListPosition(offset=offset)))
             yield page
             if exhausted or left_window:
                 return

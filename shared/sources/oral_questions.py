@@ -44,6 +44,7 @@ from shared.domain.text import one_line, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     Listed,
+    ListPosition,
     ListRequest,
     Moment,
     PageCount,
@@ -54,6 +55,7 @@ from shared.sources.base import (
     Source,
     UpstreamId,
     UpstreamModel,
+    read_page,
     validate_record,
 )
 from shared.sources.questions_statements_api import answering_bodies
@@ -191,10 +193,7 @@ class PagingInfoPaginator(Paginator):
         while True:
             offset = count.read
             body = http.get_json(request.url, {**request.params, f"{PREFIX}skip": offset})
-            try:
-                records = read(body)
-            except ResponseShapeError as error:
-                raise UpstreamResponseError(str(error), request.url) from error
+            records = read_page(read, body, request.url)
             envelope = _pascal_keys(body)
             if envelope.get("Success") is False or envelope.get("Errors"):
                 raise UpstreamResponseError(f"the answer reports a failure: {envelope.get('Errors')!r}", request.url)
@@ -205,7 +204,7 @@ class PagingInfoPaginator(Paginator):
                 raise UpstreamResponseError(f"asked from {offset}, got a page from {paging['Skip']}", request.url)
             exhausted = count.add(paging, len(records))
             origin = f"{request.url}?{PREFIX}skip={offset}"
-            yield [Listed(record, origin, request.department) for record in records]
+            yield [Listed(record, origin, request.department, ListPosition(offset=offset)) for record in records]
             if exhausted:
                 return
 
