@@ -438,6 +438,8 @@ class Source(ABC):
         seen: set[str] = set()
         for listed in self._listed_from(http, departments, since, until, resume, sweep_since):
             record = listed.record
+            if not self.notifiable(record):  # nobody is told of it (a draft, a private meeting): not even queued
+                continue
             key = self.record_key(record)
             if not self.department_in_detail and not asked(record):
                 self._not_asked(key)

@@ -233,12 +233,6 @@ class OralQuestionsSource(Source):
                 raise ResponseShapeError(f"Response[{position}] is not an oral question (an object)")
         return records
 
-    def listed(
-        self, http: UpstreamClient, departments: Sequence[Department], since: datetime, until: datetime
-    ) -> Iterator[Listed]:
-        """Every listed question but those not tabled yet (drafts: nobody is told of them)."""
-        return (listed for listed in super().listed(http, departments, since, until) if self.notifiable(listed.record))
-
     def list_requests(
         self, departments: Sequence[Department], since: datetime, until: datetime
     ) -> Iterable[ListRequest]:

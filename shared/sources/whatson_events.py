@@ -247,7 +247,7 @@ class WhatsOnEventsSource(Source):
             events = self._list(http, first, last)
             for listed in events:
                 department = _committee_department(listed.record)
-                if department is not None and department.slug in watched and self.notifiable(listed.record):
+                if department is not None and department.slug in watched:
                     yield listed
             if not events:
                 continue
