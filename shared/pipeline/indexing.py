@@ -26,7 +26,7 @@ from shared.adapters.dynamodb import ITEM_JSON_BUDGET
 from shared.adapters.read_store import Key, ReadStore, timeline_key, version_sort_key, versions_key, words_key
 from shared.domain.item import Item
 from shared.observability import logger
-from shared.pipeline.notifying import VersionChange, notifications_for
+from shared.pipeline.notifying import VersionChange
 from shared.watching.query import FIELD_BREAK, SearchText
 
 COMPRESSION = 6
@@ -56,7 +56,7 @@ def index_writes(
     operations: dict[Key, dict[str, Any] | None] = {}
     for change, fetched in zip(changes, fetched_at, strict=True):
         try:
-            notifications = notifications_for(change)
+            notifications = change.notifications
         except Exception as error:  # the notifier sets such a record aside with its reason: nothing to index
             logger.warning("version not indexed", extra={"item_id": change.item_id, "error": str(error)})
             continue

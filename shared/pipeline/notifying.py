@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -48,6 +49,12 @@ class VersionChange:
     """When DynamoDB stored the new image (the stream record's ApproximateCreationDateTime): a digest's clock."""
     delivery: Delivery = Delivery.NOTIFY
     """How the new version is to be delivered: only `notify` is published here (quiet and digest are withheld)."""
+
+    @cached_property
+    def notifications(self) -> list[Notification]:
+        """`notifications_for(self)`, worked out once however many readers of the change ask (rendering, the digest
+        matches, the read index): its what-changed summary diffs the whole body word by word."""
+        return notifications_for(self)
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
@@ -218,14 +225,14 @@ class Notifier:
         watches = self._digests.watches() if self._digests is not None and changes else ()
         if not watches or self._digests is None:
             return
-        versions = [StoredVersion(notifications_for(c), c.stored_at, c.delivery) for c in changes]
+        versions = [StoredVersion(c.notifications, c.stored_at, c.delivery) for c in changes]
         self._digests.record(versions, watches)
 
     def _rendered(self, change: VersionChange, watches: WatchIndex) -> list[Outgoing]:
         """The change's messages, rendered now: one that cannot be rendered makes the whole record poison."""
         try:
             messages = []
-            notifications = notifications_for(change)
+            notifications = change.notifications
             for notification in notifications:
                 item = notification.item
                 messages.append(
