@@ -10,12 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from shared.adapters.aws import aws_client
 from shared.adapters.digest_store import DigestMatchStore
+from shared.adapters.items_store import ItemStore
 from shared.adapters.publish_ledger import PublishLedger
 from shared.adapters.sns import SnsPublisher
 from shared.adapters.watch_store import WatchStore
 from shared.container import per_container
 from shared.observability import logger
-from shared.pipeline.digesting import Digester, LatestItems
+from shared.pipeline.digesting import Digester
 from shared.settings import digester_settings
 from shared.watching.watch import Frequency
 
@@ -41,7 +42,7 @@ def _digester() -> Digester:
     return Digester(
         watches=WatchStore(dynamodb, settings.STATE_TABLE_NAME).list,
         matches=DigestMatchStore(dynamodb, settings.STATE_TABLE_NAME),
-        items=LatestItems(dynamodb, settings.ITEMS_TABLE_NAME),
+        items=ItemStore(dynamodb, settings.ITEMS_TABLE_NAME),
         ledger=PublishLedger(dynamodb, settings.STATE_TABLE_NAME),
         publisher=SnsPublisher(aws_client("sns")),
         topic_arn_prefix=settings.TOPIC_ARN_PREFIX,

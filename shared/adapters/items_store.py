@@ -145,6 +145,13 @@ class ItemStore:
             found += rows
         return found
 
+    def latest(self, item_ids: Sequence[str]) -> dict[str, tuple[Item, int]]:
+        """The latest stored version of each of the items that exist: item id → (item, version)."""
+        return {
+            row["item_id"]["S"]: (Item.model_validate_json(row["item"]["S"]), int(row["version"]["N"]))
+            for row in self.rows(item_ids)
+        }
+
     def rows_stored_since(self, since: datetime) -> Iterator[dict[str, Any]]:
         """Every row whose version was stored at or after `since` (a row from before `stored_at` existed: fetched).
 

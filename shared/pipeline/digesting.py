@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from shared.adapters.digest_store import DigestMatch, DigestMatchStore
-from shared.adapters.dynamodb import BATCH_GET_LIMIT, batch_get
+from shared.adapters.items_store import ItemStore
 from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
 from shared.adapters.sns import SNS_MESSAGE_BYTES, Outgoing, SnsPublisher, entry_size
 from shared.domain.digest import Digest, DigestPeriod
@@ -113,25 +113,6 @@ def digest_ledger_key(watch: str, frequency: Frequency, period: DigestPeriod) ->
     return f"published-digest#{watch}#{frequency.value}#{period.end.isoformat()}"
 
 
-class LatestItems:
-    """The items table's latest version of each item (BatchGetItem, 100 keys a request)."""
-
-    def __init__(self, client: Any, table_name: str) -> None:
-        self._client = client
-        self._table = table_name
-
-    def read(self, item_ids: Sequence[str]) -> dict[str, tuple[Item, int]]:
-        found: dict[str, tuple[Item, int]] = {}
-        for start in range(0, len(item_ids), BATCH_GET_LIMIT):
-            request = {"Keys": [{"item_id": {"S": i}} for i in item_ids[start : start + BATCH_GET_LIMIT]]}
-            rows, complete = batch_get(self._client, self._table, request)
-            if not complete:
-                raise RuntimeError("the digest's items could not all be read (DynamoDB left keys unprocessed)")
-            for row in rows:
-                found[row["item_id"]["S"]] = (Item.model_validate_json(row["item"]["S"]), int(row["version"]["N"]))
-        return found
-
-
 def digest_item(item: Item, version: int, watch: Watch) -> NotificationItem:
     """The item as a notification carries it (for the first of its departments the watch asks for), its long texts
     cut to TEXT_LIMIT."""
@@ -214,7 +195,7 @@ class Digester:
         self,
         watches: Callable[[], Sequence[Watch]],
         matches: DigestMatchStore,
-        items: LatestItems,
+        items: ItemStore,
         ledger: PublishLedger,
         publisher: SnsPublisher,
         topic_arn_prefix: str,
@@ -235,7 +216,7 @@ class Digester:
         outgoing: dict[str, Outgoing] = {}
         for watch in (w for w in self._watches() if w.frequency is frequency):
             item_ids = self._matches.read(watch.name, period.start, period.end)
-            latest = self._items.read(item_ids) if item_ids else {}
+            latest = self._items.latest(item_ids) if item_ids else {}
             items = [digest_item(*latest[i], watch) for i in item_ids if i in latest]
             if not items:
                 run.empty.append(watch.name)
