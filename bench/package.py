@@ -7,7 +7,6 @@ import zipfile
 from pathlib import Path
 
 BUILD = Path(__file__).resolve().parent.parent / ".aws-sam" / "build"
-ARTIFACTS = ("SharedLayer", "FetcherFunction", "ProcessorFunction", "NotifierFunction")
 
 
 def zipped_sizes() -> dict[str, tuple[int, int]] | None:
@@ -15,7 +14,8 @@ def zipped_sizes() -> dict[str, tuple[int, int]] | None:
     if not BUILD.exists():
         return None
     sizes = {}
-    for artifact in ARTIFACTS:
+    # Every artifact SAM built (the layer and each function), so a new function is measured without a list to keep.
+    for artifact in sorted(path.name for path in BUILD.iterdir() if path.is_dir()):
         buffer = io.BytesIO()
         files = sorted(path for path in (BUILD / artifact).rglob("*") if path.is_file())
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
