@@ -35,8 +35,13 @@ class Rule:
     reached: Callable[[Item], bool] | None = None
     """For a state's event: whether an item is in that state or past it. The first version of which it holds stands
     for the event too, however the item got there (first seen in the state, or the state skipped between polls)."""
+    happened: Callable[[Item, Item], bool] | None = None
+    """For a change that is not a state: whether it happened between two versions. A version it happened to stands
+    for the event even when another names it (a question moved and answered between two polls is both)."""
 
     def reached_by(self, old: Item | None, new: Item) -> bool:
+        if self.happened is not None and old is not None and self.happened(old, new):
+            return True
         return self.reached is not None and self.reached(new) and (old is None or not self.reached(old))
 
 
@@ -70,21 +75,28 @@ def corrected_answer(item: Item) -> bool:
 
 
 def transferred() -> Rule:
-    """A question moved to another department (issue #15): its state says so (the API's `Transferred` status), or
-    it keeps its id and now names another department (the other reading of the oral questions API)."""
+    """A question moved to another department (issue #15): its state says so (the oral questions API's
+    `Transferred` status), or it keeps its id and now names another department (the other reading of the oral
+    questions API, and the only one the written questions API gives: its `answeringBodyId` changes)."""
     return Rule(
         Precedence.STATE,
-        "the item enters state 'transferred', or an oral question moves to another department",
+        "the item enters state 'transferred', or a question moves to another department",
         lambda old, new: (
             old is not None
             and ((new.state == "transferred" and old.state != "transferred") or moved_department(old, new))
         ),
         reached=lambda item: item.state == "transferred",
+        happened=lambda old, new: moved_department(old, new),
     )
 
 
+TRANSFERABLE = frozenset({Kind.ORAL_QUESTION, Kind.WRITTEN_QUESTION})
+"""The kinds whose change of department is a transfer (Parliament moves a question to the department that answers
+for its subject); other kinds' departments change when a record is re-tagged, which is an update."""
+
+
 def moved_department(old: Item, new: Item) -> bool:
-    return new.kind == Kind.ORAL_QUESTION and {d.slug for d in old.departments} != {d.slug for d in new.departments}
+    return new.kind in TRANSFERABLE and {d.slug for d in old.departments} != {d.slug for d in new.departments}
 
 
 def schedule_moved() -> Rule:

@@ -6,9 +6,9 @@ import difflib
 import re
 from typing import Any
 
-from shared.domain.events import Event
+from shared.domain.events import Event, moved_department
 from shared.domain.item import Item
-from shared.domain.notification import Changes
+from shared.domain.notification import Changes, Transfer
 
 BY_PRECEDENCE = tuple(sorted(Event, key=lambda event: event.rule.precedence))
 TEXT_FIELDS = ("title", "summary", "body")
@@ -33,6 +33,13 @@ def events_of(old: Item | None, new: Item) -> tuple[Event, ...]:
     """
     event = classify(old, new)
     return tuple(other for other in Event if other is event or other.rule.reached_by(old, new))
+
+
+def transfer_between(old: Item | None, new: Item) -> Transfer | None:
+    """The move of a question to other departments between two versions, if it moved."""
+    if old is None or not moved_department(old, new):
+        return None
+    return Transfer(from_departments=old.departments, to_departments=new.departments)
 
 
 def describe_changes(old: Item, new: Item) -> Changes:

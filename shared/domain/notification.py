@@ -21,6 +21,11 @@ EVENTS_DESCRIPTION = (
     ' state between two polls (["answered", "corrected"]). The `event` message attribute (String.Array) carries this'
     " list. Messages published before this field existed lack it: read it as [event]."
 )
+TRANSFER_DESCRIPTION = (
+    "Where a transferred question came from and went to (absent otherwise). The departments it went to are told"
+    " `transferred` with it; so is each department it left, once, on its own topic: `item.department` is then"
+    " the department left, not among `to_departments`."
+)
 
 
 class NotificationItem(BaseModel):
@@ -63,6 +68,21 @@ class Changes(BaseModel):
     """A short word-level summary per changed text, e.g. 'Text: 12 words added, 3 removed; "a" became "b"'."""
 
 
+class Transfer(BaseModel):
+    """A question moved to other departments with this version (its events include `transferred`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    from_departments: tuple[DepartmentRef, ...]
+    """The departments of the previous version."""
+    to_departments: tuple[DepartmentRef, ...]
+    """The departments now (the item's `departments`). A message whose `item.department` is not among them was
+    published to a department the question has left: it is no longer that department's."""
+
+    def left(self, department: DepartmentRef) -> bool:
+        return department.slug not in {d.slug for d in self.to_departments}
+
+
 class Notification(BaseModel):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
@@ -71,6 +91,7 @@ class Notification(BaseModel):
     item: NotificationItem
     changes: Changes | None = None
     events: tuple[EventField, ...] = Field(default_factory=tuple, min_length=1, description=EVENTS_DESCRIPTION)
+    transfer: Transfer | None = Field(default=None, description=TRANSFER_DESCRIPTION)
 
     @model_validator(mode="before")
     @classmethod
@@ -94,11 +115,13 @@ class Notification(BaseModel):
         department: DepartmentRef,
         changes: Changes | None = None,
         events: tuple[Event, ...] = (),
+        transfer: Transfer | None = None,
     ) -> Notification:
         return cls(
             event=event,
             events=events,
             changes=changes,
+            transfer=transfer,
             item=NotificationItem(
                 id=item.id,
                 source=item.source,

@@ -16,8 +16,9 @@ from shared.adapters.items_store import delivery_of, item_from_image
 from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
+from shared.domain.events import Event
 from shared.domain.item import Item
-from shared.domain.lifecycle import classify, describe_changes, events_of
+from shared.domain.lifecycle import classify, describe_changes, events_of, transfer_between
 from shared.domain.notification import Notification
 from shared.domain.raw_record import Delivery
 from shared.observability import logger
@@ -55,6 +56,12 @@ class VersionChange:
         """`notifications_for(self)`, worked out once however many readers of the change ask (rendering, the digest
         matches, the read index): its what-changed summary diffs the whole body word by word."""
         return notifications_for(self)
+
+    @cached_property
+    def departures(self) -> list[Notification]:
+        """`departures_for(self)`: the messages to the departments a transferred question left. Only published:
+        the read index and the digests list the item under the departments it is in now."""
+        return departures_for(self, self.notifications)
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
@@ -128,7 +135,24 @@ def notifications_for(change: VersionChange) -> list[Notification]:
     old = change.old[0] if change.old else None
     event, events = classify(old, item), events_of(old, item)
     changes = describe_changes(old, item) if old else None
-    return [Notification.for_department(item, version, event, d, changes, events) for d in item.departments]
+    transfer = transfer_between(old, item)
+    return [Notification.for_department(item, version, event, d, changes, events, transfer) for d in item.departments]
+
+
+def departures_for(change: VersionChange, notifications: Sequence[Notification]) -> list[Notification]:
+    """One `transferred` message per department a question left with this version (`notifications`: the version's
+    own), on the left department's topic: its subscribers were told of the question and must hear it is no longer
+    theirs. Only `transferred`: what else the version stands for (an answer) is the new department's news."""
+    transfer = notifications[0].transfer if notifications else None
+    if transfer is None or change.new is None:
+        return []
+    item, version = change.new
+    changes = notifications[0].changes
+    return [
+        Notification.for_department(item, version, Event.TRANSFERRED, d, changes, (Event.TRANSFERRED,), transfer)
+        for d in transfer.from_departments
+        if transfer.left(d)
+    ]
 
 
 def no_watches() -> WatchIndex:
@@ -233,7 +257,8 @@ class Notifier:
         try:
             messages = []
             notifications = change.notifications
-            for notification in notifications:
+            departures = change.departures
+            for notification in [*notifications, *departures]:
                 item = notification.item
                 messages.append(
                     Outgoing(
@@ -243,21 +268,28 @@ class Notifier:
                         entry=build_entry("m0", notification),
                     )
                 )
-            messages += self._for_watches(notifications, watches)
+            messages += self._for_watches(notifications, watches, departures)
             return messages
         except Exception as error:  # any rendering bug in one item must fail that item alone
             raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
 
-    def _for_watches(self, notifications: Sequence[Notification], watches: WatchIndex) -> list[Outgoing]:
+    def _for_watches(
+        self, notifications: Sequence[Notification], watches: WatchIndex, departures: Sequence[Notification] = ()
+    ) -> list[Outgoing]:
         """One message per watch the version matches, to the watch's topic. The item's words are read once for all
         watches, and only the watches the index finds on them are asked. The message is the one for the first of the
-        item's departments the watch asks for (or its first)."""
+        item's departments the watch asks for (or its first); a watch that matches only as a department the question
+        left (`departures`) gets that department's `transferred` message."""
         if not notifications or not watches:
             return []
         text = SearchText.of(notifications[0].item)
+        matched = {watch.name: (watch, notifications) for watch in watches.matching(notifications[0], text)}
+        for departure in departures:
+            for watch in watches.matching(departure, text):
+                matched.setdefault(watch.name, (watch, [departure]))
         messages = []
-        for watch in watches.matching(notifications[0], text):
-            wanted = [n for n in notifications if n.item.department.slug in watch.departments] or notifications
+        for watch, candidates in matched.values():
+            wanted = [n for n in candidates if n.item.department.slug in watch.departments] or candidates
             notification = wanted[0]
             item = notification.item
             messages.append(

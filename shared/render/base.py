@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.domain.item import DepartmentRef
 from shared.domain.kinds import Kind
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.formats import long_date
@@ -16,6 +17,15 @@ def kind_label(kind: str) -> str:
 
 def people_with_role(notification: Notification, role: str) -> list[str]:
     return [person.display() for person in notification.item.people if person.role == role]
+
+
+def answering_department(notification: Notification) -> DepartmentRef:
+    """The department a question is to: the topic's, unless the question has left it (a transfer), then the one it
+    went to."""
+    item, transfer = notification.item, notification.transfer
+    if transfer is not None and transfer.left(item.department) and transfer.to_departments:
+        return transfer.to_departments[0]
+    return item.department
 
 
 class KindRenderer:

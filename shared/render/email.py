@@ -45,10 +45,10 @@ def listed(words: list[str]) -> str:
 
 
 def change_lines(notification: Notification) -> list[str]:
+    lines = transfer_lines(notification)
     changes = notification.changes
     if changes is None:
-        return []
-    lines = []
+        return lines
     starts = changes.previous.get(SCHEDULED_START_CHANGE)
     if SCHEDULED_START_CHANGE in changes.fields and starts and notification.item.details.get(SCHEDULED_START):
         was, now = (datetime.fromisoformat(str(v)) for v in (starts, notification.item.details[SCHEDULED_START]))
@@ -57,6 +57,19 @@ def change_lines(notification: Notification) -> list[str]:
         lines.append("- Title changed")
     lines += [f"- {line}" for line in changes.summary]
     return lines
+
+
+def transfer_lines(notification: Notification) -> list[str]:
+    """ "- Transferred to the Department of Health and Social Care: no longer a question for this department" to a
+    department the question left; "- Transferred from the Department for Education" to the one it went to."""
+    transfer = notification.transfer
+    if transfer is None:
+        return []
+    if transfer.left(notification.item.department):
+        went_to = listed([d.name for d in transfer.to_departments])
+        return [f"- Transferred to the {went_to}: no longer a question for the {notification.item.department.name}"]
+    came_from = [d.name for d in transfer.from_departments if d.slug != notification.item.department.slug]
+    return [f"- Transferred from the {listed(came_from)}"] if came_from else []
 
 
 def sms_text(notification: Notification) -> str:

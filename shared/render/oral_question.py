@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.domain.notification import Notification
-from shared.render.base import KindRenderer, people_with_role
+from shared.render.base import KindRenderer, answering_department, people_with_role
 from shared.render.formats import long_day
 
 STATE_LINES = {
@@ -25,7 +25,7 @@ class OralQuestionRenderer(KindRenderer):
         label = f"{label} ({item.category})" if item.category else label
         question_time = item.details.get("question_time")
         when = long_date_of(question_time) if isinstance(question_time, str) else None
-        where = ("Commons", f"{item.department.name} questions", when)
+        where = ("Commons", f"{answering_department(notification).name} questions", when)
         return "\n".join([label, " - ".join(part for part in where if part)])
 
     def email_section(self, notification: Notification) -> list[str]:
@@ -44,7 +44,7 @@ class OralQuestionRenderer(KindRenderer):
         ]
         if any(numbered):
             lines += [", ".join(part for part in numbered if part), ""]
-        lines += [f"Question to the {item.department.name}:", "", item.summary or item.title, ""]
+        lines += [f"Question to the {answering_department(notification).name}:", "", item.summary or item.title, ""]
         for minister in people_with_role(notification, "to-be-answered-by"):
             lines += [f"To be answered by: {minister}", ""]
         if details.get("declared_interest"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from shared.domain.notification import Notification
-from shared.render.base import KindRenderer, people_with_role
+from shared.render.base import KindRenderer, answering_department, people_with_role
 from shared.render.formats import long_day
 
 DATE_LABELS = (
@@ -28,7 +28,7 @@ class WrittenQuestionRenderer(KindRenderer):
         days = [(label, date.fromisoformat(str(day))) for label, key in DATE_LABELS if (day := item.details.get(key))]
         dates = [f"{label} {long_day(day)}" for label, day in days]
         lines += [f"UIN {item.details.get('uin')}, " + ", ".join(dates), ""]
-        lines += [f"Question to the {item.department.name}:", "", item.summary or "", ""]
+        lines += [f"Question to the {answering_department(notification).name}:", "", item.summary or "", ""]
         if not item.body:
             return [*lines, "Not answered yet.", ""]
         answerers = people_with_role(notification, "answered-by")
