@@ -6,8 +6,9 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -22,6 +23,44 @@ deadline may reach SNS just after it."""
 BUSY_WAITS = 3
 """At most this many waits for claims held by others, in one `claim`: each ends when a lease does or the time to wait
 is up, so more would only meet claims taken again by a live notifier."""
+
+VERSION_KEY_PREFIX = "published#"
+DIGEST_KEY_PREFIX = "published-digest#"
+WATCH_TARGET_PREFIX = "watch:"
+
+
+class VersionKey(NamedTuple):
+    """What a ledger key of one version's message names: `published#<item id>#v<version>#<target>`, the target a
+    department's slug or `watch:<watch name>` (neither contains '#')."""
+
+    item_id: str
+    version: int
+    target: str
+
+
+def ledger_key(item_id: str, version: int, target: str) -> str:
+    """The ledger key of a version's message to one topic (`target`: a department's slug, or `watch_target(name)`)."""
+    return f"{VERSION_KEY_PREFIX}{item_id}#v{version}#{target}"
+
+
+def watch_target(watch_name: str) -> str:
+    return f"{WATCH_TARGET_PREFIX}{watch_name}"
+
+
+def parse_ledger_key(key: str) -> VersionKey:
+    """`ledger_key` read back; ValueError for a key that is not a version's (a digest's, say)."""
+    if not key.startswith(VERSION_KEY_PREFIX):
+        raise ValueError(f"not a version's ledger key: {key!r}")
+    parts = key.removeprefix(VERSION_KEY_PREFIX).rsplit("#", 2)
+    if len(parts) != 3 or not parts[1].startswith("v") or not parts[1][1:].isdigit():
+        raise ValueError(f"not a version's ledger key: {key!r}")
+    item_id, version, target = parts
+    return VersionKey(item_id, int(version[1:]), target)
+
+
+def digest_ledger_key(watch_name: str, frequency: str, period_end: datetime) -> str:
+    """The ledger key of a watch's digest of one period (`frequency`: daily or weekly)."""
+    return f"{DIGEST_KEY_PREFIX}{watch_name}#{frequency}#{period_end.isoformat()}"
 
 
 class ClaimsConflictError(RuntimeError):

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from shared.adapters.digest_store import DigestMatch, DigestMatchStore
 from shared.adapters.items_store import ItemStore
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
+from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger, digest_ledger_key
 from shared.adapters.sns import SNS_MESSAGE_BYTES, Outgoing, SnsPublisher, entry_size
 from shared.domain.digest import Digest, DigestPeriod
 from shared.domain.events import Event
@@ -107,10 +107,6 @@ class DigestRecorder:
 def period_covered(frequency: Frequency, at: datetime) -> DigestPeriod:
     end = at.astimezone(UTC) - SETTLE
     return DigestPeriod(start=end - PERIODS[frequency], end=end)
-
-
-def digest_ledger_key(watch: str, frequency: Frequency, period: DigestPeriod) -> str:
-    return f"published-digest#{watch}#{frequency.value}#{period.end.isoformat()}"
 
 
 def digest_item(item: Item, version: int, watch: Watch) -> NotificationItem:
@@ -226,7 +222,7 @@ class Digester:
             except ValueError as error:
                 run.failed[watch.name] = str(error)
                 continue
-            key = digest_ledger_key(watch.name, frequency, period)
+            key = digest_ledger_key(watch.name, frequency.value, period.end)
             outgoing[key] = Outgoing(key=key, topic_arn=watch.topic_arn(self._prefix), notification=None, entry=entry)
         claims = self._ledger.claim(list(outgoing), held_for=remaining_seconds)
         to_publish = []

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from pydantic import ValidationError
 
 from shared.adapters.items_store import delivery_of, item_from_image
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
+from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger, ledger_key, watch_target
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
@@ -237,7 +237,7 @@ class Notifier:
                 item = notification.item
                 messages.append(
                     Outgoing(
-                        key=f"published#{item.id}#v{item.version}#{item.department.slug}",
+                        key=ledger_key(item.id, item.version, item.department.slug),
                         topic_arn=topic_arn(self._prefix, item.department.slug),
                         notification=notification,
                         entry=build_entry("m0", notification),
@@ -262,7 +262,7 @@ class Notifier:
             item = notification.item
             messages.append(
                 Outgoing(
-                    key=f"published#{item.id}#v{item.version}#watch:{watch.name}",
+                    key=ledger_key(item.id, item.version, watch_target(watch.name)),
                     topic_arn=watch.topic_arn(self._prefix),
                     notification=notification,
                     entry=build_entry("m0", notification, watch=watch.name),
