@@ -26,13 +26,14 @@ from typing import Any, Literal
 
 from shared.adapters.digest_store import DigestMatch, DigestMatchStore
 from shared.adapters.items_store import ItemStore
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger, digest_ledger_key
+from shared.adapters.publish_ledger import PublishLedger, digest_ledger_key
 from shared.adapters.sns import SNS_MESSAGE_BYTES, Outgoing, SnsPublisher, entry_size
 from shared.domain.digest import Digest, DigestPeriod
 from shared.domain.events import Event
 from shared.domain.item import Item
 from shared.domain.notification import Notification, NotificationItem
 from shared.observability import logger
+from shared.pipeline.publishing import publish_once
 from shared.render.digest import digest_email, digest_sms, digest_subject, sections
 from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
@@ -210,6 +211,7 @@ class Digester:
         period = period_covered(frequency, at)
         run = DigestRun(digest="daily" if frequency is Frequency.DAILY else "weekly", period=period)
         outgoing: dict[str, Outgoing] = {}
+        watch_of: dict[str, str] = {}
         for watch in (w for w in self._watches() if w.frequency is frequency):
             item_ids = self._matches.read(watch.name, period.start, period.end)
             latest = self._items.latest(item_ids) if item_ids else {}
@@ -224,27 +226,12 @@ class Digester:
                 continue
             key = digest_ledger_key(watch.name, frequency.value, period.end)
             outgoing[key] = Outgoing(key=key, topic_arn=watch.topic_arn(self._prefix), notification=None, entry=entry)
-        claims = self._ledger.claim(list(outgoing), held_for=remaining_seconds)
-        to_publish = []
-        for key, message in outgoing.items():
-            watch_name = key.split("#")[1]
-            if claims[key] is ClaimOutcome.DONE:
-                run.skipped.append(watch_name)
-            elif claims[key] is ClaimOutcome.BUSY:
-                run.failed[watch_name] = "claimed by another run whose lease had not ended"
-            else:
-                to_publish.append(message)
-        try:
-            failures = self._publisher.publish(to_publish)
-        except Exception:
-            self._ledger.release([m.key for m in to_publish])
-            raise
-        self._ledger.complete([m.key for m in to_publish if m.key not in failures])
-        self._ledger.release(failures)
-        for message in to_publish:
-            watch_name = message.key.split("#")[1]
-            if message.key in failures:
-                run.failed[watch_name] = failures[message.key]
-            else:
-                run.published.append(watch_name)
+            watch_of[key] = watch.name
+        sent = publish_once(self._ledger, self._publisher, list(outgoing.values()), held_for=remaining_seconds)
+        run.skipped += [watch_of[key] for key in sent.done]
+        run.published += [watch_of[key] for key in sent.published]
+        for key in sent.busy:
+            run.failed[watch_of[key]] = "claimed by another run whose lease had not ended"
+        for key, reason in sent.failed.items():
+            run.failed[watch_of[key]] = reason
         return run

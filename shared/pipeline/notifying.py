@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from pydantic import ValidationError
 
 from shared.adapters.items_store import delivery_of, item_from_image
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger, ledger_key, watch_target
+from shared.adapters.publish_ledger import PublishLedger, ledger_key, watch_target
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
@@ -22,6 +22,7 @@ from shared.domain.notification import Notification
 from shared.domain.raw_record import Delivery
 from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder, StoredVersion
+from shared.pipeline.publishing import publish_once
 from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
 
@@ -184,39 +185,29 @@ class Notifier:
                 candidates.setdefault(message.key, (change.record_id, message))
         # Withheld versions too: a digest delivery is summed up in the digests (the recorder skips quiet ones).
         self._record_digest_matches([c for c in changes if c.error is None and c.record_id not in failed | poisoned])
-        claims = self._ledger.claim(
-            list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
+        sent = publish_once(
+            self._ledger,
+            self._publisher,
+            [message for _, message in candidates.values()],
+            held_for=remaining_seconds,
+            wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS,
         )
-        outgoing: list[tuple[str, Outgoing]] = []
-        skipped: list[str] = []
-        for key, (record_id, message) in candidates.items():
-            if claims[key] is ClaimOutcome.DONE:
-                skipped.append(key)
-                logger.info("already published, skipped", extra={"key": key})
-            elif claims[key] is ClaimOutcome.BUSY:
-                failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
-            else:
-                outgoing.append((record_id, message))
-        claimed = [message.key for _, message in outgoing]
-        try:
-            failures = self._publisher.publish([message for _, message in outgoing])
-        except Exception:
-            self._ledger.release(claimed)  # nothing known to be published: let the retry publish it all
-            raise
-        self._ledger.complete([key for key in claimed if key not in failures])
-        self._ledger.release(failures)
-        for record_id, message in outgoing:
-            if message.key in failures:
-                failed.setdefault(record_id, failures[message.key])
-                logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
+        for key in sent.done:
+            logger.info("already published, skipped", extra={"key": key})
+        for key in sent.busy:
+            failed[candidates[key][0]] = f"{key} is claimed by another invocation, whose lease had not ended"
+        for key, (record_id, _) in candidates.items():
+            if key in sent.failed:
+                failed.setdefault(record_id, sent.failed[key])
+                logger.error("publish failed", extra={"key": key, "reason": sent.failed[key]})
         return NotifyResult(
             failed=failed,
-            published=len(outgoing) - len(failures),
-            skipped=len(skipped),
+            published=len(sent.published),
+            skipped=len(sent.done),
             poisoned=poisoned,
             withheld=len(withheld),
-            published_keys=[key for key in claimed if key not in failures],
-            skipped_keys=skipped,
+            published_keys=sent.published,
+            skipped_keys=sent.done,
         )
 
     def _record_digest_matches(self, changes: Sequence[VersionChange]) -> None:
