@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb import TRANSACTION_ATTEMPTS, TRANSACTION_LIMIT, conditional_failure
-from shared.adapters.retry import IMMEDIATELY, Backoff, Sleep, retry_pending
+from shared.adapters.retry import Backoff, Sleep, retry_pending
 
 CANCELLED_BACKOFF = Backoff(first=0.05, cap=0.05)
 """The pause before a claim transaction cancelled by a conflicting transaction or throttling is tried again."""
@@ -122,7 +122,9 @@ class PublishLedger:
         Claims go in transactions of up to 100 conditional puts (one request for a typical batch). A transaction fails
         whole when one of its claims does; its cancellation reasons say which, and the rest are claimed again without
         them, at once. A transaction cancelled for no refused claim (a conflicting transaction, throttling) is tried
-        again after a pause. Either is tried TRANSACTION_ATTEMPTS times at most, then ClaimsConflictError is raised.
+        again after a pause. Each hundred keys takes TRANSACTION_ATTEMPTS transactions at most, whatever their mix,
+        then ClaimsConflictError is raised; each wait for held claims (BUSY_WAITS at most) starts that count again for
+        the keys it claims again.
         """
         start = self._clock()
         lease_until = math.ceil(start + held_for) + LEASE_MARGIN_SECONDS
@@ -142,55 +144,60 @@ class PublishLedger:
         return settled.outcomes
 
     def _claim_all(self, keys: Sequence[str], lease_until: int) -> _Round:
+        """Claim the keys in transactions of up to 100, each hundred in TRANSACTION_ATTEMPTS transactions at most.
+
+        One retry, not two nested: each transaction of the keys still pending either goes through (all claimed),
+        refuses some claims (those are settled, published or busy, and the rest go again at once), or is cancelled for
+        another reason (a conflicting transaction, throttling: the same keys go again after CANCELLED_BACKOFF). Keys
+        still pending after the last attempt raise ClaimsConflictError.
+        """
         now = int(self._clock())
         settled = _Round()
+        settled_some = False
+        reasons: list[str] = []
 
-        def claim_round(pending: list[str]) -> list[str]:
-            """The pending keys claimed or refused; those still to claim because others were refused."""
-            refused = self._claim_transaction(pending, now, lease_until)
+        def attempt(pending: list[str]) -> list[str]:
+            """One transaction of the pending keys; those still to claim."""
+            nonlocal settled_some
+            cancellations = self._put_claims(pending, now, lease_until)
+            if not cancellations:
+                settled.outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+                return []
+            refused = self._refused(pending, cancellations, now)
             settled.outcomes.update(refused.outcomes)
             settled.held_until.update(refused.held_until)
-            if not refused.outcomes:
-                settled.outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+            settled_some = bool(refused.outcomes)
+            reasons[:] = sorted({r["Code"] for r in cancellations if r.get("Code") not in (None, "None")})
             return [key for key in pending if key not in settled.outcomes]
+
+        def pause(seconds: float) -> None:
+            """Only after a transaction cancelled for another reason than a refused claim."""
+            if not settled_some:
+                self._sleep(seconds)
 
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), TRANSACTION_LIMIT):
             chunk = unique[start : start + TRANSACTION_LIMIT]
-            # Each round settles at least one key: no pause needed between rounds.
-            unsettled = retry_pending(claim_round, chunk, attempts=TRANSACTION_ATTEMPTS, backoff=IMMEDIATELY)
+            unsettled = retry_pending(
+                attempt, chunk, attempts=TRANSACTION_ATTEMPTS, backoff=CANCELLED_BACKOFF, sleep=pause
+            )
             if unsettled:
-                raise ClaimsConflictError(f"{len(unsettled)} publish claims kept conflicting")
+                raise ClaimsConflictError(
+                    f"{len(unsettled)} publish claims unsettled: their claim transaction was cancelled"
+                    f" {TRANSACTION_ATTEMPTS} times ({', '.join(reasons) or 'no reason given'})"
+                )
         return settled
 
-    def _claim_transaction(self, keys: Sequence[str], now: int, lease_until: int) -> _Round:
-        """Put the claims in one transaction; the outcome of each key refused by its condition (none: all claimed).
-
-        A cancellation that refused no key is tried again, TRANSACTION_ATTEMPTS times in all, then ClaimsConflictError.
-        """
+    def _refused(self, keys: Sequence[str], cancellations: list[dict[str, Any]], now: int) -> _Round:
+        """The outcome of each key whose claim its condition refused (published before, or held), and until when it
+        is held."""
         refused = _Round()
-        reasons: list[str] = []
-
-        def attempt(pending: Sequence[str]) -> Sequence[str]:
-            """The keys again if the transaction was cancelled for another reason than a refused claim; else none."""
-            cancellations = self._put_claims(pending, now, lease_until)
-            for key, reason in zip(pending, cancellations, strict=False):
-                if reason.get("Code") == "ConditionalCheckFailed":
-                    held = reason.get("Item", {})
-                    done = held.get("status", {}).get("S") == self.COMPLETED
-                    refused.outcomes[key] = ClaimOutcome.DONE if done else ClaimOutcome.BUSY
-                    refused.held_until[key] = int(held.get("lease_until", {}).get("N", now))
-            reasons[:] = sorted({r["Code"] for r in cancellations if r.get("Code") not in (None, "None")})
-            return pending if cancellations and not refused.outcomes else []
-
-        cancelled = retry_pending(
-            attempt, keys, attempts=TRANSACTION_ATTEMPTS, backoff=CANCELLED_BACKOFF, sleep=self._sleep
-        )
-        if cancelled:
-            raise ClaimsConflictError(
-                f"claim transaction of {len(keys)} keys cancelled {TRANSACTION_ATTEMPTS} times"
-                f" ({', '.join(reasons) or 'no reason given'})"
-            )
+        for key, reason in zip(keys, cancellations, strict=False):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                held = reason.get("Item", {})
+                done = held.get("status", {}).get("S") == self.COMPLETED
+                refused.outcomes[key] = ClaimOutcome.DONE if done else ClaimOutcome.BUSY
+                refused.held_until[key] = int(held.get("lease_until", {}).get("N", now))
         return refused
 
     def _put_claims(self, keys: Sequence[str], now: int, lease_until: int) -> list[dict[str, Any]]:
