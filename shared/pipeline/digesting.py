@@ -54,12 +54,13 @@ DigestKind = Literal["daily", "weekly"]
 
 @dataclass(frozen=True)
 class StoredVersion:
-    """A new version as the notifier sees it: its notifications (one per department), when it was stored, and the
-    delivery its poll asked for (None: the usual, notify)."""
+    """A new version as the notifier sees it: its notifications (one per department), when it was stored, the
+    delivery its poll asked for (None: the usual, notify), and its searched words if already read."""
 
     notifications: Sequence[Notification]
     stored_at: datetime | None
     delivery: str | None = None
+    text: SearchText | None = None
 
 
 class DigestRecorder:
@@ -88,7 +89,7 @@ class DigestRecorder:
                     "digest match recorded late: recorded now too",
                     extra={"item_id": version.notifications[0].item.id, "stored_at": stored_at.isoformat()},
                 )
-            text = SearchText.of(version.notifications[0].item)
+            text = version.text or SearchText.of(version.notifications[0].item)
             item_id = version.notifications[0].item.id
             for watch in watches.matching(version.notifications[0], text):
                 found += [DigestMatch(watch.name, moment, item_id) for moment in moments]

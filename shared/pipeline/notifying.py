@@ -57,6 +57,13 @@ class VersionChange:
         matches, the read index): its what-changed summary diffs the whole body word by word."""
         return notifications_for(self)
 
+    @cached_property
+    def search_text(self) -> SearchText | None:
+        """The version's searched words, read once for the immediate watches, the digest watches and the read index
+        (None: no notification, not a new version)."""
+        notifications = self.notifications
+        return SearchText.of(notifications[0].item) if notifications else None
+
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
 
@@ -216,7 +223,7 @@ class Notifier:
         watches = self._digests.watches() if self._digests is not None and changes else ()
         if not watches or self._digests is None:
             return
-        versions = [StoredVersion(c.notifications, c.stored_at, c.delivery) for c in changes]
+        versions = [StoredVersion(c.notifications, c.stored_at, c.delivery, c.search_text) for c in changes]
         self._digests.record(versions, watches)
 
     def _rendered(self, change: VersionChange, watches: WatchIndex) -> list[Outgoing]:
@@ -234,18 +241,19 @@ class Notifier:
                         entry=build_entry("m0", notification),
                     )
                 )
-            messages += self._for_watches(notifications, watches)
+            messages += self._for_watches(notifications, change.search_text, watches)
             return messages
         except Exception as error:  # any rendering bug in one item must fail that item alone
             raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
 
-    def _for_watches(self, notifications: Sequence[Notification], watches: WatchIndex) -> list[Outgoing]:
+    def _for_watches(
+        self, notifications: Sequence[Notification], text: SearchText | None, watches: WatchIndex
+    ) -> list[Outgoing]:
         """One message per watch the version matches, to the watch's topic. The item's words are read once for all
         watches, and only the watches the index finds on them are asked. The message is the one for the first of the
         item's departments the watch asks for (or its first)."""
-        if not notifications or not watches:
+        if not notifications or not watches or text is None:
             return []
-        text = SearchText.of(notifications[0].item)
         messages = []
         for watch in watches.matching(notifications[0], text):
             wanted = [n for n in notifications if n.item.department.slug in watch.departments] or notifications
