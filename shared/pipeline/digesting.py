@@ -226,7 +226,7 @@ class Digester:
                 run.failed[watch.name] = str(error)
                 continue
             key = digest_ledger_key(watch.name, frequency.value, period.end)
-            outgoing[key] = Outgoing(key=key, topic_arn=watch.topic_arn(self._prefix), notification=None, entry=entry)
+            outgoing[key] = Outgoing(key=key, topic_arn=watch.topic_arn(self._prefix), entry=entry)
             watch_of[key] = watch.name
         sent = publish_once(self._ledger, self._publisher, list(outgoing.values()), held_for=remaining_seconds)
         run.skipped += [watch_of[key] for key in sent.done]

@@ -237,7 +237,6 @@ class Notifier:
                     Outgoing(
                         key=ledger_key(item.id, item.version, item.department.slug),
                         topic_arn=topic_arn(self._prefix, item.department.slug),
-                        notification=notification,
                         entry=build_entry("m0", notification),
                     )
                 )
@@ -263,7 +262,6 @@ class Notifier:
                 Outgoing(
                     key=ledger_key(item.id, item.version, watch_target(watch.name)),
                     topic_arn=watch.topic_arn(self._prefix),
-                    notification=notification,
                     entry=build_entry("m0", notification, watch=watch.name),
                 )
             )
