@@ -213,10 +213,13 @@ class Digester:
         run = DigestRun(digest="daily" if frequency is Frequency.DAILY else "weekly", period=period)
         outgoing: dict[str, Outgoing] = {}
         watch_of: dict[str, str] = {}
-        for watch in (w for w in self._watches() if w.frequency is frequency):
-            item_ids = self._matches.read(watch.name, period.start, period.end)
-            latest = self._items.latest(item_ids) if item_ids else {}
-            items = [digest_item(*latest[i], watch) for i in item_ids if i in latest]
+        watches = [w for w in self._watches() if w.frequency is frequency]
+        matched = {watch.name: self._matches.read(watch.name, period.start, period.end) for watch in watches}
+        # Read once for every watch: watches often match the same items, and each read is one BatchGetItem per 100.
+        wanted = list(dict.fromkeys(item_id for item_ids in matched.values() for item_id in item_ids))
+        latest = self._items.latest(wanted) if wanted else {}
+        for watch in watches:
+            items = [digest_item(*latest[i], watch) for i in matched[watch.name] if i in latest]
             if not items:
                 run.empty.append(watch.name)
                 continue
