@@ -459,7 +459,7 @@ def _not_published(stack: LocalStack, records: list[dict[str, Any]]) -> list[str
     """The item ids of the stream records whose version the publish ledger does not show published to every one of
     its departments. The mapping gives up on a batch from its first failed record on: the notifier may well have
     published the records after it."""
-    from shared.adapters.publish_ledger import PublishLedger
+    from shared.adapters.publish_ledger import PublishLedger, ledger_key
 
     ledger = stack.output("StateTableName")
     unpublished: list[str] = []
@@ -472,7 +472,7 @@ def _not_published(stack: LocalStack, records: list[dict[str, Any]]) -> list[str
             departments = [d["slug"] for d in json.loads(image["item"]["S"])["departments"]]
         except (ValueError, KeyError, TypeError):
             departments = []
-        keys = [f"published#{item_id}#v{version}#{slug}" for slug in departments]
+        keys = [ledger_key(item_id, int(version), slug) for slug in departments]
         statuses = [
             stack.dynamodb.get_item(TableName=ledger, Key={"id": {"S": key}}, ConsistentRead=True)
             .get("Item", {})

@@ -91,11 +91,10 @@ class ItemStore:
         fetched_at: datetime,
         content_hash: str | None = None,
         delivery: Delivery = Delivery.NOTIFY,
-        stored_at: datetime | None = None,
     ) -> WriteResult:
         """One conditional write: nothing is written when the content is unchanged or older than what is stored."""
         content_hash = content_hash or item.content_hash()
-        stored = (stored_at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+        stored = datetime.now(UTC).isoformat(timespec="microseconds")
         # Compared as strings in the condition: one offset (UTC) and one precision make string order time order.
         fetched = fetched_at.astimezone(UTC).isoformat(timespec="microseconds")
         try:

@@ -6,13 +6,14 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb import TRANSACTION_ATTEMPTS, TRANSACTION_LIMIT, conditional_failure
-from shared.adapters.retry import IMMEDIATELY, Backoff, Sleep, retry_pending
+from shared.adapters.retry import Backoff, Sleep, retry_pending
 
 CANCELLED_BACKOFF = Backoff(first=0.05, cap=0.05)
 """The pause before a claim transaction cancelled by a conflicting transaction or throttling is tried again."""
@@ -22,6 +23,44 @@ deadline may reach SNS just after it."""
 BUSY_WAITS = 3
 """At most this many waits for claims held by others, in one `claim`: each ends when a lease does or the time to wait
 is up, so more would only meet claims taken again by a live notifier."""
+
+VERSION_KEY_PREFIX = "published#"
+DIGEST_KEY_PREFIX = "published-digest#"
+WATCH_TARGET_PREFIX = "watch:"
+
+
+class VersionKey(NamedTuple):
+    """What a ledger key of one version's message names: `published#<item id>#v<version>#<target>`, the target a
+    department's slug or `watch:<watch name>` (neither contains '#')."""
+
+    item_id: str
+    version: int
+    target: str
+
+
+def ledger_key(item_id: str, version: int, target: str) -> str:
+    """The ledger key of a version's message to one topic (`target`: a department's slug, or `watch_target(name)`)."""
+    return f"{VERSION_KEY_PREFIX}{item_id}#v{version}#{target}"
+
+
+def watch_target(watch_name: str) -> str:
+    return f"{WATCH_TARGET_PREFIX}{watch_name}"
+
+
+def parse_ledger_key(key: str) -> VersionKey:
+    """`ledger_key` read back; ValueError for a key that is not a version's (a digest's, say)."""
+    if not key.startswith(VERSION_KEY_PREFIX):
+        raise ValueError(f"not a version's ledger key: {key!r}")
+    parts = key.removeprefix(VERSION_KEY_PREFIX).rsplit("#", 2)
+    if len(parts) != 3 or not parts[1].startswith("v") or not parts[1][1:].isdigit():
+        raise ValueError(f"not a version's ledger key: {key!r}")
+    item_id, version, target = parts
+    return VersionKey(item_id, int(version[1:]), target)
+
+
+def digest_ledger_key(watch_name: str, frequency: str, period_end: datetime) -> str:
+    """The ledger key of a watch's digest of one period (`frequency`: daily or weekly)."""
+    return f"{DIGEST_KEY_PREFIX}{watch_name}#{frequency}#{period_end.isoformat()}"
 
 
 class ClaimsConflictError(RuntimeError):
@@ -83,7 +122,9 @@ class PublishLedger:
         Claims go in transactions of up to 100 conditional puts (one request for a typical batch). A transaction fails
         whole when one of its claims does; its cancellation reasons say which, and the rest are claimed again without
         them, at once. A transaction cancelled for no refused claim (a conflicting transaction, throttling) is tried
-        again after a pause. Either is tried TRANSACTION_ATTEMPTS times at most, then ClaimsConflictError is raised.
+        again after a pause. Each hundred keys takes TRANSACTION_ATTEMPTS transactions at most, whatever their mix,
+        then ClaimsConflictError is raised; each wait for held claims (BUSY_WAITS at most) starts that count again for
+        the keys it claims again.
         """
         start = self._clock()
         lease_until = math.ceil(start + held_for) + LEASE_MARGIN_SECONDS
@@ -103,55 +144,60 @@ class PublishLedger:
         return settled.outcomes
 
     def _claim_all(self, keys: Sequence[str], lease_until: int) -> _Round:
+        """Claim the keys in transactions of up to 100, each hundred in TRANSACTION_ATTEMPTS transactions at most.
+
+        One retry, not two nested: each transaction of the keys still pending either goes through (all claimed),
+        refuses some claims (those are settled, published or busy, and the rest go again at once), or is cancelled for
+        another reason (a conflicting transaction, throttling: the same keys go again after CANCELLED_BACKOFF). Keys
+        still pending after the last attempt raise ClaimsConflictError.
+        """
         now = int(self._clock())
         settled = _Round()
+        settled_some = False
+        reasons: list[str] = []
 
-        def claim_round(pending: list[str]) -> list[str]:
-            """The pending keys claimed or refused; those still to claim because others were refused."""
-            refused = self._claim_transaction(pending, now, lease_until)
+        def attempt(pending: list[str]) -> list[str]:
+            """One transaction of the pending keys; those still to claim."""
+            nonlocal settled_some
+            cancellations = self._put_claims(pending, now, lease_until)
+            if not cancellations:
+                settled.outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+                return []
+            refused = self._refused(pending, cancellations, now)
             settled.outcomes.update(refused.outcomes)
             settled.held_until.update(refused.held_until)
-            if not refused.outcomes:
-                settled.outcomes.update(dict.fromkeys(pending, ClaimOutcome.CLAIMED))
+            settled_some = bool(refused.outcomes)
+            reasons[:] = sorted({r["Code"] for r in cancellations if r.get("Code") not in (None, "None")})
             return [key for key in pending if key not in settled.outcomes]
+
+        def pause(seconds: float) -> None:
+            """Only after a transaction cancelled for another reason than a refused claim."""
+            if not settled_some:
+                self._sleep(seconds)
 
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), TRANSACTION_LIMIT):
             chunk = unique[start : start + TRANSACTION_LIMIT]
-            # Each round settles at least one key: no pause needed between rounds.
-            unsettled = retry_pending(claim_round, chunk, attempts=TRANSACTION_ATTEMPTS, backoff=IMMEDIATELY)
+            unsettled = retry_pending(
+                attempt, chunk, attempts=TRANSACTION_ATTEMPTS, backoff=CANCELLED_BACKOFF, sleep=pause
+            )
             if unsettled:
-                raise ClaimsConflictError(f"{len(unsettled)} publish claims kept conflicting")
+                raise ClaimsConflictError(
+                    f"{len(unsettled)} publish claims unsettled: their claim transaction was cancelled"
+                    f" {TRANSACTION_ATTEMPTS} times ({', '.join(reasons) or 'no reason given'})"
+                )
         return settled
 
-    def _claim_transaction(self, keys: Sequence[str], now: int, lease_until: int) -> _Round:
-        """Put the claims in one transaction; the outcome of each key refused by its condition (none: all claimed).
-
-        A cancellation that refused no key is tried again, TRANSACTION_ATTEMPTS times in all, then ClaimsConflictError.
-        """
+    def _refused(self, keys: Sequence[str], cancellations: list[dict[str, Any]], now: int) -> _Round:
+        """The outcome of each key whose claim its condition refused (published before, or held), and until when it
+        is held."""
         refused = _Round()
-        reasons: list[str] = []
-
-        def attempt(pending: Sequence[str]) -> Sequence[str]:
-            """The keys again if the transaction was cancelled for another reason than a refused claim; else none."""
-            cancellations = self._put_claims(pending, now, lease_until)
-            for key, reason in zip(pending, cancellations, strict=False):
-                if reason.get("Code") == "ConditionalCheckFailed":
-                    held = reason.get("Item", {})
-                    done = held.get("status", {}).get("S") == self.COMPLETED
-                    refused.outcomes[key] = ClaimOutcome.DONE if done else ClaimOutcome.BUSY
-                    refused.held_until[key] = int(held.get("lease_until", {}).get("N", now))
-            reasons[:] = sorted({r["Code"] for r in cancellations if r.get("Code") not in (None, "None")})
-            return pending if cancellations and not refused.outcomes else []
-
-        cancelled = retry_pending(
-            attempt, keys, attempts=TRANSACTION_ATTEMPTS, backoff=CANCELLED_BACKOFF, sleep=self._sleep
-        )
-        if cancelled:
-            raise ClaimsConflictError(
-                f"claim transaction of {len(keys)} keys cancelled {TRANSACTION_ATTEMPTS} times"
-                f" ({', '.join(reasons) or 'no reason given'})"
-            )
+        for key, reason in zip(keys, cancellations, strict=False):
+            if reason.get("Code") == "ConditionalCheckFailed":
+                held = reason.get("Item", {})
+                done = held.get("status", {}).get("S") == self.COMPLETED
+                refused.outcomes[key] = ClaimOutcome.DONE if done else ClaimOutcome.BUSY
+                refused.held_until[key] = int(held.get("lease_until", {}).get("N", now))
         return refused
 
     def _put_claims(self, keys: Sequence[str], now: int, lease_until: int) -> list[dict[str, Any]]:

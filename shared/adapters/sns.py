@@ -105,10 +105,8 @@ class Outgoing:
     key: str
     """Unique per message; also its ledger key."""
     topic_arn: str
-    notification: Notification | None
-    """What the message says, to render it from (None: a digest, whose entry is always given)."""
-    entry: dict[str, Any] | None = None
-    """The PublishBatch entry, when already rendered (its Id is set again per batch)."""
+    entry: dict[str, Any]
+    """The PublishBatch entry, rendered (its Id is set again per batch)."""
 
 
 class SnsPublisher:
@@ -122,16 +120,7 @@ class SnsPublisher:
         failures: dict[str, str] = {}
         by_topic: dict[str, list[tuple[Outgoing, dict[str, Any]]]] = {}
         for position, message in enumerate(messages):
-            try:
-                if message.entry:
-                    entry = {**message.entry, "Id": f"m{position}"}
-                elif message.notification is not None:
-                    entry = build_entry(f"m{position}", message.notification)
-                else:
-                    raise ValueError(f"message {message.key} has neither an entry nor a notification")
-            except ValueError as error:
-                failures[message.key] = str(error)
-                continue
+            entry = {**message.entry, "Id": f"m{position}"}
             by_topic.setdefault(message.topic_arn, []).append((message, entry))
         for arn, entries in by_topic.items():
             for batch in _batches(entries):

@@ -26,13 +26,14 @@ from typing import Any, Literal
 
 from shared.adapters.digest_store import DigestMatch, DigestMatchStore
 from shared.adapters.items_store import ItemStore
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
+from shared.adapters.publish_ledger import PublishLedger, digest_ledger_key
 from shared.adapters.sns import SNS_MESSAGE_BYTES, Outgoing, SnsPublisher, entry_size
 from shared.domain.digest import Digest, DigestPeriod
 from shared.domain.events import Event
 from shared.domain.item import Item
 from shared.domain.notification import Notification, NotificationItem
 from shared.observability import logger
+from shared.pipeline.publishing import publish_once
 from shared.render.digest import digest_email, digest_sms, digest_subject, sections
 from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
@@ -53,12 +54,13 @@ DigestKind = Literal["daily", "weekly"]
 
 @dataclass(frozen=True)
 class StoredVersion:
-    """A new version as the notifier sees it: its notifications (one per department), when it was stored, and the
-    delivery its poll asked for (None: the usual, notify)."""
+    """A new version as the notifier sees it: its notifications (one per department), when it was stored, the
+    delivery its poll asked for (None: the usual, notify), and its searched words if already read."""
 
     notifications: Sequence[Notification]
     stored_at: datetime | None
     delivery: str | None = None
+    text: SearchText | None = None
 
 
 class DigestRecorder:
@@ -87,7 +89,7 @@ class DigestRecorder:
                     "digest match recorded late: recorded now too",
                     extra={"item_id": version.notifications[0].item.id, "stored_at": stored_at.isoformat()},
                 )
-            text = SearchText.of(version.notifications[0].item)
+            text = version.text or SearchText.of(version.notifications[0].item)
             item_id = version.notifications[0].item.id
             for watch in watches.matching(version.notifications[0], text):
                 found += [DigestMatch(watch.name, moment, item_id) for moment in moments]
@@ -107,10 +109,6 @@ class DigestRecorder:
 def period_covered(frequency: Frequency, at: datetime) -> DigestPeriod:
     end = at.astimezone(UTC) - SETTLE
     return DigestPeriod(start=end - PERIODS[frequency], end=end)
-
-
-def digest_ledger_key(watch: str, frequency: Frequency, period: DigestPeriod) -> str:
-    return f"published-digest#{watch}#{frequency.value}#{period.end.isoformat()}"
 
 
 def digest_item(item: Item, version: int, watch: Watch) -> NotificationItem:
@@ -214,10 +212,14 @@ class Digester:
         period = period_covered(frequency, at)
         run = DigestRun(digest="daily" if frequency is Frequency.DAILY else "weekly", period=period)
         outgoing: dict[str, Outgoing] = {}
-        for watch in (w for w in self._watches() if w.frequency is frequency):
-            item_ids = self._matches.read(watch.name, period.start, period.end)
-            latest = self._items.latest(item_ids) if item_ids else {}
-            items = [digest_item(*latest[i], watch) for i in item_ids if i in latest]
+        watch_of: dict[str, str] = {}
+        watches = [w for w in self._watches() if w.frequency is frequency]
+        matched = {watch.name: self._matches.read(watch.name, period.start, period.end) for watch in watches}
+        # Read once for every watch: watches often match the same items, and each read is one BatchGetItem per 100.
+        wanted = list(dict.fromkeys(item_id for item_ids in matched.values() for item_id in item_ids))
+        latest = self._items.latest(wanted) if wanted else {}
+        for watch in watches:
+            items = [digest_item(*latest[i], watch) for i in matched[watch.name] if i in latest]
             if not items:
                 run.empty.append(watch.name)
                 continue
@@ -226,29 +228,14 @@ class Digester:
             except ValueError as error:
                 run.failed[watch.name] = str(error)
                 continue
-            key = digest_ledger_key(watch.name, frequency, period)
-            outgoing[key] = Outgoing(key=key, topic_arn=watch.topic_arn(self._prefix), notification=None, entry=entry)
-        claims = self._ledger.claim(list(outgoing), held_for=remaining_seconds)
-        to_publish = []
-        for key, message in outgoing.items():
-            watch_name = key.split("#")[1]
-            if claims[key] is ClaimOutcome.DONE:
-                run.skipped.append(watch_name)
-            elif claims[key] is ClaimOutcome.BUSY:
-                run.failed[watch_name] = "claimed by another run whose lease had not ended"
-            else:
-                to_publish.append(message)
-        try:
-            failures = self._publisher.publish(to_publish)
-        except Exception:
-            self._ledger.release([m.key for m in to_publish])
-            raise
-        self._ledger.complete([m.key for m in to_publish if m.key not in failures])
-        self._ledger.release(failures)
-        for message in to_publish:
-            watch_name = message.key.split("#")[1]
-            if message.key in failures:
-                run.failed[watch_name] = failures[message.key]
-            else:
-                run.published.append(watch_name)
+            key = digest_ledger_key(watch.name, frequency.value, period.end)
+            outgoing[key] = Outgoing(key=key, topic_arn=watch.topic_arn(self._prefix), entry=entry)
+            watch_of[key] = watch.name
+        sent = publish_once(self._ledger, self._publisher, list(outgoing.values()), held_for=remaining_seconds)
+        run.skipped += [watch_of[key] for key in sent.done]
+        run.published += [watch_of[key] for key in sent.published]
+        for key in sent.busy:
+            run.failed[watch_of[key]] = "claimed by another run whose lease had not ended"
+        for key, reason in sent.failed.items():
+            run.failed[watch_of[key]] = reason
         return run

@@ -136,7 +136,6 @@ class Poller:
         detail_recheck: timedelta = DETAIL_RECHECK,
         deliveries: DeliveryPolicy | None = None,
         recheck_budget: int | None = None,
-        checkpoint_every: float = CHECKPOINT_EVERY_SECONDS,
         polls: PollQueue | None = None,
         sweep: SweepPolicy | None = None,
     ) -> None:
@@ -146,7 +145,6 @@ class Poller:
         self._detail_recheck = detail_recheck
         self._deliveries = deliveries or DeliveryPolicy()
         self._recheck_budget = recheck_budget
-        self._checkpoint_every = checkpoint_every
         self._polls = polls
         self._sweep = sweep
 
@@ -220,7 +218,7 @@ class Poller:
             poll_id=checkpoint.poll_id,
             recheck_budget=self._recheck_budget,
         )
-        progress = _Progress(checkpoint, budget.clock() + self._checkpoint_every)
+        progress = _Progress(checkpoint, budget.clock() + CHECKPOINT_EVERY_SECONDS)
         try:
             stopped = self._run(source, departments, checkpoint, memory, now, budget, progress)
             if stopped:
@@ -331,7 +329,7 @@ class Poller:
             if budget.clock() >= progress.next_save:
                 progress.send(self._queue)
                 self._watermarks.put(source.name, memory.checkpoint_state(progress.checkpoint(checkpoint.step)))
-                progress.next_save = budget.clock() + self._checkpoint_every
+                progress.next_save = budget.clock() + CHECKPOINT_EVERY_SECONDS
         progress.send(self._queue)
         return stopped
 

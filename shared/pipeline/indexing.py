@@ -40,9 +40,9 @@ def sort_key(item: Item) -> str:
     return f"{item.published_at.astimezone(UTC).isoformat(timespec='seconds')}#{item.id}"
 
 
-def searched_words(item: Item, budget: int) -> str:
-    """The item's searched words (the watches' `SearchText`) as one string, fields apart, within `budget` bytes."""
-    text = " ".join(STORED_FIELD_BREAK if word == FIELD_BREAK else word for word in SearchText.of(item).words)
+def searched_words(searched: SearchText, budget: int) -> str:
+    """An item's searched words (the watches' `SearchText`) as one string, fields apart, within `budget` bytes."""
+    text = " ".join(STORED_FIELD_BREAK if word == FIELD_BREAK else word for word in searched.words)
     if len(text.encode()) <= budget:
         return text
     return text.encode()[: max(budget, 0)].decode(errors="ignore").rsplit(" ", 1)[0]
@@ -60,23 +60,24 @@ def index_writes(
         except Exception as error:  # the notifier sets such a record aside with its reason: nothing to index
             logger.warning("version not indexed", extra={"item_id": change.item_id, "error": str(error)})
             continue
-        if not notifications or change.new is None:
+        if not notifications or change.new is None or change.search_text is None:
             continue
         item, version = change.new
-        words = searched_words(item, ITEM_JSON_BUDGET)
+        words = searched_words(change.search_text, ITEM_JSON_BUDGET)
+        bodies = [notification.to_json() for notification in notifications]
         version_at = fetched or datetime.now(UTC).isoformat(timespec="microseconds")
         common = {"item_id": {"S": item.id}, "version": {"N": str(version)}, "version_at": {"S": version_at}}
         common |= {"source": {"S": item.source}, "kind": {"S": item.kind}}
         operations[(versions_key(item.id), version_sort_key(version))] = {
             "pk": {"S": versions_key(item.id)},
             "sk": {"S": version_sort_key(version)},
-            "notification": {"S": notifications[0].to_json()},
+            "notification": {"S": bodies[0]},
             **common,
         }
         sk = sort_key(item)
         written: set[Key] = set()
-        for notification in notifications:
-            slug, body = notification.item.department.slug, notification.to_json()
+        for notification, body in zip(notifications, bodies, strict=True):
+            slug = notification.item.department.slug
             row = {"sk": {"S": sk}, "notification": {"S": body}, **common}
             operations[(timeline_key(slug), sk)] = {"pk": {"S": timeline_key(slug)}, **row}
             operations[(timeline_key(slug, item.kind), sk)] = {"pk": {"S": timeline_key(slug, item.kind)}, **row}

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from pydantic import ValidationError
 
 from shared.adapters.items_store import delivery_of, item_from_image
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
+from shared.adapters.publish_ledger import PublishLedger, ledger_key, watch_target
 from shared.adapters.sns import Outgoing, SnsPublisher, build_entry, topic_arn
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.events import Event
@@ -23,6 +23,7 @@ from shared.domain.notification import Notification
 from shared.domain.raw_record import Delivery
 from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder, StoredVersion
+from shared.pipeline.publishing import publish_once
 from shared.watching.index import WatchIndex
 from shared.watching.query import SearchText
 
@@ -62,6 +63,13 @@ class VersionChange:
         """`departures_for(self)`: the messages to the departments a transferred question left. Only published:
         the read index and the digests list the item under the departments it is in now."""
         return departures_for(self, self.notifications)
+
+    @cached_property
+    def search_text(self) -> SearchText | None:
+        """The version's searched words, read once for the immediate watches, the digest watches and the read index
+        (None: no notification, not a new version)."""
+        notifications = self.notifications
+        return SearchText.of(notifications[0].item) if notifications else None
 
     def is_new_version(self) -> bool:
         return self.new is not None and (self.old is None or self.new[1] > self.old[1])
@@ -208,39 +216,29 @@ class Notifier:
                 candidates.setdefault(message.key, (change.record_id, message))
         # Withheld versions too: a digest delivery is summed up in the digests (the recorder skips quiet ones).
         self._record_digest_matches([c for c in changes if c.error is None and c.record_id not in failed | poisoned])
-        claims = self._ledger.claim(
-            list(candidates), held_for=remaining_seconds, wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS
+        sent = publish_once(
+            self._ledger,
+            self._publisher,
+            [message for _, message in candidates.values()],
+            held_for=remaining_seconds,
+            wait_for=remaining_seconds - PUBLISH_RESERVE_SECONDS,
         )
-        outgoing: list[tuple[str, Outgoing]] = []
-        skipped: list[str] = []
-        for key, (record_id, message) in candidates.items():
-            if claims[key] is ClaimOutcome.DONE:
-                skipped.append(key)
-                logger.info("already published, skipped", extra={"key": key})
-            elif claims[key] is ClaimOutcome.BUSY:
-                failed[record_id] = f"{key} is claimed by another invocation, whose lease had not ended"
-            else:
-                outgoing.append((record_id, message))
-        claimed = [message.key for _, message in outgoing]
-        try:
-            failures = self._publisher.publish([message for _, message in outgoing])
-        except Exception:
-            self._ledger.release(claimed)  # nothing known to be published: let the retry publish it all
-            raise
-        self._ledger.complete([key for key in claimed if key not in failures])
-        self._ledger.release(failures)
-        for record_id, message in outgoing:
-            if message.key in failures:
-                failed.setdefault(record_id, failures[message.key])
-                logger.error("publish failed", extra={"key": message.key, "reason": failures[message.key]})
+        for key in sent.done:
+            logger.info("already published, skipped", extra={"key": key})
+        for key in sent.busy:
+            failed[candidates[key][0]] = f"{key} is claimed by another invocation, whose lease had not ended"
+        for key, (record_id, _) in candidates.items():
+            if key in sent.failed:
+                failed.setdefault(record_id, sent.failed[key])
+                logger.error("publish failed", extra={"key": key, "reason": sent.failed[key]})
         return NotifyResult(
             failed=failed,
-            published=len(outgoing) - len(failures),
-            skipped=len(skipped),
+            published=len(sent.published),
+            skipped=len(sent.done),
             poisoned=poisoned,
             withheld=len(withheld),
-            published_keys=[key for key in claimed if key not in failures],
-            skipped_keys=skipped,
+            published_keys=sent.published,
+            skipped_keys=sent.done,
         )
 
     def _record_digest_matches(self, changes: Sequence[VersionChange]) -> None:
@@ -249,7 +247,7 @@ class Notifier:
         watches = self._digests.watches() if self._digests is not None and changes else ()
         if not watches or self._digests is None:
             return
-        versions = [StoredVersion(c.notifications, c.stored_at, c.delivery) for c in changes]
+        versions = [StoredVersion(c.notifications, c.stored_at, c.delivery, c.search_text) for c in changes]
         self._digests.record(versions, watches)
 
     def _rendered(self, change: VersionChange, watches: WatchIndex) -> list[Outgoing]:
@@ -262,27 +260,29 @@ class Notifier:
                 item = notification.item
                 messages.append(
                     Outgoing(
-                        key=f"published#{item.id}#v{item.version}#{item.department.slug}",
+                        key=ledger_key(item.id, item.version, item.department.slug),
                         topic_arn=topic_arn(self._prefix, item.department.slug),
-                        notification=notification,
                         entry=build_entry("m0", notification),
                     )
                 )
-            messages += self._for_watches(notifications, watches, departures)
+            messages += self._for_watches(notifications, change.search_text, watches, departures)
             return messages
         except Exception as error:  # any rendering bug in one item must fail that item alone
             raise PoisonChangeError(f"cannot render the notification: {type(error).__name__}: {error}") from None
 
     def _for_watches(
-        self, notifications: Sequence[Notification], watches: WatchIndex, departures: Sequence[Notification] = ()
+        self,
+        notifications: Sequence[Notification],
+        text: SearchText | None,
+        watches: WatchIndex,
+        departures: Sequence[Notification] = (),
     ) -> list[Outgoing]:
         """One message per watch the version matches, to the watch's topic. The item's words are read once for all
         watches, and only the watches the index finds on them are asked. The message is the one for the first of the
         item's departments the watch asks for (or its first); a watch that matches only as a department the question
         left (`departures`) gets that department's `transferred` message."""
-        if not notifications or not watches:
+        if not notifications or not watches or text is None:
             return []
-        text = SearchText.of(notifications[0].item)
         matched = {watch.name: (watch, notifications) for watch in watches.matching(notifications[0], text)}
         for departure in departures:
             for watch in watches.matching(departure, text):
@@ -294,9 +294,8 @@ class Notifier:
             item = notification.item
             messages.append(
                 Outgoing(
-                    key=f"published#{item.id}#v{item.version}#watch:{watch.name}",
+                    key=ledger_key(item.id, item.version, watch_target(watch.name)),
                     topic_arn=watch.topic_arn(self._prefix),
-                    notification=notification,
                     entry=build_entry("m0", notification, watch=watch.name),
                 )
             )

@@ -9,6 +9,7 @@ as first seen (`new`, with every event it reaches), not as the change from its p
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from shared.adapters.items_store import item_from_image
-from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger
+from shared.adapters.publish_ledger import ClaimOutcome, PublishLedger, parse_ledger_key
 from shared.pipeline.notifying import READ_ERRORS, Notifier, VersionChange
 
 RENOTIFY_BATCH = 100
@@ -129,19 +130,15 @@ def _publish(notifier: Notifier, batch: list[VersionChange], settle: Callable[[V
         return
     outcome = notifier.notify(batch, remaining_seconds=CLAIM_SECONDS)
 
-    def per_version(keys: list[str]) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for key in keys:  # published#<item id>#v<version>#<department or watch:name>
-            prefix = key.rsplit("#", 1)[0]
-            counts[prefix] = counts.get(prefix, 0) + 1
-        return counts
+    def per_version(keys: list[str]) -> Counter[tuple[str, int]]:
+        """(item id, version) → how many of its messages the keys name."""
+        return Counter((parsed.item_id, parsed.version) for parsed in map(parse_ledger_key, keys))
 
     published, skipped = per_version(outcome.published_keys), per_version(outcome.skipped_keys)
     for change in batch:
         version = change.new[1] if change.new else 0
-        prefix = f"published#{change.record_id}#v{version}"
         reason = outcome.failed.get(change.record_id) or outcome.poisoned.get(change.record_id)
-        done, already = published.get(prefix, 0), skipped.get(prefix, 0)
+        done, already = published[(change.record_id, version)], skipped[(change.record_id, version)]
         if reason is not None:
             label = "failed"
         elif done:

@@ -13,6 +13,7 @@ import pytest
 
 import shared.adapters.sns as sns
 from infra.local.replay import RECORDED
+from shared.adapters.publish_ledger import parse_ledger_key
 from tests.integration.deployed import Deptwatch
 
 LIST_PAGE = RECORDED / "written-questions/list_2024-01-05.json"
@@ -63,8 +64,10 @@ def test_a_record_the_stream_mapping_gives_up_on_is_reported(ingest, monkeypatch
     publish = sns.SnsPublisher.publish
 
     def refuse(self, messages):
-        failures = publish(self, [m for m in messages if m.notification.item.id != stuck])
-        return failures | {m.key: "Throttled: rate exceeded" for m in messages if m.notification.item.id == stuck}
+        failures = publish(self, [m for m in messages if parse_ledger_key(m.key).item_id != stuck])
+        return failures | {
+            m.key: "Throttled: rate exceeded" for m in messages if parse_ledger_key(m.key).item_id == stuck
+        }
 
     monkeypatch.setattr(sns.SnsPublisher, "publish", refuse)
 

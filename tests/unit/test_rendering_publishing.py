@@ -240,7 +240,7 @@ def outgoing(item, count: int, topic: str = TOPIC, body: str | None = None) -> l
     for n in range(count):
         changed = item.model_copy(update={"id": f"written-questions:{n}", "body": body or item.body})
         notification = Notification.for_department(changed, 1, Event.NEW, changed.departments[0])
-        messages.append(Outgoing(key=f"k{n}", topic_arn=topic, notification=notification))
+        messages.append(Outgoing(key=f"k{n}", topic_arn=topic, entry=build_entry("m0", notification)))
     return messages
 
 
@@ -300,7 +300,7 @@ def test_publish_batches_per_topic(sns, item):
 
 def test_a_batch_over_the_limits_is_refused_by_the_tests_check(sns, item):
     # GIVEN a PublishBatch of 11 entries, made by hand (SnsPublisher never makes one)
-    entries = [build_entry(f"m{n}", message.notification) for n, message in enumerate(outgoing(item, 11))]
+    entries = [{**message.entry, "Id": f"m{n}"} for n, message in enumerate(outgoing(item, 11))]
 
     # WHEN it is sent
     # THEN the check of AWS's limits refuses it before moto (which would accept it) sees it
