@@ -109,7 +109,7 @@ def main(argv: list[str]) -> int:
             _row(
                 f"idle poll: {source}",
                 f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS "
-                f"({result['items_read']:.0f} state items read), {result['writes']:.0f} writes, "
+                f"(state items read: {result['items_read']:.0f}), {result['writes']:.0f} writes, "
                 f"{result['queued']:.0f} queued",
                 f"not due (polled every {every:.0f} min): 0 upstream, 1 state item read, 0 writes"
                 if every

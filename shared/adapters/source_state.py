@@ -59,7 +59,7 @@ class WatermarkStore:
     def get(self, source: str, head: SourceState | None = None) -> SourceState:
         """The source's whole state in one BatchGetItem; given its `head` (already read), only the memory's parts."""
         watermark_id = f"watermark#{source}"
-        ids = [*([] if head else [watermark_id]), *(f"seen#{source}#{n}" for n in range(self._shards))]
+        ids = [*([] if head is not None else [watermark_id]), *(f"seen#{source}#{n}" for n in range(self._shards))]
         rows = self._batch_get(ids)
         stored = {row_id: row["seen"]["S"] for row_id, row in rows.items() if row_id != watermark_id and "seen" in row}
         if head is None:
