@@ -55,7 +55,7 @@ ROWS = {
     "requests": "AWS requests per new item in a backfill of 1,000 questions (10,000 with --large), by operation",
     "idle": "what a poll with nothing new costs per source (upstream calls, AWS requests, writes), and the next poll's "
     "detail calls over unchanged questions",
-    "recheck": "detail calls per poll in the hour after many cut questions were read (the recheck spread)",
+    "recheck": "detail calls per poll over the recheck period after many cut questions were read (the recheck spread)",
     "unchanged": "DynamoDB writes and reads per unchanged record reaching the processor (1,000 records)",
     "imports": "cold import of each handler against a bare `import boto3`, and our own code's share of it",
     "deployed": "the same cold imports as deployed, with the layer's .pyc and without (builds the layer; needs PyPI)",
@@ -104,35 +104,49 @@ def main(argv: list[str]) -> int:
         from bench.requests import idle_poll, overlap_poll
 
         for source, result in idle_poll().items():
+            # A source polled less often than scheduled is not due: its floor is no upstream call and one state read.
+            every = result["polled_every_minutes"]
             _row(
                 f"idle poll: {source}",
-                f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS, "
-                f"{result['writes']:.0f} writes, {result['queued']:.0f} queued",
-                "1 upstream, 0 writes, 0 queued",
-                result["upstream_calls"],
-                "1 upstream call",
+                f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS "
+                f"(state items read: {result['items_read']:.0f}), {result['writes']:.0f} writes, "
+                f"{result['queued']:.0f} queued",
+                f"not due (polled every {every:.0f} min): 0 upstream, 1 state item read, 0 writes"
+                if every
+                else "1 upstream, 0 writes, 0 queued",
+                result["items_read"] if every else result["upstream_calls"],
+                "1 state item read" if every else "1 upstream call",
             )
         result = overlap_poll(1_000)
-        share = result["records_in_window"] / 12
+        most = 2 * result["records_in_window"] / 16
         _row(
             f"next poll, {result['records_in_window']:.0f} unchanged questions in its window",
             f"{result['upstream_calls']:.0f} upstream ({result['detail_calls']:.0f} details), "
             f"{result['aws_requests']:.0f} AWS, {result['writes']:.0f} writes, {result['queued']:.0f} queued",
-            f"list pages and ~{share:.0f} details (1/12 of the hourly recheck), 0 queued",
-            result["detail_calls"] / share,
-            "≈ 1x, 0 queued",
+            f"list pages and at most 2 of the memory's 16 parts' details (~{most:.0f}: the "
+            f"{result['recheck_minutes']:.0f}-min recheck), 0 queued",
+            result["detail_calls"] / most,
+            "≤ 1x, 0 queued",
         )
     if "recheck" in chosen:
-        from bench.requests import recheck_hour
+        from bench.requests import recheck_period
 
-        result = recheck_hour(1_200)
-        counts = result["details_per_poll"]
+        result = recheck_period(1_200)
+        counts, part = result["details_per_poll"], result["records"] / 16
         _row(
-            f"detail calls per poll, the hour after {result['records']:,} cut questions were read",
+            f"detail calls per poll, the {result['recheck_minutes']} min (DetailRecheckMinutes) after "
+            f"{result['records']:,} cut questions were read",
             f"max {max(counts)}, min {min(counts)} ({', '.join(map(str, counts))})",
-            f"{result['records']:,} an hour: {result['records'] / len(counts):.0f} a poll",
-            max(counts) / (result["records"] / len(counts)),
-            "≈ 1x on every poll",
+            f"one of the memory's 16 parts: {part:.0f} a poll",
+            max(counts) / part,
+            "≤ 2x (1 or 2 parts a poll)",
+        )
+        _row(
+            "  details read over that period",
+            f"{sum(counts):,}",
+            f"{result['records']:,}: each question once a period",
+            sum(counts) / result["records"],
+            "≈ 1x",
         )
         print(f"|  fetcher's state writes per poll | {', '.join(map(str, result['state_writes_per_poll']))} | | | |")
         units = ", ".join(map(str, result["state_write_units_per_poll"]))

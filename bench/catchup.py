@@ -27,15 +27,14 @@ import infra.local.stack as local
 
 local.use_local_environment()
 
-from infra.local.replay import RECORDED, RecordedApi, apis_by_host, serve  # noqa: E402
+from bench.requests import MAPPING_OPERATIONS  # noqa: E402
+from bench.synthetic import BODIES, DETAIL  # noqa: E402
+from infra.local.replay import RecordedApi, apis_by_host, serve  # noqa: E402
 from infra.local.replay.written_questions import RecordedQuestions  # noqa: E402
 from shared.adapters.aws import aws_client  # noqa: E402
 from shared.adapters.http import UpstreamClient  # noqa: E402
 
 FUNCTION = "FetcherFunction"
-DETAIL = RECORDED / "written-questions" / "detail_1679416.json"
-BODIES = (60, 13, 17, 54, 1, 7, 208, 29, 27, 11)
-MAPPING_OPERATIONS = frozenset({"ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes"})
 
 
 class Killed(BaseException):

@@ -47,9 +47,13 @@ MAPPING_OPERATIONS = frozenset(
 WRITES = frozenset({"UpdateItem", "PutItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 
+TALLIES = frozenset({"write units", "items read"})
+"""What `counting` tallies beside the requests: not requests."""
+
+
 def requests_made(counts: Counter[str]) -> int:
     """All requests counted, each once (the per-table entries repeat some)."""
-    return sum(value for name, value in counts.items() if "@" not in name)
+    return sum(value for name, value in counts.items() if "@" not in name and name not in TALLIES)
 
 
 @contextmanager
@@ -69,6 +73,11 @@ def counting() -> Iterator[Counter[str]]:
                     w["PutRequest"]["Item"] for ws in params["RequestItems"].values() for w in ws if "PutRequest" in w
                 ]
             counts["write units"] += sum(-(-len(json.dumps(item).encode()) // 1024) for item in puts)
+            # Items read: what a read costs beyond its round trip (a state item may be up to 400 KB).
+            if model.name == "GetItem":
+                counts["items read"] += 1
+            if model.name == "BatchGetItem":
+                counts["items read"] += sum(len(t.get("Keys", [])) for t in params["RequestItems"].values())
 
     clients = [aws_client(name) for name in ("sqs", "dynamodb", "sns")]
     for client in clients:
@@ -125,13 +134,18 @@ def backfill(count: int, step: int = 1_000) -> dict[str, float]:
         "writes_per_item": sum(counts[op] for op in WRITES) / count,
         "upstream_calls": len(requested),
         "seconds": elapsed,
-        **{f"op:{name}": value / count for name, value in sorted(counts.items()) if "@" not in name},
+        **{
+            f"op:{name}": value / count
+            for name, value in sorted(counts.items())
+            if "@" not in name and name not in TALLIES
+        },
     }
 
 
 def idle_poll() -> dict[str, dict[str, float]]:
-    """A scheduled poll of each source a few minutes after the previous one, with nothing changed upstream."""
-    from shared.sources import SOURCE_NAMES
+    """A scheduled poll of each source a few minutes after the previous one, with nothing changed upstream (a source
+    polled less often than scheduled, `Source.poll_every`, is not due: `polled_every_minutes` says how often)."""
+    from shared.sources import SOURCE_NAMES, get_source
 
     http = UpstreamClient(transport=replay_transport(), sleep=lambda _: None)
     results: dict[str, dict[str, float]] = {}
@@ -147,7 +161,9 @@ def idle_poll() -> dict[str, dict[str, float]]:
                 "upstream_calls": http.requests - calls_before,
                 "aws_requests": requests_made(counts),
                 "writes": sum(counts[op] for op in WRITES),
+                "items_read": counts["items read"],
                 "queued": report["queued"],
+                "polled_every_minutes": get_source(name).poll_every.total_seconds() / 60,
             }
     return results
 
@@ -174,9 +190,15 @@ def _detail_calls(requests: list[httpx.Request]) -> int:
     return sum(request.url.path.rsplit("/", 1)[-1].isdigit() for request in requests)
 
 
+def recheck_minutes(stack: local.LocalStack) -> int:
+    """The stack's detail recheck period (`DetailRecheckMinutes`: the template's default unless overridden)."""
+    return int(stack.parameters["DetailRecheckMinutes"])
+
+
 def overlap_poll(count: int) -> dict[str, float]:
     """The scheduled poll after the one that queued `count` questions, still in its window (the overlap every poll
-    re-reads), nothing changed upstream: its list pages, and its share of the hourly detail recheck."""
+    re-reads), nothing changed upstream: its list pages, and its share of the detail recheck (at most 2 of the
+    memory's 16 parts a poll: `incremental.recheck_due`)."""
     transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
     with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
@@ -188,6 +210,7 @@ def overlap_poll(count: int) -> dict[str, float]:
         with counting() as counts:
             report = poll(stack)["sources"][0]
             stack.drain()
+        period = recheck_minutes(stack)
     return {
         "records_in_window": report["queued"] + report["unchanged"],
         "upstream_calls": len(requested) - calls_before,
@@ -195,16 +218,19 @@ def overlap_poll(count: int) -> dict[str, float]:
         "aws_requests": requests_made(counts),
         "writes": sum(counts[op] for op in WRITES),
         "queued": report["queued"],
+        "recheck_minutes": period,
     }
 
 
-def recheck_hour(count: int, polls: int = 12) -> dict[str, Any]:
-    """The scheduled polls of the hour after a poll read the details of `count` questions the list cuts, nothing
-    changed upstream: detail calls (the detail recheck) and state writes per poll."""
+def recheck_period(count: int) -> dict[str, Any]:
+    """The scheduled polls of one detail recheck period (`DetailRecheckMinutes`) after a poll read the details of
+    `count` questions the list cuts, nothing changed upstream: detail calls (the recheck) and state writes per poll."""
     transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
     details_per_poll, writes_per_poll, units_per_poll = [], [], []
     with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
+        period = recheck_minutes(stack)
+        polls = round(timedelta(minutes=period) / POLL_INTERVAL)
         for number in range(polls + 1):
             at_poll(number)
             before = len(requested)
@@ -216,6 +242,7 @@ def recheck_hour(count: int, polls: int = 12) -> dict[str, Any]:
             details_per_poll.append(_detail_calls(requested[before:]))
     return {
         "records": count,
+        "recheck_minutes": period,
         "details_per_poll": details_per_poll[1:],
         "state_writes_per_poll": writes_per_poll[1:],
         "state_write_units_per_poll": units_per_poll[1:],

@@ -20,9 +20,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from infra.local.replay import RECORDED
+from bench.synthetic import DETAIL
 
-DETAIL = RECORDED / "written-questions" / "detail_1679416.json"
 YEAR_OF_ITEMS = 8_000
 DEPARTMENT = "department-for-education"
 RARE_EVERY = 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Sequence
@@ -22,7 +23,8 @@ class WatermarkStore:
     """Per-source state: the watermark (`watermark#<source>`) and the digests of recent records, in SEEN_SHARDS items
     (`seen#<source>#<n>`) so that a busy window never outgrows DynamoDB's 400 KB item.
 
-    A poll reads them all in one BatchGetItem, and writes only the shards that changed, then the watermark. Either
+    A poll reads them all in one BatchGetItem (a poll that may not be due reads its `head` first, then only the memory
+    if it is), and writes only the shards that changed, then the watermark. Either
     write may be lost to a crash without harm: a shard not written only re-queues its records (the processor finds
     them unchanged), and a watermark not written only re-reads the window.
     """
@@ -47,11 +49,26 @@ class WatermarkStore:
         number = shard_of(key, self._shards)
         return f"seen#{source}#{number}"
 
-    def get(self, source: str) -> SourceState:
-        ids = [f"watermark#{source}", *(f"seen#{source}#{n}" for n in range(self._shards))]
+    def head(self, source: str) -> SourceState:
+        """The watermark item alone (watermark, checkpoint, last completed poll, sweep day), without the record
+        memory: what decides whether a poll is due, in one GetItem. `get(source, head)` then reads the memory."""
+        key = {"id": {"S": f"watermark#{source}"}}
+        row = self._client.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item", {})
+        return self._state(source, row, {})
+
+    def get(self, source: str, head: SourceState | None = None) -> SourceState:
+        """The source's whole state in one BatchGetItem; given its `head` (already read), only the memory's parts."""
+        watermark_id = f"watermark#{source}"
+        ids = [*([] if head is not None else [watermark_id]), *(f"seen#{source}#{n}" for n in range(self._shards))]
         rows = self._batch_get(ids)
-        watermark = rows.get(ids[0], {})
-        stored = {row_id: row["seen"]["S"] for row_id, row in rows.items() if row_id != ids[0] and "seen" in row}
+        stored = {row_id: row["seen"]["S"] for row_id, row in rows.items() if row_id != watermark_id and "seen" in row}
+        if head is None:
+            return self._state(source, rows.get(watermark_id, {}), stored)
+        memory = self._state(source, {}, stored).seen
+        return dataclasses.replace(head, seen={**head.seen, **memory})
+
+    def _state(self, source: str, watermark: dict[str, Any], stored: dict[str, str]) -> SourceState:
+        """The state from the watermark item and the memory parts' JSON (`stored`, shard id → text)."""
         self._read[source] = stored
         seen: dict[str, SeenRecord] = {}
         # Before the shards, the memory lived in the watermark item: read it until the next write moves it.

@@ -18,7 +18,7 @@ from shared.domain.poll_message import PollMessage
 from shared.domain.raw_record import Delivery, RawRecordMessage
 from shared.domain.timeutil import in_london
 from shared.observability import logger
-from shared.pipeline.polls import DeliveryPolicy, SweepPolicy, continuation_of, dispatched, poll_due
+from shared.pipeline.polls import DeliveryPolicy, SweepPolicy, always_due, continuation_of, dispatched, poll_due
 from shared.sources.base import Source
 from shared.sources.incremental import FetchedRecord, ListPosition, PollCheckpoint, RecordMemory, SourceState
 
@@ -198,11 +198,16 @@ class Poller:
         budget: Budget,
     ) -> SourceReport:
         """One poll message of one source: a new poll, or the unfinished one resumed, within `budget`."""
-        state = self._watermarks.get(source.name)
-        if not poll_due(source.poll_every, message, state, now):
-            # Polled less often than scheduled (Source.poll_every): not stale, so no last success to age.
-            logger.info("poll not due", extra={"source": source.name, "last_poll": str(state.watermark)})
-            return SourceReport(source=source.name, since=now)
+        if always_due(source.poll_every, message):
+            state = self._watermarks.get(source.name)
+        else:
+            # The watermark item decides; the record memory (16 items) is read only for a poll that runs.
+            head = self._watermarks.head(source.name)
+            if not poll_due(source.poll_every, message, head, now):
+                # Polled less often than scheduled (Source.poll_every): not stale, so no last success to age.
+                logger.info("poll not due", extra={"source": source.name, "last_poll": str(head.watermark)})
+                return SourceReport(source=source.name, since=now)
+            state = self._watermarks.get(source.name, head)
         checkpoint = self._checkpoint_to_run(source, message, state, window, now)
         if checkpoint is None:  # a stale continuation: its poll completed, or another message took it on
             logger.info("stale poll message skipped", extra={"source": source.name, "poll": message.poll_id})

@@ -71,10 +71,16 @@ POLL_DUE_SLACK = timedelta(minutes=2, seconds=30)
 last poll, not the 13th, whatever the jitter of the schedule and of the poll's start."""
 
 
+def always_due(every: timedelta, message: PollMessage) -> bool:
+    """Whether a poll message polls whatever the source's state: a source polled on every schedule, a backfill, a
+    continuation (the fetcher then reads the whole state at once, not the watermark item first)."""
+    return every <= timedelta(0) or message.since is not None or message.step > 0
+
+
 def poll_due(every: timedelta, message: PollMessage, state: SourceState, now: datetime) -> bool:
     """Whether a scheduled poll message should poll a source that asks to be polled only `every` so often. A backfill,
     a continuation, an unfinished poll and a source never polled are always due."""
-    if every <= timedelta(0) or message.since is not None or message.step > 0 or state.checkpoint is not None:
+    if always_due(every, message) or state.checkpoint is not None:
         return True
     return state.watermark is None or now - state.watermark >= every - POLL_DUE_SLACK
 

@@ -9,10 +9,17 @@ from bench.__main__ import ROWS, main
 
 
 def test_help_lists_every_row_and_what_it_measures(capsys: pytest.CaptureFixture[str]) -> None:
+    # WHEN a user asks for help
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for name, what in ROWS.items():
-        assert f"  {name:<11} {what}" in out
+    # THEN after the usage, each row is one line: its name, then what it measures, the descriptions in one column
+    usage, rows = out.split("\nRows:\n")
+    assert usage.startswith("`python -m bench [ROW ...] [--large]`")
+    lines = rows.splitlines()
+    listed = dict(line.split(maxsplit=1) for line in lines)
+    assert listed == ROWS
+    assert len({line.index(listed_what) for line, listed_what in zip(lines, listed.values(), strict=True)}) == 1
+    assert all(line.startswith("  ") for line in lines)
 
 
 def test_an_unknown_row_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
