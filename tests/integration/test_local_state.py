@@ -117,3 +117,30 @@ def test_binary_values_and_sets_come_back_as_they_were(tmp_path: Path) -> None:
     assert sorted(got["Item"]["names"]["SS"]) == ["a", "b"]
     assert sorted(got["Item"]["numbers"]["NS"]) == ["1", "2.5"]
     assert got["Item"]["nested"] == item["nested"]
+
+
+def test_a_saved_watch_comes_back_with_its_topic(deptwatch: Deptwatch, tmp_path: Path) -> None:
+    from infra.local.replay import RECORDED
+
+    # GIVEN a watch saved by one `ingest --state D --watches FILE` of the questions that do not match it
+    listed = json.loads((RECORDED / "written-questions" / "list_2024-01-05.json").read_bytes())
+    river_tame = {"1679507", "1679508", "1679509"}  # the questions whose text has "River Tame" and pollution
+    others = [r for r in listed["results"] if str(r["value"]["id"]) not in river_tame]
+    (tmp_path / "others.json").write_text(json.dumps({"totalResults": len(others), "results": others}))
+    (tmp_path / "all.json").write_text(json.dumps(listed))
+    (tmp_path / "watches.json").write_text(json.dumps([{"name": "river-tame", "query": '"River Tame" pollution'}]))
+    state = str(tmp_path / "state")
+    arguments = ("ingest", "--json", "--quiet", "--source", "written-questions", "--state", state)
+    first_code, _, first_err = deptwatch(
+        *arguments, "--watches", str(tmp_path / "watches.json"), str(tmp_path / "others.json")
+    )
+    # WHEN the next ingest, without --watches, brings the questions that match it
+    code, out, err = deptwatch(*arguments, str(tmp_path / "all.json"))
+    # THEN the watch is still saved and its topic there: its matches are delivered to it, and only the new questions
+    # are announced at all
+    assert first_code == 0 and code == 0, first_err + err
+    lines = [json.loads(line) for line in out.splitlines()]
+    to_watch = {line["message"]["item"]["id"].removeprefix("written-questions:") for line in lines if "watch" in line}
+    announced = {line["message"]["item"]["id"].removeprefix("written-questions:") for line in lines}
+    assert to_watch == river_tame
+    assert announced == river_tame
