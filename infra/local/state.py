@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -194,3 +195,21 @@ def kept_state(stack: LocalStack, directory: Path | None) -> Iterator[None]:
     finally:
         if stack.settled():
             dump(stack, directory)
+            if letters := dead_letters(stack):
+                sys.stderr.write(
+                    f"deptwatch: {letters} message(s) on the dead-letter queues are not kept in {directory}: "
+                    "a later run does not fetch them again unless they change upstream\n"
+                )
+
+
+def dead_letters(stack: LocalStack) -> int:
+    """Messages on the template's queues that no function consumes (dead-letter and failure queues)."""
+    consumed = {mapping.queue_url for mapping in stack.queue_mappings}
+    counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+    total = 0
+    for logical_id, resource in stack.template["Resources"].items():
+        url = stack.physical.get(logical_id, {}).get("QueueUrl")
+        if resource["Type"] == "AWS::SQS::Queue" and url and url not in consumed:
+            attributes = stack.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(counts))["Attributes"]
+            total += sum(int(attributes.get(count, 0)) for count in counts)
+    return total

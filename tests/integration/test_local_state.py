@@ -144,3 +144,16 @@ def test_a_saved_watch_comes_back_with_its_topic(deptwatch: Deptwatch, tmp_path:
     announced = {line["message"]["item"]["id"].removeprefix("written-questions:") for line in lines}
     assert to_watch == river_tame
     assert announced == river_tame
+
+
+def test_dead_letters_left_at_the_end_are_said_not_to_be_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from infra.local.state import kept_state
+
+    # GIVEN a command whose dead-letter queue holds a message when it ends
+    with local_stack() as stack, kept_state(stack, tmp_path):
+        stack.sqs.send_message(QueueUrl=stack.output("DeadLetterQueueUrl"), MessageBody="{}")
+    # THEN the state is written, and the user is told the dead letter is not in it
+    assert (tmp_path / "StateTable.json").exists()
+    assert "1 message(s) on the dead-letter queues are not kept" in capsys.readouterr().err
