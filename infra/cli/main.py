@@ -473,7 +473,6 @@ def build_parser() -> argparse.ArgumentParser:
 def _state_flag(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--state",
-        type=values.state_directory,
         metavar="DIR",
         help="keep the local stack's tables in DIR between runs (items, watermarks, what was notified, watches): "
         "nothing is announced twice",

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 from shared.domain.departments import DEPARTMENTS, Department, by_govuk_slug, by_name, normalise_name
 
@@ -114,11 +113,3 @@ def positive_seconds(text: str) -> float:
     if not seconds > 0 or seconds != seconds or seconds == float("inf"):
         raise argparse.ArgumentTypeError(f"not a number of seconds {text!r}; a number above 0, e.g. 300")
     return seconds
-
-
-def state_directory(text: str) -> Path:
-    """`--state DIR`: a directory (made at the end of the first run), not a file."""
-    path = Path(text)
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a directory")
-    return path

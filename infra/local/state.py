@@ -181,14 +181,15 @@ def dump(stack: LocalStack, directory: Path) -> None:
 
 
 @contextmanager
-def kept_state(stack: LocalStack, directory: Path | None) -> Iterator[None]:
+def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[None]:
     """Restore the tables from `directory` (if given), and dump them back when the command ends, normally or not, as
     long as its pipeline was left drained (`LocalStack.settled`): an interrupted pipeline may have stored items it
     has not yet notified, which a later run would take as already seen. Then the directory keeps the previous state
     (what the interrupted run published may be published again: at least once, never lost)."""
-    if directory is None:
+    if given is None:
         yield
         return
+    directory = Path(given)
     restore(stack, directory)
     try:
         yield
