@@ -335,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--digest", choices=("daily", "weekly"), help="after the poll, run that digest over what it stored"
     )
     run.set_defaults(handler=_local_command("command_run"))
+    _state_flag(run)
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
     ingest.add_argument(
@@ -364,11 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--quiet", action="store_true", help="no progress on stderr")
     ingest.add_argument("files", nargs="+", metavar="FILE", help="a response file, or SOURCE=FILE for its own source")
     ingest.set_defaults(handler=_local_command("command_ingest"))
+    _state_flag(ingest)
 
     serve = commands.add_parser("serve", help="poll once, then serve the read side (pages, feeds) locally")
     serve.add_argument("--port", type=int, default=8080, help="local port (default 8080; 0: any free one)")
     serve.add_argument("--offline", action="store_true", help="poll the recorded responses, not the live APIs")
     serve.set_defaults(handler=_local_command("command_serve"))
+    _state_flag(serve)
 
     departments = commands.add_parser("departments", help="list the departments deptwatch knows (no AWS needed)")
     departments.add_argument("--json", action="store_true", help="one JSON array")
@@ -465,6 +468,15 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.set_defaults(handler=command_dlq)
     _verbose_after_the_command(commands)
     return parser
+
+
+def _state_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--state",
+        metavar="DIR",
+        help="keep the local stack's tables in DIR between runs (items, watermarks, what was notified, watches): "
+        "nothing is announced twice",
+    )
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from infra.local.progress import Progress
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
+from infra.local.state import StateError, kept_state
 from shared.domain.timeutil import LONDON
 from shared.pipeline.digesting import SETTLE, period_covered
 from shared.watching.watch import Frequency, Watch, problems
@@ -83,6 +84,20 @@ def _source_failures(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [report for report in result.get("sources", []) if report.get("error")]
 
 
+def _state_errors(command: Callable[[argparse.Namespace, TextIO], int]) -> Callable[[argparse.Namespace, TextIO], int]:
+    """A `--state` directory that cannot be used: one line, exit 2."""
+
+    def checked(args: argparse.Namespace, out: TextIO) -> int:
+        try:
+            return command(args, out)
+        except StateError as error:
+            sys.stderr.write(f"deptwatch: {error}\n")
+            return 2
+
+    return checked
+
+
+@_state_errors
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
     use_local_environment()
     if args.digest and args.watch:  # each poll's digest would cover the period before it: items digested again
@@ -95,13 +110,21 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     parameters = {"Departments": args.departments} if args.departments else {}
     try:
-        with upstream(args.offline) as (environment, earliest), local_stack(parameters, environment) as stack:
+        with (
+            upstream(args.offline) as (environment, earliest),
+            local_stack(parameters, environment) as stack,
+            kept_state(stack, getattr(args, "state", None)),
+        ):
             since = args.since or earliest
             stack.add_watches(watches)
             first = True
             while True:
                 code = _poll_once(stack, since if first else None, args, out)
-                if args.digest and code != 2:  # as at the end of the period that holds everything just stored
+                if args.digest and code != 2 and not stack.versions_stored:
+                    # With --state the versions of earlier runs are kept: a digest of the day before now would
+                    # send again what an earlier run's digest sent, and this run has nothing new to add to it.
+                    sys.stderr.write("deptwatch: no new version stored: no digest to send\n")
+                elif args.digest and code != 2:  # as at the end of the period that holds everything just stored
                     failed = run_digest(stack, args.digest, datetime.now(UTC) + SETTLE, args.json, out)
                     code = max(code, 1 if failed else 0)
                 if code or not args.watch:
@@ -197,6 +220,7 @@ def _report_withheld(withheld: Counter[str]) -> None:
         sys.stderr.write(f"deptwatch: {withheld['digest']} new version(s) stored for the digest, not one by one\n")
 
 
+@_state_errors
 def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     from shared.adapters.aws import aws_client
     from shared.adapters.sqs import QueueSendError, RawRecordQueue
@@ -229,7 +253,7 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     failed = False
     deliveries: list[Delivery] = []
     progress = Progress(Progress.wanted(args.quiet))
-    with local_stack() as stack, closing(progress):
+    with local_stack() as stack, kept_state(stack, getattr(args, "state", None)), closing(progress):
         stack.add_watches(watches)
         if digest_at is not None:  # every version stored at the end of the period the digest covers
             stack.stored_at = period_covered(Frequency(args.digest), digest_at).end
@@ -352,10 +376,15 @@ def serve_until_interrupted(stack: LocalStack, port: int, out: TextIO) -> None:
         server.server_close()
 
 
+@_state_errors
 def command_serve(args: argparse.Namespace, out: TextIO) -> int:
     """Poll once (live, or the recorded responses with --offline), then serve the read API until Ctrl-C."""
     use_local_environment()
-    with upstream(args.offline) as (environment, since), local_stack({}, environment) as stack:
+    with (
+        upstream(args.offline) as (environment, since),
+        local_stack({}, environment) as stack,
+        kept_state(stack, getattr(args, "state", None)),
+    ):
         event: dict[str, Any] = {"since": since} if since else {}
         scheduled = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
         result = stack.run_own_queues("FetcherFunction", stack.invoke("FetcherFunction", scheduled))

@@ -181,6 +181,8 @@ class LocalStack:
         self.stored_at: datetime | None = None
         """When set, the moment every stream record says its version was stored (ApproximateCreationDateTime): how
         `ingest --digest --at` ingests records into the period a digest as at that time covers."""
+        self.draining = False
+        """True while `drain` runs, and after it was stopped (an exception, Ctrl-C) before it ended: see `settled`."""
 
     # -- deployment -------------------------------------------------------------------------------------------------
 
@@ -435,6 +437,7 @@ class LocalStack:
     def drain(self, max_rounds: int = 200, after_round: Callable[[], None] | None = None) -> None:
         """Run the SQS and stream mappings until nothing is left to do; `after_round` is called after each round (to
         show what was delivered as it is)."""
+        self.draining = True
         for _ in range(max_rounds):
             busy = any([self.pump_queue(m) for m in self.queue_mappings])
             busy = any([self.pump_stream(m) for m in self.stream_mappings]) or busy
@@ -445,8 +448,31 @@ class LocalStack:
             # This drops those references only; the emulated tables and queues are untouched.
             reset_model_data()
             if not busy:
+                self.draining = False
                 return
         raise RuntimeError(f"the local pipeline was still busy after {max_rounds} rounds")
+
+    def settled(self) -> bool:
+        """Whether the pipeline is at rest: no drain stopped halfway (stream records read and not yet notified), and
+        nothing on the queues the functions consume."""
+        if self.draining:
+            return False
+        counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+        for mapping in self.queue_mappings:
+            attributes = self.sqs.get_queue_attributes(QueueUrl=mapping.queue_url, AttributeNames=list(counts))
+            if any(int(attributes["Attributes"].get(count, 0)) for count in counts):
+                return False
+        return True
+
+    def start_streams_at_latest(self) -> None:
+        """The stream mappings start after every record the stream holds now (StartingPosition LATEST): restored
+        items are not new versions."""
+        for mapping in self.stream_mappings:
+            shards = self.streams.describe_stream(StreamArn=mapping.stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                mapping.iterators[shard["ShardId"]] = self.streams.get_shard_iterator(
+                    StreamArn=mapping.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+                )["ShardIterator"]
 
     def pump_queue(self, mapping: QueueMapping) -> bool:
         """One batch from the queue through its function; False when the queue had nothing to give.
@@ -626,6 +652,8 @@ class LocalStack:
             store.put(watch)
             name = watch_topic_name(STACK_NAME, watch.name)
             arn = self.sns.create_topic(Name=name, Tags=[{"Key": "watch", "Value": watch.name}])["TopicArn"]
+            if arn in self.inboxes:  # saved already (restored with --state): one inbox, each message shown once
+                continue
             self._subscribe_inbox(f"inbox-watch-{len(self.inboxes)}", arn)  # a watch name may be too long
         reset_container_caches()
 

@@ -1,0 +1,216 @@
+"""`--state DIR`: the local stack's DynamoDB tables kept between commands, through the AWS API itself.
+
+moto keeps nothing when a command ends, so every `deptwatch run` would find every source polled for the first time and
+announce everything as new. With a state directory, the tables' items are restored after the stack is deployed (one
+file per table, named by its logical id in the template: the physical names are the stack's) and dumped again when the
+command ends with its pipeline drained. The tables hold what "nothing notified twice" rests on: items and their
+versions, each source's watermark and record memory, the publish ledger, saved watches, digest rows, the read side.
+
+What is not kept: queues (the local pipeline drains them before a command ends; a dead letter is reported by the
+command that made it) and the stream's history (restored items are not new versions, as after a table restore on AWS).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.adapters.retry import Backoff, retry_pending
+
+if TYPE_CHECKING:
+    from infra.local.stack import LocalStack
+
+STATE_FORMAT = "deptwatch.local-state/1"
+BATCH_WRITE_LIMIT = 25
+WRITE_ATTEMPTS = 8
+WRITE_BACKOFF = Backoff(first=0.05, cap=1.0)
+BINARY_TYPES = ("B", "BS")
+
+AttributeValue = dict[str, Any]
+Item = dict[str, AttributeValue]
+
+
+class StateError(ValueError):
+    """A state directory that cannot be used: one line naming the file and why (exit 2, nothing written)."""
+
+
+class TableState(BaseModel):
+    """One file of a state directory: a table's items in DynamoDB JSON (binary values base64, sets as lists)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["deptwatch.local-state/1"]
+    table: str
+    items: list[Item]
+
+
+def _encode(value: AttributeValue) -> Any:
+    """An attribute value as JSON can hold it: bytes as base64, lists and maps walked."""
+    (kind, inner), *_ = value.items()
+    if kind == "B":
+        return {"B": base64.b64encode(inner).decode("ascii")}
+    if kind == "BS":
+        return {"BS": [base64.b64encode(b).decode("ascii") for b in inner]}
+    if kind == "L":
+        return {"L": [_encode(v) for v in inner]}
+    if kind == "M":
+        return {"M": {k: _encode(v) for k, v in inner.items()}}
+    return {kind: inner}
+
+
+def _decode(value: AttributeValue) -> Any:
+    (kind, inner), *_ = value.items()
+    if kind == "B":
+        return {"B": base64.b64decode(inner, validate=True)}
+    if kind == "BS":
+        return {"BS": [base64.b64decode(b, validate=True) for b in inner]}
+    if kind == "L":
+        return {"L": [_decode(v) for v in inner]}
+    if kind == "M":
+        return {"M": {k: _decode(v) for k, v in inner.items()}}
+    return {kind: inner}
+
+
+def table_names(stack: LocalStack) -> dict[str, str]:
+    """Logical id → physical name of every table of the stack's template."""
+    return {
+        logical_id: stack.physical[logical_id]["Ref"]
+        for logical_id, resource in stack.template["Resources"].items()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    }
+
+
+def read_state(directory: Path, tables: dict[str, str]) -> dict[str, list[Item]]:
+    """Every table file of `directory`, checked before anything is written: logical id → items (none for a table
+    without a file: the directory of a first run, or a table new in this version)."""
+    if not directory.exists():
+        return {}
+    if not directory.is_dir():
+        raise StateError(f"--state {directory}: not a directory")
+    state: dict[str, list[Item]] = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            raw = json.loads(path.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+            raise StateError(f"{path}: not a deptwatch state file ({type(error).__name__}: {error})") from None
+        given = raw.get("format") if isinstance(raw, dict) else None
+        if given != STATE_FORMAT:
+            raise StateError(
+                f"{path}: state format {given!r}, this deptwatch reads {STATE_FORMAT!r} only "
+                "(use another --state directory, or remove this one to start afresh)"
+            )
+        try:
+            table = TableState.model_validate(raw)
+            items = [{name: _decode(value) for name, value in item.items()} for item in table.items]
+        except (ValidationError, ValueError, AttributeError, TypeError) as error:
+            raise StateError(f"{path}: not a deptwatch state file ({str(error).splitlines()[0]})") from None
+        if table.table != path.stem or table.table not in tables:
+            raise StateError(f"{path}: table {table.table!r} is not a table of this stack's template")
+        state[table.table] = items
+    return state
+
+
+def restore(stack: LocalStack, directory: Path) -> int:
+    """Put the directory's items into the stack's tables (BatchWriteItem, 25 a call, what DynamoDB leaves unprocessed
+    sent again), then start the stream mappings after them. Returns how many items were restored."""
+    from shared.adapters.watch_store import WatchStore
+
+    tables = table_names(stack)
+    state = read_state(directory, tables)
+    for logical_id, items in state.items():
+        for start in range(0, len(items), BATCH_WRITE_LIMIT):
+            batch = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]]
+            try:
+                unprocessed = retry_pending(
+                    _batch_write(stack), {tables[logical_id]: batch}, attempts=WRITE_ATTEMPTS, backoff=WRITE_BACKOFF
+                )
+            except stack.dynamodb.exceptions.ClientError as error:  # items this template's keys do not fit
+                raise StateError(f"{directory / logical_id}.json: DynamoDB refused its items ({error})") from None
+            if unprocessed:
+                raise RuntimeError(f"{logical_id}: DynamoDB left items unprocessed after {WRITE_ATTEMPTS} attempts")
+    stack.start_streams_at_latest()
+    # A saved watch's topic is made by `watch add`, not kept in a table: made again, with its inbox.
+    stack.add_watches(WatchStore(stack.dynamodb, stack.output("StateTableName")).list())
+    return sum(len(items) for items in state.values())
+
+
+def _batch_write(stack: LocalStack) -> Any:
+    def send(requests: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        response = stack.dynamodb.batch_write_item(RequestItems=requests)
+        return response.get("UnprocessedItems") or {}
+
+    return send
+
+
+def scan_items(stack: LocalStack, table_name: str) -> Iterator[Item]:
+    """Every item of a table, a page at a time (strongly consistent)."""
+    for page in stack.dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
+        yield from page.get("Items", [])
+
+
+def dump(stack: LocalStack, directory: Path) -> None:
+    """Every table's items into `directory`, one file per logical table. All files are written to temporary names
+    first and then renamed over the old ones (os.replace), so a file is never half-written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[str, Path]] = []
+    try:
+        for logical_id, name in sorted(table_names(stack).items()):
+            items = [{key: _encode(value) for key, value in item.items()} for item in scan_items(stack, name)]
+            document = {"format": STATE_FORMAT, "table": logical_id, "items": items}
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{logical_id}.", suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(document, file, ensure_ascii=False, separators=(",", ":"))
+                file.flush()
+                os.fsync(file.fileno())
+            written.append((temporary, directory / f"{logical_id}.json"))
+    except BaseException:
+        for temporary, _ in written:
+            Path(temporary).unlink(missing_ok=True)
+        raise
+    for temporary, final in written:
+        os.replace(temporary, final)
+
+
+@contextmanager
+def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[None]:
+    """Restore the tables from `directory` (if given), and dump them back when the command ends, normally or not, as
+    long as its pipeline was left drained (`LocalStack.settled`): an interrupted pipeline may have stored items it
+    has not yet notified, which a later run would take as already seen. Then the directory keeps the previous state
+    (what the interrupted run published may be published again: at least once, never lost)."""
+    if given is None:
+        yield
+        return
+    directory = Path(given)
+    restore(stack, directory)
+    try:
+        yield
+    finally:
+        if stack.settled():
+            dump(stack, directory)
+            if letters := dead_letters(stack):
+                sys.stderr.write(
+                    f"deptwatch: {letters} message(s) on the dead-letter queues are not kept in {directory}: "
+                    "a later run does not fetch them again unless they change upstream\n"
+                )
+
+
+def dead_letters(stack: LocalStack) -> int:
+    """Messages on the template's queues that no function consumes (dead-letter and failure queues)."""
+    consumed = {mapping.queue_url for mapping in stack.queue_mappings}
+    counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
+    total = 0
+    for logical_id, resource in stack.template["Resources"].items():
+        url = stack.physical.get(logical_id, {}).get("QueueUrl")
+        if resource["Type"] == "AWS::SQS::Queue" and url and url not in consumed:
+            attributes = stack.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(counts))["Attributes"]
+            total += sum(int(attributes.get(count, 0)) for count in counts)
+    return total
