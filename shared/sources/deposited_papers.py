@@ -32,6 +32,7 @@ from shared.domain.text import one_line, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
     OffsetPaginator,
     PoisonRecordError,
     Source,
@@ -123,8 +124,8 @@ class DepositedPaper(_Upstream):
     paper_id: UpstreamId
     paper_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,40}$")
     title: str = Field(min_length=1)
-    date_deposited: datetime | None = Field(default=None, validation_alias=AliasChoices(*DEPOSIT_DATE_FIELDS))
-    date_updated: datetime | None = None
+    date_deposited: Moment | None = Field(default=None, validation_alias=AliasChoices(*DEPOSIT_DATE_FIELDS))
+    date_updated: Moment | None = None
     notes: str | None = None
     indexer_notes: str | None = None
     houses: list[str] = Field(default_factory=list)

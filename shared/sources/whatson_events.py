@@ -34,6 +34,7 @@ from shared.observability import logger
 from shared.sources.base import (
     Listed,
     ListRequest,
+    Moment,
     PoisonRecordError,
     ResponseShapeError,
     SinglePage,
@@ -136,9 +137,9 @@ class Event(_Upstream):
     """An `EventPoco` of the What's On API."""
 
     id: UpstreamId
-    start_date: datetime
-    end_date: datetime | None = None
-    cancelled_date: datetime | None = None
+    start_date: Moment
+    end_date: Moment | None = None
+    cancelled_date: Moment | None = None
     start_time: ClockTime = None
     end_time: ClockTime = None
     description: str | None = None

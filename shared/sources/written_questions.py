@@ -16,6 +16,7 @@ from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
     PoisonRecordError,
     UpstreamId,
     validate_record,
@@ -47,11 +48,11 @@ class WrittenQuestion(Upstream):
     answer_text: str | None = None
     answering_body_id: UpstreamId
     answering_body_name: str | None = None
-    date_tabled: datetime
-    date_for_answer: datetime | None = None
-    date_answered: datetime | None = None
-    date_holding_answer: datetime | None = None
-    date_answer_corrected: datetime | None = None
+    date_tabled: Moment
+    date_for_answer: Moment | None = None
+    date_answered: Moment | None = None
+    date_holding_answer: Moment | None = None
+    date_answer_corrected: Moment | None = None
     answer_is_holding: bool | None = None
     answer_is_correction: bool | None = None
     is_withdrawn: bool = False

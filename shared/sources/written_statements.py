@@ -42,6 +42,7 @@ from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
     PoisonRecordError,
     UpstreamId,
     validate_record,
@@ -70,7 +71,7 @@ OTHER_HOUSE = {"commons": "lords", "lords": "commons"}
 class LinkedStatement(Upstream):
     linked_statement_id: UpstreamId
     link_type: str
-    link_date: datetime | None = None
+    link_date: Moment | None = None
     # Not in the API's LinkedStatements: read only if a record gives them (a bad one is ignored, not a poison record).
     uin: str | None = None
     house: str | None = None
@@ -92,7 +93,7 @@ class WrittenStatement(Upstream):
     text: str | None = None
     answering_body_id: UpstreamId
     answering_body_name: str | None = None
-    date_made: datetime
+    date_made: Moment
     member_id: int | None = None
     member: MemberViewModel | None = None
     member_role: str | None = None
