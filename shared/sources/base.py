@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
@@ -58,6 +58,14 @@ validation reads `true` as 1 and 1.0 or "1" as 1 (another record's id, or anothe
 Moment = Annotated[datetime, AfterValidator(renderable_moment)]
 """An upstream date an item can carry: one outside the item's years is refused with its field named, before a source
 moves it to London time (year 9999 with an offset overflows there)."""
+
+
+def null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+NullAsEmpty = BeforeValidator(null_as_empty)
+"""A list the API sends as null when it is empty (Parliament's APIs do, for many of their lists): the empty list."""
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator
@@ -33,6 +33,7 @@ from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
     Moment,
+    NullAsEmpty,
     OffsetPaginator,
     PoisonRecordError,
     Source,
@@ -128,15 +129,10 @@ class DepositedPaper(_Upstream):
     date_updated: Moment | None = None
     notes: str | None = None
     indexer_notes: str | None = None
-    houses: list[str] = Field(default_factory=list)
-    corporate_authors: list[str] = Field(default_factory=list)
+    houses: Annotated[list[str], NullAsEmpty] = Field(default_factory=list)
+    corporate_authors: Annotated[list[str], NullAsEmpty] = Field(default_factory=list)
     depositing_departments: list[str] = Field(default_factory=list)
     attached_documents: list[PaperDocument] = Field(default_factory=list)
-
-    @field_validator("houses", "corporate_authors", mode="before")
-    @classmethod
-    def _no_null_lists(cls, value: Any) -> Any:
-        return [] if value is None else value
 
     @field_validator("depositing_departments", mode="before")
     @classmethod

@@ -35,6 +35,7 @@ from shared.sources.base import (
     Listed,
     ListRequest,
     Moment,
+    NullAsEmpty,
     PoisonRecordError,
     ResponseShapeError,
     SinglePage,
@@ -56,14 +57,6 @@ QUESTION_TIMES = frozenset({"oral questions", "prime minister's question time"})
 """Categories an `answeringBodyIds` answer may hold: the question times of the departments asked for."""
 PRIVATE_MEETING = "private meeting"
 """A committee meeting in private has no public business to follow: not watched."""
-
-
-def _empty_when_null(value: Any) -> Any:
-    return [] if value is None else value
-
-
-NullAsEmpty = BeforeValidator(_empty_when_null)
-"""The API sends null for an empty list (EventActivities, Inquiries, Members)."""
 
 
 def _attendee_names(value: Any) -> Any:
