@@ -77,6 +77,12 @@ def validate_record(model: type[M], record: dict[str, Any], what: str) -> M:
         raise PoisonRecordError(f"invalid {what}: {validation_reason(error)}") from None
 
 
+def detail_over_listed(listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+    """A record's detail laid over its listed form: the detail wins wherever it has a value, and a field it leaves
+    null (or does not repeat) keeps the list's value (a `Source.merge_detail`)."""
+    return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+
+
 def attachment_link(url: str | None, hosts: OwnHosts, record: object) -> str | None:
     """An attachment's link on the source's own hosts (encoded), or None: the attachment is dropped, and why logged."""
     try:

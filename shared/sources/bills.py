@@ -56,6 +56,7 @@ from shared.sources.base import (
     UpstreamId,
     UpstreamModel,
     attachment_link,
+    detail_over_listed,
     null_as_empty,
     validate_record,
 )
@@ -337,7 +338,7 @@ class BillsSource(Source):
 
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
         """The detail wins wherever it has a value (it repeats the summary's fields)."""
-        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+        return detail_over_listed(listed, detail)
 
     def detail_parts(self, http: UpstreamClient, record: dict[str, Any]) -> dict[str, Any]:
         """Its stages (paged) and its publications, each checked to be this bill's."""

@@ -50,6 +50,7 @@ from shared.sources.base import (
     Source,
     UpstreamModel,
     attachment_link,
+    detail_over_listed,
     null_as_empty,
     validate_record,
 )
@@ -216,7 +217,7 @@ class StatutoryInstrumentsSource(Source):
         return None
 
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
-        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+        return detail_over_listed(listed, detail)
 
     def detail_parts(self, http: UpstreamClient, record: dict[str, Any]) -> dict[str, Any]:
         """Its business items (the procedure's steps), each checked to be this instrument's."""

@@ -45,6 +45,7 @@ from shared.sources.base import (
     Moment,
     PoisonRecordError,
     UpstreamId,
+    detail_over_listed,
     validate_record,
 )
 from shared.sources.questions_statements_api import (
@@ -179,7 +180,7 @@ class WrittenStatementsSource(QuestionsStatementsSource):
 
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
         """The detail wins wherever it has a value; the list's expanded member stays if the detail has none."""
-        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+        return detail_over_listed(listed, detail)
 
     def parse(self, message: RawRecordMessage) -> Item:
         statement = validate_record(WrittenStatement, message.record, "written statement")
