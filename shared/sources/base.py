@@ -67,6 +67,19 @@ def null_as_empty(value: Any) -> Any:
 NullAsEmpty = BeforeValidator(null_as_empty)
 """A list the API sends as null when it is empty (Parliament's APIs do, for many of their lists): the empty list."""
 
+
+def enum_name(value: Any, names: tuple[str, ...]) -> str | None:
+    """The document's name of an enum the API writes as its name (any case, spaces ignored) or, as ASP.NET does by
+    default, as its position in the document's enum (`names`, in order); another string as given (stripped), None
+    for a blank one, an unknown position or any other value."""
+    if type(value) is int:
+        return names[value] if 0 <= value < len(names) else None
+    if isinstance(value, str):
+        wanted = value.strip().replace(" ", "").lower()
+        return next((name for name in names if name.lower() == wanted), value.strip() or None)
+    return None
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -57,6 +57,7 @@ from shared.sources.base import (
     UpstreamModel,
     attachment_link,
     detail_over_listed,
+    enum_name,
     null_as_empty,
     validate_record,
 )
@@ -77,11 +78,8 @@ PUBLICATIONS = "publications"
 
 def house_of(value: Any) -> str | None:
     """ "commons" or "lords" from the House enum written as a string or as its ordinal; None for All/Unassigned."""
-    if type(value) is int and 0 <= value < len(HOUSES):
-        value = HOUSES[value]
-    if isinstance(value, str) and value.strip().lower() in ("commons", "lords"):
-        return value.strip().lower()
-    return None
+    name = enum_name(value, HOUSES)
+    return name.lower() if name in ("Commons", "Lords") else None
 
 
 HouseName = Annotated[str | None, BeforeValidator(house_of)]

@@ -55,6 +55,7 @@ from shared.sources.base import (
     Source,
     UpstreamId,
     UpstreamModel,
+    enum_name,
     read_page,
     validate_record,
 )
@@ -95,16 +96,6 @@ STATES = {
 """An item's state by status; every other status (Submitted, Carded, ReadyForShuffle, none) is "tabled"."""
 UNPUBLISHED = frozenset({"Unsaved", "Draft", "ForReview"})
 """Statuses of a question not yet tabled: nobody is told about it."""
-
-
-def _enum_name(value: Any, names: tuple[str, ...]) -> str | None:
-    """An enum written as its name (any case) or as its position in the document's enum."""
-    if type(value) is int:
-        return names[value] if 0 <= value < len(names) else None
-    if isinstance(value, str):
-        wanted = value.strip().replace(" ", "").lower()
-        return next((name for name in names if name.lower() == wanted), value.strip() or None)
-    return None
 
 
 def _pascal_keys(value: Any) -> Any:
@@ -164,10 +155,10 @@ class OralQuestion(_Upstream):
         return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
     def status_name(self) -> str | None:
-        return _enum_name(self.status, STATUSES)
+        return enum_name(self.status, STATUSES)
 
     def is_topical(self) -> bool:
-        return _enum_name(self.question_type, QUESTION_TYPES) == "Topical"
+        return enum_name(self.question_type, QUESTION_TYPES) == "Topical"
 
     def state(self) -> str:
         return STATES.get(self.status_name() or "", "tabled")
@@ -178,7 +169,7 @@ def _uin_param(record: OralQuestion) -> str:
 
 
 def _status(record: dict[str, Any]) -> str | None:
-    return _enum_name(_pascal_keys(record).get("Status"), STATUSES)
+    return enum_name(_pascal_keys(record).get("Status"), STATUSES)
 
 
 @dataclass(frozen=True)

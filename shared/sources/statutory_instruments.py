@@ -51,6 +51,7 @@ from shared.sources.base import (
     UpstreamModel,
     attachment_link,
     detail_over_listed,
+    enum_name,
     null_as_empty,
     validate_record,
 )
@@ -78,9 +79,8 @@ def _objects_only(value: Any) -> Any:
 
 
 def _house(value: Any) -> Any:
-    if type(value) is int and 0 <= value < len(HOUSES):
-        return HOUSES[value]
-    return value
+    """A House by name or position; a value that is neither is left for the field to accept or refuse."""
+    return enum_name(value, HOUSES) or value
 
 
 def laid_at(record: dict[str, Any]) -> datetime | None:
