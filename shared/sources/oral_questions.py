@@ -35,7 +35,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_pascal
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
-from shared.domain.departments import Department, by_answering_body
+from shared.domain.departments import Department, all_answering_body_ids, by_answering_body
 from shared.domain.item import DepartmentRef, Item, Person
 from shared.domain.kinds import Kind
 from shared.domain.links import PARLIAMENT_HOSTS, LinkRefused, own_link
@@ -59,7 +59,6 @@ from shared.sources.base import (
     read_page,
     validate_record,
 )
-from shared.sources.questions_statements_api import answering_bodies
 
 API = "https://oralquestionsandmotions-api.parliament.uk/oralquestions/list"
 PREFIX = "parameters."
@@ -229,7 +228,7 @@ class OralQuestionsSource(Source):
     ) -> Iterable[ListRequest]:
         """One query for every department: question times from the window's first day to HORIZON past its last."""
         params = {
-            f"{PREFIX}answeringBodyIds": answering_bodies(departments),
+            f"{PREFIX}answeringBodyIds": sorted(all_answering_body_ids(departments)),
             f"{PREFIX}answeringDateStart": london_date(since).isoformat(),
             f"{PREFIX}answeringDateEnd": (london_date(until) + HORIZON).isoformat(),
             f"{PREFIX}take": PAGE_SIZE,
@@ -237,7 +236,7 @@ class OralQuestionsSource(Source):
         yield ListRequest(API, params)
 
     def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
-        body_ids = set(answering_bodies(departments))
+        body_ids = set(all_answering_body_ids(departments))
         return lambda record: _pascal_keys(record).get("AnsweringBodyId") in body_ids
 
     def parse(self, message: RawRecordMessage) -> Item:

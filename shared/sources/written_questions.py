@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from shared.domain.departments import Department, by_answering_body
+from shared.domain.departments import Department, all_answering_body_ids, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
@@ -26,7 +26,6 @@ from shared.sources.questions_statements_api import (
     MemberViewModel,
     QuestionsStatementsSource,
     Upstream,
-    answering_bodies,
     attachments,
 )
 
@@ -102,7 +101,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
         """One query per date field (the API has no OR), each for every department at once."""
         for window in DATE_WINDOWS:
             params = {
-                "answeringBodies": answering_bodies(departments),
+                "answeringBodies": sorted(all_answering_body_ids(departments)),
                 f"{window}From": london_date(since).isoformat(),
                 f"{window}To": london_date(until).isoformat(),
                 "expandMember": "true",
@@ -121,7 +120,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
         yield ListRequest(
             API,
             {
-                "answeringBodies": answering_bodies(departments),
+                "answeringBodies": sorted(all_answering_body_ids(departments)),
                 "tabledWhenFrom": london_date(since).isoformat(),
                 "tabledWhenTo": london_date(until).isoformat(),
                 "expandMember": "true",

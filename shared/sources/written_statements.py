@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import Field
 
-from shared.domain.departments import Department, by_answering_body
+from shared.domain.departments import Department, all_answering_body_ids, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
@@ -53,7 +53,6 @@ from shared.sources.questions_statements_api import (
     MemberViewModel,
     QuestionsStatementsSource,
     Upstream,
-    answering_bodies,
     attachments,
 )
 
@@ -162,7 +161,7 @@ class WrittenStatementsSource(QuestionsStatementsSource):
         self, departments: Sequence[Department], since: datetime, until: datetime
     ) -> Iterable[ListRequest]:
         params = {
-            "answeringBodies": answering_bodies(departments),
+            "answeringBodies": sorted(all_answering_body_ids(departments)),
             "madeWhenFrom": london_date(since).isoformat(),
             "madeWhenTo": london_date(until).isoformat(),
             "expandMember": "true",
