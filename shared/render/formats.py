@@ -29,6 +29,14 @@ def long_day(day: date) -> str:
     return long_date(datetime.combine(day, time(12), LONDON))
 
 
+def long_day_of(value: object) -> str | None:
+    """ "Monday 29th April 2024" of an ISO day ("2024-04-29", a detail); None when the value is not one."""
+    try:
+        return long_day(date.fromisoformat(value)) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 ISO_DAY = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 
 
@@ -36,13 +44,7 @@ def long_days_in(text: str) -> str:
     """The ISO days written in a text built from upstream facts ("2nd reading (Commons, 2024-04-29)") in the long
     look."""
 
-    def shown(match: re.Match[str]) -> str:
-        try:
-            return long_day(date.fromisoformat(match.group(1)))
-        except ValueError:
-            return match.group(0)
-
-    return ISO_DAY.sub(shown, text)
+    return ISO_DAY.sub(lambda match: long_day_of(match.group(1)) or match.group(0), text)
 
 
 def short_date(day: date) -> str:

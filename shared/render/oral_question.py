@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from shared.domain.notification import Notification
 from shared.render.base import KindRenderer, answering_department, people_with_role
-from shared.render.formats import long_day
+from shared.render.formats import long_day_of
 
 STATE_LINES = {
     "withdrawn": "WITHDRAWN: this question will not be asked.",
@@ -24,7 +22,7 @@ class OralQuestionRenderer(KindRenderer):
         label = super().headline(notification)
         label = f"{label} ({item.category})" if item.category else label
         question_time = item.details.get("question_time")
-        when = long_date_of(question_time) if isinstance(question_time, str) else None
+        when = long_day_of(question_time)
         where = ("Commons", f"{answering_department(notification).name} questions", when)
         return "\n".join([label, " - ".join(part for part in where if part)])
 
@@ -50,11 +48,3 @@ class OralQuestionRenderer(KindRenderer):
         if details.get("declared_interest"):
             lines += [f"Declared interest: {details['declared_interest']}", ""]
         return lines
-
-
-def long_date_of(day: str) -> str | None:
-    """ "Monday 29th April 2024" of an ISO day (noon: the same day in any offset)."""
-    try:
-        return long_day(date.fromisoformat(day))
-    except ValueError:
-        return None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from shared.domain.item import PROGRESS_STAGE
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.base import KindRenderer
-from shared.render.formats import long_date, long_day, long_days_in
+from shared.render.formats import long_date, long_day_of, long_days_in
 
 
 class StatutoryInstrumentRenderer(KindRenderer):
@@ -24,10 +22,10 @@ class StatutoryInstrumentRenderer(KindRenderer):
             ("Number", details.get("number")),
             ("Procedure", details.get("procedure")),
             ("Laid by", details.get("laying_body")),
-            ("Made", _day(details.get("made"))),
-            ("Laid in the Commons", _day(details.get("laid_commons"))),
-            ("Laid in the Lords", _day(details.get("laid_lords"))),
-            ("Comes into force", _day(details.get("coming_into_force"))),
+            ("Made", long_day_of(details.get("made"))),
+            ("Laid in the Commons", long_day_of(details.get("laid_commons"))),
+            ("Laid in the Lords", long_day_of(details.get("laid_lords"))),
+            ("Comes into force", long_day_of(details.get("coming_into_force"))),
             ("Latest step", long_days_in(str(details[PROGRESS_STAGE])) if details.get(PROGRESS_STAGE) else None),
         ]
         lines += [f"{label}: {value}" for label, value in facts if value]
@@ -39,8 +37,3 @@ class StatutoryInstrumentRenderer(KindRenderer):
             steps = long_days_in(str(details["steps"])).split("; ")
             lines += ["Procedure so far:", *(f"- {step}" for step in steps), ""]
         return lines
-
-
-def _day(value: object) -> str | None:
-    """An ISO date detail in the long look ("Wednesday 17th April 2024")."""
-    return long_day(date.fromisoformat(value)) if isinstance(value, str) and value else None

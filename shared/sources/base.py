@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, TypeVar, final
 from urllib.parse import urlencode
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import Department
@@ -59,6 +59,27 @@ Moment = Annotated[datetime, AfterValidator(renderable_moment)]
 """An upstream date an item can carry: one outside the item's years is refused with its field named, before a source
 moves it to London time (year 9999 with an offset overflows there)."""
 
+
+def null_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+NullAsEmpty = BeforeValidator(null_as_empty)
+"""A list the API sends as null when it is empty (Parliament's APIs do, for many of their lists): the empty list."""
+
+
+def enum_name(value: Any, names: tuple[str, ...]) -> str | None:
+    """The document's name of an enum the API writes as its name (any case, spaces ignored) or, as ASP.NET does by
+    default, as its position in the document's enum (`names`, in order); another string as given (stripped), None
+    for a blank one, an unknown position or any other value."""
+    if type(value) is int:
+        return names[value] if 0 <= value < len(names) else None
+    if isinstance(value, str):
+        wanted = value.strip().replace(" ", "").lower()
+        return next((name for name in names if name.lower() == wanted), value.strip() or None)
+    return None
+
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -67,6 +88,12 @@ def validate_record(model: type[M], record: dict[str, Any], what: str) -> M:
         return model.model_validate(record)
     except ValidationError as error:
         raise PoisonRecordError(f"invalid {what}: {validation_reason(error)}") from None
+
+
+def detail_over_listed(listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
+    """A record's detail laid over its listed form: the detail wins wherever it has a value, and a field it leaves
+    null (or does not repeat) keeps the list's value (a `Source.merge_detail`)."""
+    return {**listed, **{name: value for name, value in detail.items() if value is not None}}
 
 
 def attachment_link(url: str | None, hosts: OwnHosts, record: object) -> str | None:

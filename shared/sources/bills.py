@@ -48,6 +48,7 @@ from shared.observability import logger
 from shared.sources.base import (
     ListRequest,
     Moment,
+    NullAsEmpty,
     OffsetPaginator,
     PoisonRecordError,
     ResponseShapeError,
@@ -55,6 +56,9 @@ from shared.sources.base import (
     UpstreamId,
     UpstreamModel,
     attachment_link,
+    detail_over_listed,
+    enum_name,
+    null_as_empty,
     validate_record,
 )
 from shared.sources.newest_first import NewestFirstPaginator, WindowRequest
@@ -74,25 +78,18 @@ PUBLICATIONS = "publications"
 
 def house_of(value: Any) -> str | None:
     """ "commons" or "lords" from the House enum written as a string or as its ordinal; None for All/Unassigned."""
-    if type(value) is int and 0 <= value < len(HOUSES):
-        value = HOUSES[value]
-    if isinstance(value, str) and value.strip().lower() in ("commons", "lords"):
-        return value.strip().lower()
-    return None
+    name = enum_name(value, HOUSES)
+    return name.lower() if name in ("Commons", "Lords") else None
 
 
 HouseName = Annotated[str | None, BeforeValidator(house_of)]
-
-
-def _no_null_list(value: Any) -> Any:
-    return [] if value is None else value
 
 
 def _readable_publications(value: Any) -> Any:
     """A null or unreadable publication (no object, no integer id) is one publication fewer, not a bill that can
     never be an item."""
     if not isinstance(value, list):
-        return _no_null_list(value)
+        return null_as_empty(value)
     return [entry for entry in value if isinstance(entry, dict) and type(entry.get("id")) is int and entry["id"] > 0]
 
 
@@ -110,7 +107,7 @@ class Stage(_Upstream):
     description: str | None = None
     abbreviation: str | None = None
     house: HouseName = None
-    stage_sittings: Annotated[list[Sitting], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    stage_sittings: Annotated[list[Sitting], NullAsEmpty] = Field(default_factory=list)
     sort_order: int | None = None
 
     def last_sitting(self) -> datetime | None:
@@ -175,8 +172,8 @@ class Publication(_Upstream):
     title: str | None = None
     publication_type: PublicationType | None = None
     display_date: Moment | None = None
-    links: Annotated[list[PublicationLink], BeforeValidator(_no_null_list)] = Field(default_factory=list)
-    files: Annotated[list[PublicationFile], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    links: Annotated[list[PublicationLink], NullAsEmpty] = Field(default_factory=list)
+    files: Annotated[list[PublicationFile], NullAsEmpty] = Field(default_factory=list)
     house: HouseName = None
 
     def label(self) -> str:
@@ -232,8 +229,8 @@ class Bill(_Upstream):
     is_act: bool = False
     bill_type_id: int | None = None
     current_stage: Stage | None = None
-    sponsors: Annotated[list[Sponsor], BeforeValidator(_no_null_list)] = Field(default_factory=list)
-    stages: Annotated[list[Stage], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    sponsors: Annotated[list[Sponsor], NullAsEmpty] = Field(default_factory=list)
+    stages: Annotated[list[Stage], NullAsEmpty] = Field(default_factory=list)
     publications: Annotated[list[Publication], BeforeValidator(_readable_publications)] = Field(default_factory=list)
 
     @field_validator("is_defeated", "is_act", mode="before")
@@ -339,7 +336,7 @@ class BillsSource(Source):
 
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
         """The detail wins wherever it has a value (it repeats the summary's fields)."""
-        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+        return detail_over_listed(listed, detail)
 
     def detail_parts(self, http: UpstreamClient, record: dict[str, Any]) -> dict[str, Any]:
         """Its stages (paged) and its publications, each checked to be this bill's."""

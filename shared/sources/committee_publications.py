@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from shared.domain.departments import Department, by_committee, by_name
@@ -40,6 +40,7 @@ from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
     Moment,
+    NullAsEmpty,
     OffsetPaginator,
     PoisonRecordError,
     ResponseShapeError,
@@ -62,13 +63,6 @@ ORDER = "PublicationDateAscending"
 """A fixed order keeps pages from shifting while we read them."""
 GOVERNMENT_RESPONSE = "Government Response"
 _GOVERNMENT_RESPONSE_TYPE = re.compile(r"\bgovernment\s+responses?\b", re.IGNORECASE)
-
-
-def _empty_when_null(value: Any) -> Any:
-    return [] if value is None else value
-
-
-NullAsEmpty = BeforeValidator(_empty_when_null)
 
 
 class _Upstream(UpstreamModel):

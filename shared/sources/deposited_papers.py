@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator
@@ -32,6 +32,8 @@ from shared.domain.text import one_line, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
+    NullAsEmpty,
     OffsetPaginator,
     PoisonRecordError,
     Source,
@@ -123,19 +125,14 @@ class DepositedPaper(_Upstream):
     paper_id: UpstreamId
     paper_number: str | None = Field(default=None, pattern=r"^[A-Za-z0-9-]{1,40}$")
     title: str = Field(min_length=1)
-    date_deposited: datetime | None = Field(default=None, validation_alias=AliasChoices(*DEPOSIT_DATE_FIELDS))
-    date_updated: datetime | None = None
+    date_deposited: Moment | None = Field(default=None, validation_alias=AliasChoices(*DEPOSIT_DATE_FIELDS))
+    date_updated: Moment | None = None
     notes: str | None = None
     indexer_notes: str | None = None
-    houses: list[str] = Field(default_factory=list)
-    corporate_authors: list[str] = Field(default_factory=list)
+    houses: Annotated[list[str], NullAsEmpty] = Field(default_factory=list)
+    corporate_authors: Annotated[list[str], NullAsEmpty] = Field(default_factory=list)
     depositing_departments: list[str] = Field(default_factory=list)
     attached_documents: list[PaperDocument] = Field(default_factory=list)
-
-    @field_validator("houses", "corporate_authors", mode="before")
-    @classmethod
-    def _no_null_lists(cls, value: Any) -> Any:
-        return [] if value is None else value
 
     @field_validator("depositing_departments", mode="before")
     @classmethod

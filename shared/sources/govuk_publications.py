@@ -28,7 +28,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, Valida
 
 from shared.adapters.http import UpstreamClient
 from shared.domain.departments import Department, by_govuk_slug, parent_of_govuk_organisation
-from shared.domain.item import PUBLISHING_ORGANISATION, DepartmentRef, Item
+from shared.domain.item import PUBLISHING_ORGANISATION, DepartmentRef, Item, renderable_moment
 from shared.domain.kinds import Kind
 from shared.domain.links import GOVUK_HOSTS, LinkRefused, OwnHosts, own_link
 from shared.domain.raw_record import RawRecordMessage
@@ -128,6 +128,8 @@ def _aware(value: datetime) -> datetime:
 GovukTime = Annotated[datetime, AfterValidator(_aware)]
 """Tolerant ISO 8601: "+00:00", "+01:00", ".000+00:00", "Z" (pydantic's parser)."""
 _GOVUK_TIME: TypeAdapter[GovukTime] = TypeAdapter(GovukTime)
+GovukMoment = Annotated[GovukTime, AfterValidator(renderable_moment)]
+"""A result's own time, as `base.Moment`: one outside the item's years is refused with its field named."""
 
 
 def _slugs(value: Any) -> Any:
@@ -163,8 +165,8 @@ class Publication(UpstreamModel):
     title: str = Field(min_length=1)
     link: str = Field(min_length=1)
     description: str | None = None
-    public_timestamp: GovukTime | None = None
-    first_published_at: GovukTime | None = None
+    public_timestamp: GovukMoment | None = None
+    first_published_at: GovukMoment | None = None
     content_id: str | None = Field(default=None, pattern=UUID_PATTERN)
     content_store_document_type: str | None = None
     content_purpose_supergroup: str | None = None

@@ -35,7 +35,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_pascal
 
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
-from shared.domain.departments import Department, by_answering_body
+from shared.domain.departments import Department, all_answering_body_ids, by_answering_body
 from shared.domain.item import DepartmentRef, Item, Person
 from shared.domain.kinds import Kind
 from shared.domain.links import PARLIAMENT_HOSTS, LinkRefused, own_link
@@ -55,10 +55,10 @@ from shared.sources.base import (
     Source,
     UpstreamId,
     UpstreamModel,
+    enum_name,
     read_page,
     validate_record,
 )
-from shared.sources.questions_statements_api import answering_bodies
 
 API = "https://oralquestionsandmotions-api.parliament.uk/oralquestions/list"
 PREFIX = "parameters."
@@ -95,16 +95,6 @@ STATES = {
 """An item's state by status; every other status (Submitted, Carded, ReadyForShuffle, none) is "tabled"."""
 UNPUBLISHED = frozenset({"Unsaved", "Draft", "ForReview"})
 """Statuses of a question not yet tabled: nobody is told about it."""
-
-
-def _enum_name(value: Any, names: tuple[str, ...]) -> str | None:
-    """An enum written as its name (any case) or as its position in the document's enum."""
-    if type(value) is int:
-        return names[value] if 0 <= value < len(names) else None
-    if isinstance(value, str):
-        wanted = value.strip().replace(" ", "").lower()
-        return next((name for name in names if name.lower() == wanted), value.strip() or None)
-    return None
 
 
 def _pascal_keys(value: Any) -> Any:
@@ -164,10 +154,10 @@ class OralQuestion(_Upstream):
         return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
     def status_name(self) -> str | None:
-        return _enum_name(self.status, STATUSES)
+        return enum_name(self.status, STATUSES)
 
     def is_topical(self) -> bool:
-        return _enum_name(self.question_type, QUESTION_TYPES) == "Topical"
+        return enum_name(self.question_type, QUESTION_TYPES) == "Topical"
 
     def state(self) -> str:
         return STATES.get(self.status_name() or "", "tabled")
@@ -178,7 +168,7 @@ def _uin_param(record: OralQuestion) -> str:
 
 
 def _status(record: dict[str, Any]) -> str | None:
-    return _enum_name(_pascal_keys(record).get("Status"), STATUSES)
+    return enum_name(_pascal_keys(record).get("Status"), STATUSES)
 
 
 @dataclass(frozen=True)
@@ -238,7 +228,7 @@ class OralQuestionsSource(Source):
     ) -> Iterable[ListRequest]:
         """One query for every department: question times from the window's first day to HORIZON past its last."""
         params = {
-            f"{PREFIX}answeringBodyIds": answering_bodies(departments),
+            f"{PREFIX}answeringBodyIds": sorted(all_answering_body_ids(departments)),
             f"{PREFIX}answeringDateStart": london_date(since).isoformat(),
             f"{PREFIX}answeringDateEnd": (london_date(until) + HORIZON).isoformat(),
             f"{PREFIX}take": PAGE_SIZE,
@@ -246,7 +236,7 @@ class OralQuestionsSource(Source):
         yield ListRequest(API, params)
 
     def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
-        body_ids = set(answering_bodies(departments))
+        body_ids = set(all_answering_body_ids(departments))
         return lambda record: _pascal_keys(record).get("AnsweringBodyId") in body_ids
 
     def parse(self, message: RawRecordMessage) -> Item:

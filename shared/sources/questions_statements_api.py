@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from pydantic import ConfigDict
 from pydantic.alias_generators import to_camel
 
-from shared.domain.departments import Department
+from shared.domain.departments import Department, all_answering_body_ids
 from shared.domain.item import Attachment, Person
 from shared.domain.links import PARLIAMENT_HOSTS, OwnHosts
 from shared.domain.text import plain_text
@@ -63,11 +63,6 @@ def attachments(
     )
 
 
-def answering_bodies(departments: Sequence[Department]) -> list[int]:
-    """Every answering body of the departments (current and former), as the `answeringBodies` filter takes them."""
-    return sorted({body_id for department in departments for body_id in department.answering_body_ids})
-
-
 class QuestionsStatementsSource(Source):
     """A source of the questions-statements service: `skip`/`totalResults` pages of `{value, links}` records, filtered
     by answering body, whose texts the list cuts and the detail endpoint gives in full."""
@@ -84,5 +79,5 @@ class QuestionsStatementsSource(Source):
         return self.value_records(body, "results")
 
     def asked(self, departments: Sequence[Department]) -> Callable[[dict[str, Any]], bool]:
-        body_ids = set(answering_bodies(departments))
+        body_ids = set(all_answering_body_ids(departments))
         return lambda record: record.get("answeringBodyId") in body_ids

@@ -45,10 +45,14 @@ from shared.observability import logger
 from shared.sources.base import (
     ListRequest,
     Moment,
+    NullAsEmpty,
     PoisonRecordError,
     Source,
     UpstreamModel,
     attachment_link,
+    detail_over_listed,
+    enum_name,
+    null_as_empty,
     validate_record,
 )
 from shared.sources.newest_first import NewestFirstPaginator, WindowRequest, moment
@@ -69,19 +73,14 @@ HOUSES = ("Commons", "Lords")
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
-def _no_null_list(value: Any) -> Any:
-    return [] if value is None else value
-
-
 def _objects_only(value: Any) -> Any:
     """A null or non-object business item is one step fewer, not an instrument that can never be an item."""
-    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else _no_null_list(value)
+    return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else null_as_empty(value)
 
 
 def _house(value: Any) -> Any:
-    if type(value) is int and 0 <= value < len(HOUSES):
-        return HOUSES[value]
-    return value
+    """A House by name or position; a value that is neither is left for the field to accept or refuse."""
+    return enum_name(value, HOUSES) or value
 
 
 def laid_at(record: dict[str, Any]) -> datetime | None:
@@ -111,13 +110,11 @@ class LayingBody(_Upstream):
 class BusinessItem(_Upstream):
     id: str | None = None
     statutory_instrument_id: str | None = None
-    steps: Annotated[list[str | None], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    steps: Annotated[list[str | None], NullAsEmpty] = Field(default_factory=list)
     item_date: Moment | None = None
     link: str | None = None
     sequence: int | None = None
-    houses: Annotated[list[Annotated[str, BeforeValidator(_house)]], BeforeValidator(_no_null_list)] = Field(
-        default_factory=list
-    )
+    houses: Annotated[list[Annotated[str, BeforeValidator(_house)]], NullAsEmpty] = Field(default_factory=list)
 
     def label(self) -> str:
         """ "Approved by the House of Commons (Commons, 2024-05-20)"."""
@@ -141,7 +138,7 @@ class StatutoryInstrument(_Upstream):
     paper_coming_into_force_date: Moment | None = None
     paper_coming_into_force_note: str | None = None
     laying_body: LayingBody | None = None
-    enabling_acts: Annotated[list[Named], BeforeValidator(_no_null_list)] = Field(default_factory=list)
+    enabling_acts: Annotated[list[Named], NullAsEmpty] = Field(default_factory=list)
     link: str | None = None
     business_items: Annotated[list[BusinessItem], BeforeValidator(_objects_only)] = Field(default_factory=list)
 
@@ -220,7 +217,7 @@ class StatutoryInstrumentsSource(Source):
         return None
 
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
-        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+        return detail_over_listed(listed, detail)
 
     def detail_parts(self, http: UpstreamClient, record: dict[str, Any]) -> dict[str, Any]:
         """Its business items (the procedure's steps), each checked to be this instrument's."""

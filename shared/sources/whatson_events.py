@@ -34,6 +34,8 @@ from shared.observability import logger
 from shared.sources.base import (
     Listed,
     ListRequest,
+    Moment,
+    NullAsEmpty,
     PoisonRecordError,
     ResponseShapeError,
     SinglePage,
@@ -55,14 +57,6 @@ QUESTION_TIMES = frozenset({"oral questions", "prime minister's question time"})
 """Categories an `answeringBodyIds` answer may hold: the question times of the departments asked for."""
 PRIVATE_MEETING = "private meeting"
 """A committee meeting in private has no public business to follow: not watched."""
-
-
-def _empty_when_null(value: Any) -> Any:
-    return [] if value is None else value
-
-
-NullAsEmpty = BeforeValidator(_empty_when_null)
-"""The API sends null for an empty list (EventActivities, Inquiries, Members)."""
 
 
 def _attendee_names(value: Any) -> Any:
@@ -136,9 +130,9 @@ class Event(_Upstream):
     """An `EventPoco` of the What's On API."""
 
     id: UpstreamId
-    start_date: datetime
-    end_date: datetime | None = None
-    cancelled_date: datetime | None = None
+    start_date: Moment
+    end_date: Moment | None = None
+    cancelled_date: Moment | None = None
     start_time: ClockTime = None
     end_time: ClockTime = None
     description: str | None = None

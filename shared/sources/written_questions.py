@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from shared.domain.departments import Department, by_answering_body
+from shared.domain.departments import Department, all_answering_body_ids, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
@@ -16,6 +16,7 @@ from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
     PoisonRecordError,
     UpstreamId,
     validate_record,
@@ -25,7 +26,6 @@ from shared.sources.questions_statements_api import (
     MemberViewModel,
     QuestionsStatementsSource,
     Upstream,
-    answering_bodies,
     attachments,
 )
 
@@ -47,11 +47,11 @@ class WrittenQuestion(Upstream):
     answer_text: str | None = None
     answering_body_id: UpstreamId
     answering_body_name: str | None = None
-    date_tabled: datetime
-    date_for_answer: datetime | None = None
-    date_answered: datetime | None = None
-    date_holding_answer: datetime | None = None
-    date_answer_corrected: datetime | None = None
+    date_tabled: Moment
+    date_for_answer: Moment | None = None
+    date_answered: Moment | None = None
+    date_holding_answer: Moment | None = None
+    date_answer_corrected: Moment | None = None
     answer_is_holding: bool | None = None
     answer_is_correction: bool | None = None
     is_withdrawn: bool = False
@@ -101,7 +101,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
         """One query per date field (the API has no OR), each for every department at once."""
         for window in DATE_WINDOWS:
             params = {
-                "answeringBodies": answering_bodies(departments),
+                "answeringBodies": sorted(all_answering_body_ids(departments)),
                 f"{window}From": london_date(since).isoformat(),
                 f"{window}To": london_date(until).isoformat(),
                 "expandMember": "true",
@@ -120,7 +120,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
         yield ListRequest(
             API,
             {
-                "answeringBodies": answering_bodies(departments),
+                "answeringBodies": sorted(all_answering_body_ids(departments)),
                 "tabledWhenFrom": london_date(since).isoformat(),
                 "tabledWhenTo": london_date(until).isoformat(),
                 "expandMember": "true",

@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import Field
 
-from shared.domain.departments import Department, by_answering_body
+from shared.domain.departments import Department, all_answering_body_ids, by_answering_body
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
@@ -42,8 +42,10 @@ from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
     ListRequest,
+    Moment,
     PoisonRecordError,
     UpstreamId,
+    detail_over_listed,
     validate_record,
 )
 from shared.sources.questions_statements_api import (
@@ -51,7 +53,6 @@ from shared.sources.questions_statements_api import (
     MemberViewModel,
     QuestionsStatementsSource,
     Upstream,
-    answering_bodies,
     attachments,
 )
 
@@ -70,7 +71,7 @@ OTHER_HOUSE = {"commons": "lords", "lords": "commons"}
 class LinkedStatement(Upstream):
     linked_statement_id: UpstreamId
     link_type: str
-    link_date: datetime | None = None
+    link_date: Moment | None = None
     # Not in the API's LinkedStatements: read only if a record gives them (a bad one is ignored, not a poison record).
     uin: str | None = None
     house: str | None = None
@@ -92,7 +93,7 @@ class WrittenStatement(Upstream):
     text: str | None = None
     answering_body_id: UpstreamId
     answering_body_name: str | None = None
-    date_made: datetime
+    date_made: Moment
     member_id: int | None = None
     member: MemberViewModel | None = None
     member_role: str | None = None
@@ -160,7 +161,7 @@ class WrittenStatementsSource(QuestionsStatementsSource):
         self, departments: Sequence[Department], since: datetime, until: datetime
     ) -> Iterable[ListRequest]:
         params = {
-            "answeringBodies": answering_bodies(departments),
+            "answeringBodies": sorted(all_answering_body_ids(departments)),
             "madeWhenFrom": london_date(since).isoformat(),
             "madeWhenTo": london_date(until).isoformat(),
             "expandMember": "true",
@@ -178,7 +179,7 @@ class WrittenStatementsSource(QuestionsStatementsSource):
 
     def merge_detail(self, listed: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any]:
         """The detail wins wherever it has a value; the list's expanded member stays if the detail has none."""
-        return {**listed, **{name: value for name, value in detail.items() if value is not None}}
+        return detail_over_listed(listed, detail)
 
     def parse(self, message: RawRecordMessage) -> Item:
         statement = validate_record(WrittenStatement, message.record, "written statement")

@@ -520,7 +520,7 @@ def hostile_dates() -> list[CorpusFile]:
                 question(113, dateForAnswer="1066-10-14T00:00:00"),
             ),
             good=[question(110)["id"]],
-            bad={1: "outside the years 1900 to 2100", 2: "outside the years 1900 to 2100", 3: "date_for_answer"},
+            bad={1: "outside the years 1900 to 2100", 2: "outside the years 1900 to 2100", 3: "dateForAnswer"},
         ),
         CorpusFile(
             WS,
