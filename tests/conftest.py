@@ -11,7 +11,6 @@ import infra.local.stack as local
 local.use_local_environment()
 
 import ipaddress  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import socket  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
@@ -22,9 +21,9 @@ from typing import Any  # noqa: E402
 import pytest  # noqa: E402
 
 from infra.local.replay import RECORDED  # noqa: E402
-from shared.adapters.aws import aws_client  # noqa: E402
-from shared.adapters.sqs import RawRecordQueue  # noqa: E402
 from shared.domain.raw_record import RawRecordMessage  # noqa: E402
+from tests.helpers import queue_raw  # noqa: E402
+from tests.helpers import recorded as recorded_body  # noqa: E402
 
 UPSTREAM = RECORDED
 """The recorded upstream responses the demo serves (infra/local/recordings/), read by tests too."""
@@ -110,20 +109,16 @@ def no_network(request: pytest.FixtureRequest) -> Iterator[list[str]]:
 # --- Recorded upstream responses -----------------------------------------------------------------------------------
 
 
-def _load(name: str) -> Any:
-    return json.loads((UPSTREAM / name).read_text(encoding="utf-8"))
-
-
 @pytest.fixture
 def recorded() -> Callable[[str], Any]:
     """`recorded("written-questions/list_2024-01-05.json")`: a fresh copy of a recorded response body."""
-    return _load
+    return recorded_body
 
 
 @pytest.fixture
 def list_page() -> dict[str, Any]:
     """The real list page: 20 results of several departments, texts truncated as the list endpoint does."""
-    return _load(LIST_PAGE)  # type: ignore[no-any-return]
+    return recorded_body(LIST_PAGE)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -134,7 +129,7 @@ def list_records(list_page: dict[str, Any]) -> list[dict[str, Any]]:
 @pytest.fixture
 def detail_record() -> dict[str, Any]:
     """The real detail record of question 1679416 (Department for Education), with its full HTML answer."""
-    return _load(DETAIL)["value"]  # type: ignore[no-any-return]
+    return recorded_body(DETAIL)["value"]  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -182,11 +177,8 @@ def stack(stack_parameters: dict[str, str], stack_environment: dict[str, str]) -
 @pytest.fixture
 def enqueue(stack: local.LocalStack, raw_message: Callable[..., RawRecordMessage]) -> Callable[..., list[str]]:
     """Send upstream records to the stack's raw-records queue as the fetcher does (RawRecordQueue); returns bodies."""
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
 
     def send(records: list[dict[str, Any]], fetched_at: datetime | None = None) -> list[str]:
-        messages = [raw_message(record, fetched_at) for record in records]
-        queue.send(messages)
-        return [message.to_body() for message in messages]
+        return queue_raw(stack, [raw_message(record, fetched_at) for record in records])
 
     return send

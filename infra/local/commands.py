@@ -97,6 +97,19 @@ def _state_errors(command: Callable[[argparse.Namespace, TextIO], int]) -> Calla
     return checked
 
 
+def _no_upstream_reached(result: dict[str, Any]) -> bool:
+    """Whether every source of the poll failed for want of its upstream host (no network): then says so in one line,
+    with the offline way, instead of a failure per source."""
+    failures = _source_failures(result)
+    if not failures or len(failures) != len(result.get("sources", [])):
+        return False
+    if not all(f.get("unreachable_host") for f in failures):
+        return False
+    hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
+    sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
+    return True
+
+
 @_state_errors
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
     use_local_environment()
@@ -161,13 +174,7 @@ def _poll_once(stack: LocalStack, since: str | None, args: argparse.Namespace, o
     )
     result = stack.run_own_queues("FetcherFunction", result)  # the polls it dispatched
     failures = _source_failures(result)
-    if (
-        failures
-        and len(failures) == len(result.get("sources", []))
-        and all(f.get("unreachable_host") for f in failures)
-    ):
-        hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
-        sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
+    if _no_upstream_reached(result):
         return 2
     for failure in failures:
         sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
@@ -388,6 +395,8 @@ def command_serve(args: argparse.Namespace, out: TextIO) -> int:
         event: dict[str, Any] = {"since": since} if since else {}
         scheduled = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
         result = stack.run_own_queues("FetcherFunction", stack.invoke("FetcherFunction", scheduled))
+        if _no_upstream_reached(result):  # as `run`: one line, not an empty site
+            return 2
         for failure in _source_failures(result):
             sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
         stack.drain()

@@ -9,12 +9,15 @@ from typing import Any
 from shared.domain.events import Event, moved_department
 from shared.domain.item import Item
 from shared.domain.notification import Changes, Transfer
+from shared.domain.shortened import completed_texts
 
 BY_PRECEDENCE = tuple(sorted(Event, key=lambda event: event.rule.precedence))
 TEXT_FIELDS = ("title", "summary", "body")
 """Compared word by word; their old values are too long to repeat in a notification."""
 TEXT_LABELS = {"title": "Title", "summary": "Summary", "body": "Text"}
 WORDS_SHOWN = 12
+COMPLETED = "now in full (the earlier version had only the shortened form from Parliament's list)"
+"""What changed in a text that the list had cut and the detail now gives whole (shared.domain.shortened)."""
 
 
 def classify(old: Item | None, new: Item) -> Event:
@@ -57,10 +60,16 @@ def describe_changes(old: Item, new: Item) -> Changes:
             fields.append(name)
             if name not in TEXT_FIELDS and name not in ("people", "attachments"):
                 previous[name] = before.get(name)
+    completed = completed_texts(old, new)
     lines = [
         line
         for name in TEXT_FIELDS
-        if name in fields and (line := word_diff_summary(TEXT_LABELS[name], before.get(name), after[name]))
+        if name in fields
+        and (
+            line := f"{TEXT_LABELS[name]}: {COMPLETED}"
+            if name in completed
+            else word_diff_summary(TEXT_LABELS[name], before.get(name), after[name])
+        )
     ]
     return Changes(fields=tuple(fields), previous=previous, summary=tuple(lines))
 

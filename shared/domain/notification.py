@@ -51,7 +51,15 @@ class NotificationItem(BaseModel):
     """Every department the item belongs to (a joint publication reaches each of their topics)."""
     state: str | None = None
     """Where the item is in its lifecycle: tabled, holding-answer, answered, corrected, withdrawn, published, …"""
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "Source-specific facts (UIN, dates of answer or correction, start time of an event, …). "
+            "`shortened_by_list`, when present, names the texts that are only the source list's shortened form "
+            '("summary", "body" or "summary, body"; the full text is at `url`); a later version with the full text '
+            "lacks it."
+        ),
+    )
     """Source-specific facts (UIN, dates of answer or correction, start time of an event, …)."""
 
 

@@ -40,6 +40,9 @@ class RawRecordMessage(BaseModel):
     origin: str | None = Field(default=None, max_length=2048)
     """Where the record came from (request URL, or file and position), for error reports and the DLQ."""
     delivery: Delivery = Delivery.NOTIFY
+    detail_missing: bool = False
+    """The source's list cuts this record's texts and its detail endpoint did not have it (404): it is queued as
+    listed, and its item says which of its texts are the list's shortened form."""
 
     @field_validator("record", mode="before")
     @classmethod
@@ -49,8 +52,9 @@ class RawRecordMessage(BaseModel):
         return record  # the usual case: nothing to copy
 
     def to_body(self) -> str:
-        # The usual delivery is left out: an ordinary poll's body is as it always was.
-        usual = {"delivery"} if self.delivery is Delivery.NOTIFY else None
+        # The usual delivery and a complete record are left out: an ordinary poll's body is as it always was.
+        usual = {"delivery"} if self.delivery is Delivery.NOTIFY else set()
+        usual |= set() if self.detail_missing else {"detail_missing"}
         return self.model_dump_json(by_alias=True, exclude_none=True, exclude=usual)
 
 

@@ -411,6 +411,7 @@ def _message(source: Source, fetched: FetchedRecord, now: datetime, delivery: De
         fetched_at=now,
         origin=fetched.origin,
         delivery=delivery,
+        detail_missing=fetched.detail_missing,
     )
 
 

@@ -16,6 +16,7 @@ from shared.domain.text import one_line
 from shared.render.base import kind_label
 from shared.render.formats import short_datetime
 from shared.render.registry import renderer_for
+from shared.render.shortened import shortened_note
 
 SUBJECT_LIMIT = 99
 """SNS: "less than 100 characters"."""
@@ -98,6 +99,8 @@ def email_text(notification: Notification) -> str:
         lines += change_lines(notification)
     lines.append("")
     lines += renderer.email_section(notification)
+    if note := shortened_note(notification):
+        lines += [note, ""]
     if item.attachments:
         lines += ["Attachments:", *(f"- {a.title}: {a.url}" for a in item.attachments), ""]
     lines += [f"Source page: {item.url}", "", "—", f"deptwatch notification for {item.department.name}."]

@@ -494,7 +494,7 @@ class Source(ABC):
             return replace(as_listed, listed=listed.record)
         detail = self._read_detail(http, url, listed.record)
         if detail is None:
-            return replace(as_listed, listed=listed.record)
+            return replace(as_listed, listed=listed.record, detail_missing=True)
         merged = self.merge_detail(listed.record, detail)
         merged |= self.detail_parts(http, merged)
         return replace(as_listed, record=merged, origin=url, listed=listed.record)

@@ -40,6 +40,8 @@ class FetchedRecord:
     completed this time): its detail was read, or found unneeded, now."""
     known: bool = False
     """Listed exactly as when it was last queued: not completed, and not to be queued again."""
+    detail_missing: bool = False
+    """The list cut it and its detail endpoint did not have it (404): `record` is the list's cut form."""
     position: ListPosition | None = None
     """Where its page is in the poll's lists (None: a source whose lists are a conversation, read from the start)."""
 

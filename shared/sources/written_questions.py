@@ -12,6 +12,7 @@ from shared.domain.departments import Department, all_answering_body_ids, by_ans
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
+from shared.domain.shortened import shortened_by_list
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
@@ -64,7 +65,13 @@ class WrittenQuestion(Upstream):
 
     def text_truncated(self) -> bool:
         """True when the list endpoint cut the text: only the detail endpoint has all of it (and the answer's HTML)."""
-        return len(self.question_text) >= LIST_TEXT_LIMIT or (self.answer_text or "").endswith("...")
+        return self.question_cut() or self.answer_cut()
+
+    def question_cut(self) -> bool:
+        return len(self.question_text) >= LIST_TEXT_LIMIT
+
+    def answer_cut(self) -> bool:
+        return (self.answer_text or "").endswith("...")
 
     def state(self) -> str:
         if self.is_withdrawn:
@@ -184,5 +191,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
                 **_dates(question),
                 "is_named_day": question.is_named_day,
                 "grouped_questions": ", ".join(question.grouped_questions) or None,
+                # as listed, its detail missing: say which texts are the list's cut (none of a detail's texts are)
+                **(shortened_by_list(question.question_cut(), question.answer_cut()) if message.detail_missing else {}),
             },
         )

@@ -38,6 +38,7 @@ from shared.domain.departments import Department, all_answering_body_ids, by_ans
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.raw_record import RawRecordMessage
+from shared.domain.shortened import shortened_by_list
 from shared.domain.text import html_to_text, plain_text
 from shared.domain.timeutil import in_london, london_date
 from shared.sources.base import (
@@ -220,5 +221,6 @@ class WrittenStatementsSource(QuestionsStatementsSource):
                 "member_role": plain_text(statement.member_role) or None,
                 "linked_statements": ", ".join(link.label() for link in statement.links()) or None,
                 **_joint_details(statement, house),
+                **(shortened_by_list(body=statement.text_truncated()) if message.detail_missing else {}),
             },
         )

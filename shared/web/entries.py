@@ -11,6 +11,7 @@ from shared.domain.kinds import Kind
 from shared.domain.notification import Notification
 from shared.render.email import change_lines
 from shared.render.registry import renderer_for
+from shared.render.shortened import shortened_note
 
 EXCERPT_CHARACTERS = 400
 """The most of an item's text a list shows before "more"."""
@@ -47,6 +48,8 @@ class Entry:
     version: int
     changes: tuple[str, ...]
     events: tuple[str, ...]
+    shortened: str | None = None
+    """The note that its texts are only the list's shortened form (shared.render.shortened), or None."""
 
     @property
     def path(self) -> str:
@@ -77,6 +80,7 @@ def entry(notification: Notification) -> Entry:
         version=item.version,
         changes=tuple(line.removeprefix("- ") for line in change_lines(notification)),
         events=tuple(event.label for event in notification.events),
+        shortened=shortened_note(notification),
     )
 
 

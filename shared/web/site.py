@@ -21,6 +21,7 @@ from shared.domain.kinds import Kind
 from shared.domain.notification import Notification
 from shared.render.base import kind_label
 from shared.render.formats import long_date
+from shared.render.shortened import shortened_note
 from shared.watching.watch import WATCH_NAME, Watch
 from shared.web.entries import Entry, entry, item_path
 from shared.web.http import ATOM, CALENDAR, FEED_MAX_AGE, HTML, JSON, Response
@@ -213,6 +214,7 @@ class Site:
         if as_json:
             document = {
                 "item": versions[0].item.model_dump(mode="json"),
+                "shortened": shortened_note(versions[0]),
                 "versions": [json.loads(v.to_json()) for v in versions],
             }
             return Response(200, JSON, json.dumps(document, ensure_ascii=False), last_modified=last_modified)

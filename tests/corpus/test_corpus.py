@@ -29,9 +29,7 @@ import pytest
 
 from infra.cli import main
 from infra.local.replay.written_questions import RecordedQuestions
-from shared.adapters.aws import aws_client
 from shared.adapters.dynamodb import DYNAMODB_ITEM_LIMIT
-from shared.adapters.sqs import RawRecordQueue
 from shared.container import reset_container_caches
 from shared.domain.links import own_link
 from shared.domain.notification import Notification
@@ -48,6 +46,7 @@ from tests.corpus.build_corpus import (
     nested,
     question,
 )
+from tests.helpers import queue_raw
 
 SNS_LIMIT = 262_144
 SHORTENED = "shortened"
@@ -190,12 +189,12 @@ def test_each_bad_record_lands_on_the_dead_letter_queue_with_its_reason(stack, c
     source = get_source(corpus_file.source)
     records = source.records_from_response(json.loads(corpus_file.path.read_text(encoding="utf-8")))
     origin = f"corpus/{corpus_file.source}/{corpus_file.name}"
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send(
+    queue_raw(
+        stack,
         [
             RawRecordMessage(source=source.name, record=r, fetched_at=datetime.now(UTC), origin=f"{origin}#{n}")
             for n, r in enumerate(records)
-        ]
+        ],
     )
 
     # WHEN the pipeline runs

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from infra.local.replay import RECORDED
+from tests.helpers import recorded
 
 UPSTREAM = RECORDED
 LONDON = ZoneInfo("Europe/London")
@@ -107,14 +108,10 @@ def naive(day: date) -> str:
     return f"{day.isoformat()}T00:00:00"
 
 
-def _load(name: str) -> Any:
-    return json.loads((UPSTREAM / name).read_text(encoding="utf-8"))
-
-
 def _question_bases() -> list[dict[str, Any]]:
     """The 21 recorded questions (20 of the list page, and the detail record with its HTML answer)."""
-    listed = [entry["value"] for entry in _load("written-questions/list_2024-01-05.json")["results"]]
-    return [*listed, _load("written-questions/detail_1679416.json")["value"]]
+    listed = [entry["value"] for entry in recorded("written-questions/list_2024-01-05.json")["results"]]
+    return [*listed, recorded("written-questions/detail_1679416.json")["value"]]
 
 
 def _statement_bases() -> list[dict[str, Any]]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import socket
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -31,3 +33,19 @@ def deptwatch(capsys: pytest.CaptureFixture[str]) -> Iterator[Deptwatch]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture
+def no_name_resolution(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """A machine without network: every name but loopback fails to resolve (as with no DNS); counts the lookups."""
+    looked_up: Counter[str] = Counter()
+    real = socket.getaddrinfo
+
+    def resolve(host: object, *args: object, **kwargs: object) -> object:
+        if host in ("localhost", "127.0.0.1", "::1"):
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        looked_up[str(host)] += 1
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    return looked_up

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from infra.local.replay import RECORDED
 from infra.local.serve import READ_API, http_api_event
 from infra.local.stack import LocalStack
-from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import RawRecordMessage
+from tests.helpers import queue_raw, recorded
 
 EDUCATION = "department-for-education"
 HOSTILE_TITLE = "<script>alert('title')</script> & \"Apprentices\" <img src=x onerror=alert(1)>"
 FIRST_FETCH = datetime(2024, 4, 20, 9, 0, tzinfo=UTC)
-
-
-def recorded(name: str) -> Any:
-    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
 
 
 def question(number: int, day: int, heading: str | None = None) -> dict[str, Any]:
@@ -44,12 +37,12 @@ def question_time(**changes: Any) -> dict[str, Any]:
 
 def ingest(stack: LocalStack, source: str, records: list[dict[str, Any]], fetched_at: datetime = FIRST_FETCH) -> None:
     """Queue the records as the fetcher would (for Education) and run the pipeline until it is idle."""
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send(
+    queue_raw(
+        stack,
         [
             RawRecordMessage(source=source, record=r, department=EDUCATION, fetched_at=fetched_at, origin="tests")
             for r in records
-        ]
+        ],
     )
     stack.drain()
     stack.collect_deliveries()

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from infra.local.replay import RECORDED
+from tests.helpers import recorded
 from tests.integration.deployed import Deptwatch
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,10 +115,6 @@ def ingest(deptwatch: Deptwatch) -> Callable[..., Ingested]:
         return Ingested(code, out, err, json_lines(out))
 
     return run
-
-
-def recorded(name: str) -> Any:
-    return json.loads((UPSTREAM / name).read_text(encoding="utf-8"))
 
 
 def write(directory: Path, name: str, body: Any) -> Path:

@@ -3,27 +3,7 @@
 
 from __future__ import annotations
 
-import socket
-from collections import Counter
-
-import pytest
-
 from tests.integration.deployed import Deptwatch
-
-
-@pytest.fixture
-def no_name_resolution(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    looked_up: Counter[str] = Counter()
-    real = socket.getaddrinfo
-
-    def resolve(host: object, *args: object, **kwargs: object) -> object:
-        if host in ("localhost", "127.0.0.1", "::1"):
-            return real(host, *args, **kwargs)  # type: ignore[arg-type]
-        looked_up[str(host)] += 1
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    return looked_up
 
 
 def test_run_without_network_fails_at_once_with_one_sentence(deptwatch: Deptwatch, no_name_resolution) -> None:

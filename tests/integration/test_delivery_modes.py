@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from infra.local.replay import RECORDED
-from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import Delivery, RawRecordMessage
+from tests.helpers import queue_raw
 from tests.integration.deployed import Deptwatch
 
 QUESTIONS = RECORDED / "written-questions" / "list_2024-01-05.json"
@@ -25,13 +24,13 @@ T0 = datetime(2024, 1, 10, 9, 0, tzinfo=UTC)
 
 
 def send(stack, record: dict[str, Any], delivery: Delivery, fetched_at: datetime = T0) -> None:
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send(
+    queue_raw(
+        stack,
         [
             RawRecordMessage(
                 source="written-questions", record=record, fetched_at=fetched_at, origin="test", delivery=delivery
             )
-        ]
+        ],
     )
 
 

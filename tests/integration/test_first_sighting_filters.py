@@ -15,9 +15,8 @@ from typing import Any
 
 from infra.local.stack import STACK_NAME
 from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import RawRecordMessage
-from tests.conftest import UPSTREAM
+from tests.helpers import queue_raw, recorded
 from tests.integration.test_subscriptions import new_queue, received
 
 DFE = "department-for-education"
@@ -30,10 +29,6 @@ CANCELLED_SESSION = 51420
 CORRECTED_STATEMENT = 1701205
 """A DHSC statement that corrects an earlier one (linkType CorrectedStatement)."""
 WITHDRAWN_TITLE = "Tutoring: guidance for academic year 2023 to 2024"
-
-
-def recorded(name: str) -> Any:
-    return json.loads((UPSTREAM / name).read_text(encoding="utf-8"))
 
 
 def question(detail: dict[str, Any], question_id: int, uin: str, **changes: Any) -> dict[str, Any]:
@@ -67,12 +62,12 @@ def second_poll(detail: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def send(stack: Any, records: list[tuple[str, dict[str, Any]]], fetched_at: datetime) -> list[Any]:
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send(
+    queue_raw(
+        stack,
         [
             RawRecordMessage(source=source, record=record, fetched_at=fetched_at, origin="tests/first-sighting")
             for source, record in records
-        ]
+        ],
     )
     stack.drain()
     assert stack.dead_letters() == []

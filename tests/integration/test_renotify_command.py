@@ -10,10 +10,9 @@ from typing import Any
 import pytest
 
 from infra.local.stack import STACK_NAME
-from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import Delivery, RawRecordMessage
 from shared.watching.watch import Watch
+from tests.helpers import queue_raw
 from tests.integration.deployed import Deptwatch, deploy_outputs
 
 DHSC = "department-of-health-and-social-care"
@@ -36,13 +35,13 @@ def notify(deptwatch: Deptwatch, stack) -> Any:
 
 
 def store_quietly(stack, records: list[dict[str, Any]]) -> None:
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
     fetched = datetime.now(UTC)
-    queue.send(
+    queue_raw(
+        stack,
         [
             RawRecordMessage(source="written-questions", record=r, fetched_at=fetched, delivery=Delivery.QUIET)
             for r in records
-        ]
+        ],
     )
     stack.drain()
     assert stack.collect_deliveries() == []
@@ -96,8 +95,9 @@ def test_only_items_stored_since_are_read(stack, notify, list_records) -> None:
 
 def test_a_version_the_notifier_published_is_not_published_again(stack, notify, list_records) -> None:
     # GIVEN records notified as usual
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send([RawRecordMessage(source="written-questions", record=list_records[0], fetched_at=datetime.now(UTC))])
+    queue_raw(
+        stack, [RawRecordMessage(source="written-questions", record=list_records[0], fetched_at=datetime.now(UTC))]
+    )
     stack.drain()
     assert len(delivered(stack)) == 1
     # WHEN re-notified / THEN skipped

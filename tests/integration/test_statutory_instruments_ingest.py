@@ -6,7 +6,6 @@ not a department. Expected values are worked out here from the records."""
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from infra.local.replay import RECORDED
+from tests.helpers import recorded as recorded_body
 from tests.integration.deployed import Deptwatch
 from tests.integration.test_cli_ingest import TOPIC_PREFIX, Ingested, json_lines, write
 
@@ -34,8 +33,7 @@ def ingest(deptwatch: Deptwatch) -> Callable[..., Ingested]:
 
 
 def recorded(instrument_id: str) -> dict[str, Any]:
-    path = RECORDED / "statutory-instruments" / f"instrument_{instrument_id}.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return recorded_body(f"statutory-instruments/instrument_{instrument_id}.json")  # type: ignore[no-any-return]
 
 
 def with_steps(response: dict[str, Any], count: int) -> dict[str, Any]:

@@ -18,19 +18,14 @@ from infra.cli.operations import OperationError, filter_policy
 from infra.cli.subscriptions import subscribe
 from infra.local.stack import STACK_NAME
 from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.departments import DEPARTMENTS
 from shared.domain.raw_record import RawRecordMessage
-from tests.conftest import UPSTREAM
+from tests.helpers import queue_raw, recorded
 
 DFE = "department-for-education"
 DHSC = "department-of-health-and-social-care"
 T0 = datetime(2024, 4, 20, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
-
-
-def recorded(name: str) -> Any:
-    return json.loads((UPSTREAM / name).read_text(encoding="utf-8"))
 
 
 # --- the command and the subscribers ------------------------------------------------------------------------------
@@ -140,10 +135,9 @@ def polls(detail: dict[str, Any]) -> tuple[list[RawRecordMessage], list[RawRecor
 
 
 def run_polls(stack, detail: dict[str, Any]) -> list[Any]:
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
     published = []
     for poll in polls(detail):
-        queue.send(poll)
+        queue_raw(stack, poll)
         stack.drain()
         published += stack.collect_deliveries()
     assert stack.dead_letters() == []

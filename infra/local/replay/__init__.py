@@ -13,7 +13,8 @@ Built from records, each fake takes the records its endpoints serve, then the kn
 `RecordedQuestions(records, *, listed=None, details=None, **knobs)` and likewise `RecordedStatements` (plus
 `search_result_details`) and `RecordedPapers`: full records, the list showing each in its list form;
 `RecordedSearch(records, *, newest_first=True, **knobs)`; `RecordedEvents(events, *, answers=None, **knobs)`. Built
-from the recordings: `RecordedX.from_recordings(**knobs)`.
+from the recordings: `RecordedX.from_recordings(**knobs)` (each record's fullest recorded form as its detail); the
+demo's written questions and statements answer only the details that were recorded (`ListAndDetailApi.as_recorded`).
 
 The knobs (`Knobs`: the same words for every fake, each defaulting to a well-behaved API):
 
@@ -53,7 +54,7 @@ from contextlib import contextmanager
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar, TypedDict, Unpack
+from typing import Any, ClassVar, Self, TypedDict, Unpack
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -184,6 +185,20 @@ class ListAndDetailApi(RecordedApi):
     def as_listed(record: dict[str, Any]) -> dict[str, Any]:
         """The list endpoint's form of a full record."""
 
+    @classmethod
+    def as_recorded(cls, folder: str, **knobs: Unpack[Knobs]) -> Self:
+        """The demo's API: each record listed as the list endpoint was recorded giving it (or in the list form of its
+        recorded detail), and the detail endpoint answering only the records whose detail was recorded; any other is
+        404, as for a record the API no longer has. Answering a list record's cut texts as its detail would pass them
+        off as whole (issue #16): the fetcher keeps the list form and the item says its texts are shortened."""
+        listed, details = recorded_forms(folder)
+        ids = dict.fromkeys([*listed, *details])
+        return cls(
+            listed=[listed[key] if key in listed else cls.as_listed(details[key]) for key in ids],
+            details=details,
+            **knobs,
+        )
+
 
 def fullest_recorded(folder: str, text_length: Callable[[dict[str, Any]], int]) -> list[dict[str, Any]]:
     """The records of a questions-statements recording folder (list pages `{results: [{value}]}` and single items
@@ -197,6 +212,18 @@ def fullest_recorded(folder: str, text_length: Callable[[dict[str, Any]], int]) 
             if current is None or text_length(record) > text_length(current):
                 records[record["id"]] = record
     return list(records.values())
+
+
+def recorded_forms(folder: str) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The records of a questions-statements recording folder by id: as the list endpoint gave them (list pages
+    `{results: [{value}]}`) and as the detail endpoint did (single items `{value}`)."""
+    listed: dict[int, dict[str, Any]] = {}
+    details: dict[int, dict[str, Any]] = {}
+    for path in sorted((RECORDED / folder).glob("*.json")):
+        body = load_recording(path)
+        for entry in body.get("results", [body]):
+            (listed if "results" in body else details)[entry["value"]["id"]] = entry["value"]
+    return listed, details
 
 
 def readable(check: Any, record: Any) -> bool:

@@ -103,4 +103,4 @@ def _links(record: Any) -> list[dict[str, str]]:
 
 
 def recorded_api() -> RecordedQuestions:
-    return RecordedQuestions.from_recordings()
+    return RecordedQuestions.as_recorded("written-questions")

@@ -116,4 +116,4 @@ def _entry(record: Any) -> dict[str, Any]:
 
 
 def recorded_api() -> RecordedStatements:
-    return RecordedStatements.from_recordings()
+    return RecordedStatements.as_recorded("written-statements")

@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 
-from infra.local.replay import RECORDED
 from shared.adapters.http import UpstreamClient, UpstreamResponseError
 from shared.domain.departments import DEPARTMENTS
 from shared.domain.raw_record import RawRecordMessage
@@ -36,6 +35,7 @@ from shared.sources.govuk_publications import GovukPublicationsSource
 from shared.sources.whatson_events import WhatsOnEventsSource
 from shared.sources.written_questions import WrittenQuestionsSource
 from shared.sources.written_statements import WrittenStatementsSource
+from tests.helpers import recorded
 
 URL = "https://api.example/list"
 UNSET = object()
@@ -245,10 +245,6 @@ def test_pages_that_run_past_the_total_are_an_error(envelope):
 # --- Each source's own envelope, through its own reader ----------------------------------------------------------
 
 
-def _load(name: str) -> Any:
-    return json.loads((RECORDED / name).read_text(encoding="utf-8"))
-
-
 def _fetch(source: Source, answer: Callable[[httpx.Request], httpx.Response]) -> list[dict[str, Any]]:
     client = UpstreamClient(transport=httpx.MockTransport(answer), sleep=lambda _: None, max_attempts=1)
     since, until = datetime(2024, 4, 15, tzinfo=UTC), datetime(2024, 4, 18, tzinfo=UTC)
@@ -266,7 +262,7 @@ def _fetch(source: Source, answer: Callable[[httpx.Request], httpx.Response]) ->
 )
 def test_a_parliament_source_whose_total_is_a_string_fails_instead_of_reporting_half(source, items, recording):
     # GIVEN the recorded list answered in pages of half its records, with totalResults as a string ("20")
-    entries = _load(recording)[items]
+    entries = recorded(recording)[items]
     half = max(1, len(entries) // 2)
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -282,7 +278,7 @@ def test_a_parliament_source_whose_total_is_a_string_fails_instead_of_reporting_
 
 def test_govuk_search_whose_total_is_negative_fails():
     # GIVEN a GOV.UK search answering its first page of 5 with a total of -1
-    body = _load("govuk-publications/dfe_newest_first_page_1.json")
+    body = recorded("govuk-publications/dfe_newest_first_page_1.json")
     body["total"] = -1
 
     # WHEN the source is fetched THEN it fails
@@ -315,20 +311,20 @@ def test_a_single_page_list_that_is_not_an_array_is_an_error(answer):
 
 
 def _question() -> dict[str, Any]:
-    return _load("written-questions/detail_1679416.json")["value"]  # type: ignore[no-any-return]
+    return recorded("written-questions/detail_1679416.json")["value"]  # type: ignore[no-any-return]
 
 
 def _statement() -> dict[str, Any]:
-    return _load("written-statements/detail_1701201.json")["value"]  # type: ignore[no-any-return]
+    return recorded("written-statements/detail_1701201.json")["value"]  # type: ignore[no-any-return]
 
 
 def _paper() -> dict[str, Any]:
-    return _load("deposited-papers/detail_6212.json")["value"]  # type: ignore[no-any-return]
+    return recorded("deposited-papers/detail_6212.json")["value"]  # type: ignore[no-any-return]
 
 
 def _event() -> dict[str, Any]:
     """A committee evidence session of the Education Committee (its department is the committee's)."""
-    events = _load("whatson-events/2024-04-15_list.json")
+    events = recorded("whatson-events/2024-04-15_list.json")
     return copy.deepcopy(next(e for e in events if e["Id"] == 51234))  # type: ignore[no-any-return]
 
 
