@@ -119,6 +119,46 @@ def test_refused_claims_are_settled_and_the_rest_claimed_again_at_once(dynamodb)
 # --- DynamoDB batches -----------------------------------------------------------------------------------------------
 
 
+# Every transaction of a claim counts towards one TRANSACTION_ATTEMPTS, whatever cancelled it (two nested retries,
+# rounds that each settle some refused keys around attempts of a cancelled transaction, once allowed its square).
+
+
+def test_refusals_and_conflicts_together_take_at_most_the_attempts_allowed(dynamodb):
+    # GIVEN a first transaction refusing one claim (published before), then every transaction of the other two
+    # cancelled by a conflicting transaction
+    client, stubber = dynamodb
+    cancelled(stubber, refused(PublishLedger.COMPLETED), {"Code": "None"}, {"Code": "None"})
+    for _ in range(TRANSACTION_ATTEMPTS - 1):
+        cancelled(stubber, conflict(), conflict())
+    sleeps: list[float] = []
+    publish_ledger = ledger(client, sleeps)
+
+    # WHEN the three are claimed
+    # THEN it gives up after TRANSACTION_ATTEMPTS transactions in all (the fixture checks every stubbed answer was
+    # used; a further transaction would find none), naming the two left and the reason
+    with pytest.raises(ClaimsConflictError, match=f"2 publish claims.*cancelled {TRANSACTION_ATTEMPTS} times"):
+        publish_ledger.claim(["a", "b", "c"], held_for=30)
+    # AND it paused after each conflict but not after the refusal, nor after the last attempt
+    assert sleeps == [0.05] * (TRANSACTION_ATTEMPTS - 2)
+
+
+def test_a_refusal_after_conflicts_settles_its_key_and_claims_the_rest(dynamodb):
+    # GIVEN a conflict, then a refused claim (held by another notifier), then the rest go through
+    client, stubber = dynamodb
+    cancelled(stubber, conflict(), conflict())
+    cancelled(stubber, {"Code": "None"}, refused(PublishLedger.IN_PROGRESS))
+    stubber.add_response("transact_write_items", {}, claims(["a"]))
+    sleeps: list[float] = []
+    publish_ledger = ledger(client, sleeps)
+
+    # WHEN the two are claimed
+    outcomes = publish_ledger.claim(["a", "b"], held_for=30)
+
+    # THEN the free one is claimed and the held one reported busy, after one pause (the conflict's)
+    assert outcomes == {"a": ClaimOutcome.CLAIMED, "b": ClaimOutcome.BUSY}
+    assert sleeps == [0.05]
+
+
 def test_unprocessed_keys_are_read_again_a_bounded_number_of_times(dynamodb):
     # GIVEN DynamoDB reading one key of two, then nothing more (throttled)
     client, stubber = dynamodb

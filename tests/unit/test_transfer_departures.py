@@ -4,33 +4,15 @@ change of any other kind is an update told to nobody it left."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
-
 from shared.domain.events import Event
 from shared.domain.item import DepartmentRef, Item
 from shared.domain.kinds import Kind
 from shared.domain.lifecycle import events_of
 from shared.pipeline.notifying import VersionChange
+from tests.unit.question_items import DFE, question_item
 
-DFE = DepartmentRef(slug="department-for-education", name="Department for Education")
 DHSC = DepartmentRef(slug="department-of-health-and-social-care", name="Department of Health and Social Care")
-NOON = datetime(2024, 4, 29, 12, 0, tzinfo=UTC)
-
-
-def item(kind: Kind = Kind.WRITTEN_QUESTION, **fields: Any) -> Item:
-    values: dict[str, Any] = {
-        "id": "written-questions:1",
-        "source": "written-questions",
-        "kind": kind,
-        "departments": (DFE,),
-        "title": "Schools: Funding",
-        "url": "https://questions-statements.parliament.uk/written-questions/detail/2024-04-22/1",
-        "published_at": NOON,
-        "updated_at": NOON,
-        "state": "tabled",
-    }
-    return Item(**{**values, **fields})
+item = question_item
 
 
 def change(old: Item, new: Item) -> VersionChange:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,31 +14,18 @@ from pydantic import ValidationError
 
 from shared.adapters.sns import build_entry, message_attributes
 from shared.domain.events import Event
-from shared.domain.item import SCHEDULED_START, DepartmentRef, Item
+from shared.domain.item import SCHEDULED_START, Item
 from shared.domain.kinds import Kind
 from shared.domain.lifecycle import classify, events_of
 from shared.domain.notification import Notification
 from shared.render.email import email_text, sms_text, subject
-
-DFE = DepartmentRef(slug="department-for-education", name="Department for Education")
-NOON = datetime(2024, 4, 29, 12, 0, tzinfo=UTC)
+from tests.unit.question_items import DFE, question_item
 
 
 def item(kind: Kind = Kind.WRITTEN_QUESTION, **fields: Any) -> Item:
-    values: dict[str, Any] = {
-        "id": "written-questions:1",
-        "source": "written-questions",
-        "kind": kind,
-        "departments": (DFE,),
-        "title": "Schools: Funding",
-        "url": "https://questions-statements.parliament.uk/written-questions/detail/2024-04-22/1",
-        "published_at": NOON,
-        "updated_at": NOON,
-        "state": "tabled",
-        "body": "The answer.",
-        "details": {SCHEDULED_START: "2024-04-30T09:30:00+01:00"},
-    }
-    return Item(**{**values, **fields})
+    return question_item(
+        kind, **{"body": "The answer.", "details": {SCHEDULED_START: "2024-04-30T09:30:00+01:00"}, **fields}
+    )
 
 
 # --- the lifecycle ------------------------------------------------------------------------------------------------
