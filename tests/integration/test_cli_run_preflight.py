@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bench.offline import NO_NAME_RESOLUTION
 from infra.local import reachability
 from tests.integration.deployed import Deptwatch
 
@@ -116,12 +117,7 @@ def test_a_slow_resolver_is_not_taken_for_no_network(one_host_hangs: threading.E
 
 def test_run_without_network_never_imports_moto(tmp_path: Path) -> None:
     # GIVEN a `deptwatch` process on a machine where no name resolves (a sitecustomize, as the bench does)
-    (tmp_path / "sitecustomize.py").write_text(
-        "import socket\n\n"
-        "def no_name(*args, **kwargs):\n"
-        "    raise socket.gaierror(socket.EAI_NONAME, 'Name or service not known')\n\n"
-        "socket.getaddrinfo = no_name\n"
-    )
+    (tmp_path / "sitecustomize.py").write_text(NO_NAME_RESOLUTION)
     script = (
         "import sys\nfrom infra.cli.main import main\ncode = main(['run'])\n"
         "print(sorted({name.split('.')[0] for name in sys.modules} & {'moto', 'cfnlint', 'boto3'}))\nsys.exit(code)"
