@@ -67,6 +67,7 @@ ROWS = {
     "cost": "the monthly bill at the reference volume from measured requests and durations (exit 1 over $3.00)",
     "catchup": "a year's backfill of 60,000 questions and a 7-day outage on a simulated clock: complete or INCOMPLETE",
     "ingest": "`deptwatch ingest` of 1,000 and 4,000 records on the local stack: linear (not run by default: ~10 min)",
+    "offline": "`deptwatch run` end to end (a fresh process) with every name lookup failing: the 5 s of issue #16",
 }
 SLOW_ROWS = {"ingest"}
 """Each row `python -m bench NAME` prints, and what it measures (`--help` lists them)."""
@@ -172,6 +173,17 @@ def main(argv: list[str]) -> int:
             f"{small['cpu_seconds']:.0f} s ({small['wall_seconds']:.0f} s)",
             large_ingest["cpu_seconds"] / small["cpu_seconds"],
             f"≈ {INGEST_SIZES[1] / INGEST_SIZES[0]:.0f}x (linear)",
+        )
+    if "offline" in chosen:
+        from bench.offline import RUNS, offline_run_seconds
+
+        result = offline_run_seconds()
+        _row(
+            "deptwatch run without network, until it exits 2 with its one sentence (wall s)",
+            f"{result['median']:.2f} s median of {RUNS} (slowest {result['slowest']:.2f} s)",
+            "5 s",
+            result["slowest"] / 5,
+            "< 1x (issue #16)",
         )
     if "imports" in chosen:
         from bench.imports import cold_imports

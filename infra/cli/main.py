@@ -34,8 +34,10 @@ DELIVERIES = tuple(delivery.value for delivery in Delivery)
 """What becomes of the new versions a poll or an ingest stores."""
 
 
-def _local_command(name: str) -> Command:
-    """`run` and `ingest`, imported only when used: without the local extra they say what to install."""
+def _local_command(name: str, polls_upstream: bool = False) -> Command:
+    """`run`, `ingest` and `serve`, imported only when used: without the local extra they say what to install. One
+    that polls the live upstream first checks that its hosts resolve, before the local stack is imported and deployed
+    (seconds): without network it says so at once."""
 
     def command(args: argparse.Namespace, out: TextIO) -> int:
         missing = [package for module, package in LOCAL_EXTRA_MODULES.items() if not importlib.util.find_spec(module)]
@@ -45,6 +47,11 @@ def _local_command(name: str) -> Command:
                 "pip install 'deptwatch[local]'\n"
             )
             return 2
+        if polls_upstream and not args.offline:
+            from infra.local.reachability import no_upstream_resolves
+
+            if no_upstream_resolves():
+                return 2
         from infra.local import commands
 
         handler: Command = getattr(commands, name)
@@ -334,7 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--digest", choices=("daily", "weekly"), help="after the poll, run that digest over what it stored"
     )
-    run.set_defaults(handler=_local_command("command_run"))
+    run.set_defaults(handler=_local_command("command_run", polls_upstream=True))
     _state_flag(run)
 
     ingest = commands.add_parser("ingest", help="feed raw upstream response files through the pipeline")
@@ -370,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="poll once, then serve the read side (pages, feeds) locally")
     serve.add_argument("--port", type=int, default=8080, help="local port (default 8080; 0: any free one)")
     serve.add_argument("--offline", action="store_true", help="poll the recorded responses, not the live APIs")
-    serve.set_defaults(handler=_local_command("command_serve"))
+    serve.set_defaults(handler=_local_command("command_serve", polls_upstream=True))
     _state_flag(serve)
 
     departments = commands.add_parser("departments", help="list the departments deptwatch knows (no AWS needed)")

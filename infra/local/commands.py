@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from infra.local.progress import Progress
+from infra.local.reachability import no_network_line
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
 from infra.local.state import StateError, kept_state
 from shared.domain.timeutil import LONDON
 from shared.pipeline.digesting import SETTLE, period_covered
 from shared.watching.watch import Frequency, Watch, problems
 
-DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
 INGEST_CHUNK = 100
 """Records put on the queue at a time by `ingest`, each chunk drained before the next: moto's SQS costs grow with the
 queue's length per call (every send and receive walks the queue), so one queue of the whole file made ingest O(n²)."""
@@ -105,8 +105,8 @@ def _no_upstream_reached(result: dict[str, Any]) -> bool:
         return False
     if not all(f.get("unreachable_host") for f in failures):
         return False
-    hosts = sorted({f.get("unreachable_host") or "the upstream APIs" for f in failures})
-    sys.stderr.write(f"deptwatch could not reach {', '.join(hosts)} (no network?): {DEMO_HINT}.\n")
+    hosts = {f.get("unreachable_host") or "the upstream APIs" for f in failures}
+    sys.stderr.write(no_network_line(hosts))
     return True
 
 
