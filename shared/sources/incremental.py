@@ -224,9 +224,17 @@ class RecordMemory:
             self._seen_now[key] = replace(last, day=self._today, poll=self._poll_id)
             self.unchanged += 1
             return False
+        listed_digest = self._source.digest(listed)
+        if fetched.detail_missing and last is not None and last.listed == listed_digest and not self.requeue_all:
+            # Its detail gone on a recheck, listed as when last queued: the list's cut of what was queued, no news
+            # (queued, its digest unlike the full record's would replace the full texts). Checked now: not re-read
+            # on every poll.
+            self._seen_now[key] = replace(last, day=self._today, checked=self._stamp, poll=self._poll_id)
+            self.unchanged += 1
+            return False
         content = self._source.digest(fetched.record)
         checked = self._stamp if fetched.listed is not None else (last.checked if last else self._stamp)
-        self._seen_now[key] = SeenRecord(self._source.digest(listed), content, self._today, checked, self._poll_id)
+        self._seen_now[key] = SeenRecord(listed_digest, content, self._today, checked, self._poll_id)
         if last is not None and last.content == content and not self.requeue_all:
             self.unchanged += 1
             return False
