@@ -41,7 +41,8 @@ class FetchedRecord:
     known: bool = False
     """Listed exactly as when it was last queued: not completed, and not to be queued again."""
     detail_missing: bool = False
-    """The list cut it and its detail endpoint did not have it (404): `record` is the list's cut form."""
+    """Its detail endpoint did not have it (404): `record` is the list's form (queued flagged only by a source whose
+    list cuts texts, `Source.list_cuts_texts`)."""
     position: ListPosition | None = None
     """Where its page is in the poll's lists (None: a source whose lists are a conversation, read from the start)."""
 
