@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from shared.domain.item import PROGRESS_STAGE, SCHEDULED_START
 from shared.domain.kinds import Kind
-from shared.domain.shortened import completed_texts
+from shared.domain.shortened import unedited_texts
 
 if TYPE_CHECKING:
     from shared.domain.item import Item
@@ -62,14 +62,14 @@ def entering(state: str, past_it: Callable[[Item], bool] = lambda item: False) -
 
 def entering_or_revised_in(state: str) -> Rule:
     """A correction corrected again is news too: its text changing while it stays in the state counts (not its text
-    completed where the list had cut it: the same correction, in full)."""
+    completed where the list had cut it, nor its paragraphs parted where the list ran them together)."""
     return Rule(
         Precedence.STATE,
         f"the item enters state {state!r}, or its body changes while in it",
         lambda old, new: (
             old is not None
             and new.state == state
-            and (old.state != state or (new.body != old.body and "body" not in completed_texts(old, new)))
+            and (old.state != state or (new.body != old.body and "body" not in unedited_texts(old, new)))
         ),
         reached=lambda item: item.state == state,
     )

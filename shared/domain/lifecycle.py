@@ -9,7 +9,7 @@ from typing import Any
 from shared.domain.events import Event, moved_department
 from shared.domain.item import Item
 from shared.domain.notification import Changes, Transfer
-from shared.domain.shortened import completed_texts
+from shared.domain.shortened import completed_texts, respaced_texts
 
 BY_PRECEDENCE = tuple(sorted(Event, key=lambda event: event.rule.precedence))
 TEXT_FIELDS = ("title", "summary", "body")
@@ -50,13 +50,14 @@ def describe_changes(old: Item, new: Item) -> Changes:
     before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
     fields: list[str] = []
     previous: dict[str, Any] = {}
+    respaced = respaced_texts(old, new)  # whitespace the list had run together: not a change
     for name in after:
         if name == "details":
             for key in sorted(set(before["details"]) | set(after["details"])):
                 if before["details"].get(key) != after["details"].get(key):
                     fields.append(f"details.{key}")
                     previous[f"details.{key}"] = before["details"].get(key)
-        elif before.get(name) != after[name]:
+        elif before.get(name) != after[name] and name not in respaced:
             fields.append(name)
             if name not in TEXT_FIELDS and name not in ("people", "attachments"):
                 previous[name] = before.get(name)

@@ -41,8 +41,10 @@ class RawRecordMessage(BaseModel):
     """Where the record came from (request URL, or file and position), for error reports and the DLQ."""
     delivery: Delivery = Delivery.NOTIFY
     detail_missing: bool = False
-    """The source's list cuts this record's texts and its detail endpoint did not have it (404): it is queued as
-    listed, and its item says which of its texts are the list's shortened form."""
+    """Its detail endpoint did not have it (404), and its source's list cuts texts (`Source.list_cuts_texts`: written
+    questions and statements): it is queued as listed, and its item says which of its texts are the list's shortened
+    form. Never set for other sources. A processor older than this field refuses a flagged message as poison (the
+    model forbids extras): it waits on the records dead-letter queue, under its alarm, for `deptwatch dlq redrive`."""
 
     @field_validator("record", mode="before")
     @classmethod

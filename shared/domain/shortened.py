@@ -39,13 +39,55 @@ def completed_texts(old: Item, new: Item) -> tuple[TextField, ...]:
     in them: the cut text (its ellipsis off) begins the full one, whitespace aside (the list runs paragraphs
     together). Such a text is not an edit: its version must not read as an answer changed or corrected again."""
     now_shortened = shortened_fields(new.details)
-    completed: list[TextField] = []
-    for name in shortened_fields(old.details):
-        cut, full = getattr(old, name) or "", getattr(new, name) or ""
-        if name in now_shortened or not full:
-            continue
-        for ellipsis in LIST_ELLIPSES:
-            cut = cut.rstrip().removesuffix(ellipsis)
-        if "".join(full.split()).startswith("".join(cut.split())):
-            completed.append(name)
-    return tuple(completed)
+    return tuple(
+        name
+        for name in shortened_fields(old.details)
+        if name not in now_shortened and _begins(getattr(old, name), getattr(new, name))
+    )
+
+
+def respaced_texts(old: Item, new: Item) -> tuple[TextField, ...]:
+    """The texts the list did not cut that differ only in whitespace from an old version that was listed: the list
+    runs an uncut text's paragraphs together too ("held.We"), the detail gives them apart. Unchanged, not edits."""
+    if not shortened_fields(old.details):
+        return ()
+    cut = shortened_fields(old.details)
+    return tuple(
+        name
+        for name in ("summary", "body")
+        if name not in cut and getattr(old, name) != getattr(new, name) and _squeezed(old, name) == _squeezed(new, name)
+    )
+
+
+def unedited_texts(old: Item, new: Item) -> tuple[TextField, ...]:
+    """The texts of the new version that differ from the old one's only as the list's form differs from the full
+    text (`completed_texts`, `respaced_texts`): no edit, no correction."""
+    return completed_texts(old, new) + respaced_texts(old, new)
+
+
+def cut_of_stored(stored: Item, new: Item) -> bool:
+    """Whether the new version is only the list's shortened form of the stored one: its cut texts begin the stored
+    full ones, and with those in their place it is the stored item. Not news, and not to be stored over the full
+    texts (a detail missing on a recheck, or in a backfill)."""
+    cut = shortened_fields(new.details)
+    if not cut or shortened_fields(stored.details):
+        return False
+    if not all(_begins(getattr(new, name), getattr(stored, name)) for name in cut):
+        return False
+    details = {key: value for key, value in new.details.items() if key != SHORTENED_BY_LIST}
+    whole = new.model_copy(update={name: getattr(stored, name) for name in cut} | {"details": details})
+    return whole.content_hash() == stored.content_hash()
+
+
+def _begins(cut: str | None, full: str | None) -> bool:
+    """Whether the list's cut text (its ellipsis off) begins the full one, whitespace aside."""
+    if not full:
+        return False
+    cut = cut or ""
+    for ellipsis in LIST_ELLIPSES:
+        cut = cut.rstrip().removesuffix(ellipsis)
+    return "".join(full.split()).startswith("".join(cut.split()))
+
+
+def _squeezed(item: Item, name: TextField) -> str:
+    return "".join((getattr(item, name) or "").split())

@@ -411,7 +411,7 @@ def _message(source: Source, fetched: FetchedRecord, now: datetime, delivery: De
         fetched_at=now,
         origin=fetched.origin,
         delivery=delivery,
-        detail_missing=fetched.detail_missing,
+        detail_missing=fetched.detail_missing and source.list_cuts_texts,  # only a parse that reads it gets it
     )
 
 

@@ -15,6 +15,7 @@ from shared.adapters.items_store import ItemStore, ItemTooLargeError, WriteOutco
 from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.item import Item
 from shared.domain.raw_record import MAX_RECORD_DEPTH, TOO_DEEP, RawRecordMessage
+from shared.domain.shortened import cut_of_stored
 from shared.domain.timeutil import utc_now
 from shared.observability import log_per_source, logger
 from shared.sources import UnknownSourceError, get_source
@@ -83,7 +84,7 @@ class RecordProcessor(BatchProcessor):
             return None
         item, content_hash = parsed.item, parsed.item.content_hash()
         stored = self._stored.get(item.id)
-        if stored is not None and stored[0] == content_hash:
+        if stored is not None and (stored[0] == content_hash or self._cut_of_stored(parsed.message, item)):
             result = WriteResult(WriteOutcome.UNCHANGED, stored[1])
         else:
             result = self._store.save_if_changed(
@@ -102,6 +103,14 @@ class RecordProcessor(BatchProcessor):
                 },
             )
         return result
+
+    def _cut_of_stored(self, message: RawRecordMessage, item: Item) -> bool:
+        """Whether a record queued with its detail missing is only the list's cut of the stored full item (read for
+        these rare records alone): then nothing is written over the full texts (shared.domain.shortened)."""
+        if not message.detail_missing:
+            return False
+        latest = self._store.latest([item.id]).get(item.id)
+        return latest is not None and cut_of_stored(latest[0], item)
 
     def _acknowledge_now(self, record: SQSRecord) -> None:
         """Take a dead-lettered message off its queue at once, not with the batch response: a processor that dies

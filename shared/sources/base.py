@@ -319,6 +319,9 @@ class Source(ABC):
     """Top-level record fields that change between fetches of the same content (search scores): not in the digest."""
     has_detail: ClassVar[bool] = False
     """Whether the list endpoint cuts records that a detail endpoint completes (`detail_url`)."""
+    list_cuts_texts: ClassVar[bool] = False
+    """Whether the list cuts the record's texts (not only leaves parts out): a record queued as listed, its detail
+    missing, is flagged `detail_missing` for its `parse` to say which texts are the list's shortened form."""
     department_in_detail: ClassVar[bool] = False
     """Whether only the completed record names its department (a bill's sponsoring department is in its detail): the
     asked-department filter then reads the completed record, and a known one (queued before, so asked before) is

@@ -41,7 +41,8 @@ class FetchedRecord:
     known: bool = False
     """Listed exactly as when it was last queued: not completed, and not to be queued again."""
     detail_missing: bool = False
-    """The list cut it and its detail endpoint did not have it (404): `record` is the list's cut form."""
+    """Its detail endpoint did not have it (404): `record` is the list's form (queued flagged only by a source whose
+    list cuts texts, `Source.list_cuts_texts`)."""
     position: ListPosition | None = None
     """Where its page is in the poll's lists (None: a source whose lists are a conversation, read from the start)."""
 
@@ -224,9 +225,17 @@ class RecordMemory:
             self._seen_now[key] = replace(last, day=self._today, poll=self._poll_id)
             self.unchanged += 1
             return False
+        listed_digest = self._source.digest(listed)
+        if fetched.detail_missing and last is not None and last.listed == listed_digest and not self.requeue_all:
+            # Its detail gone on a recheck, listed as when last queued: the list's cut of what was queued, no news
+            # (queued, its digest unlike the full record's would replace the full texts). Checked now: not re-read
+            # on every poll.
+            self._seen_now[key] = replace(last, day=self._today, checked=self._stamp, poll=self._poll_id)
+            self.unchanged += 1
+            return False
         content = self._source.digest(fetched.record)
         checked = self._stamp if fetched.listed is not None else (last.checked if last else self._stamp)
-        self._seen_now[key] = SeenRecord(self._source.digest(listed), content, self._today, checked, self._poll_id)
+        self._seen_now[key] = SeenRecord(listed_digest, content, self._today, checked, self._poll_id)
         if last is not None and last.content == content and not self.requeue_all:
             self.unchanged += 1
             return False

@@ -1,0 +1,77 @@
+"""Texts shortened by Parliament's list, after the full text is stored (review of issue #16):
+
+- a recheck whose detail is gone (404) while the list lists the record as before is no news: nothing is queued or
+  notified, and the stored item keeps its full texts (the fetcher's record memory);
+- a cut form queued anyway (a backfill, an older fetcher) is not stored over the full one it begins (the processor).
+
+Through the local stack, as tests/integration/test_shortened_by_list.py (whose fixtures these tests share)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from infra.local.replay.written_questions import RecordedQuestions
+from infra.local.stack import LocalStack
+from shared.domain.raw_record import RawRecordMessage
+from tests.helpers import queue_raw
+from tests.integration.read_side import get
+from tests.integration.test_shortened_by_list import (  # noqa: F401 (fixtures)
+    ITEM,
+    QUESTION_ID,
+    api,
+    poll,
+    record,
+    stack_environment,
+    stack_parameters,
+)
+
+
+def stored_item(stack: LocalStack) -> dict[str, Any]:
+    status, _, document = get(stack, f"/items/{ITEM}.json")
+    assert status == 200
+    return dict(json.loads(document)["item"])
+
+
+def test_a_recheck_that_finds_the_detail_gone_changes_nothing(stack, api, record) -> None:  # noqa: F811 (fixtures)
+    # GIVEN the question stored in full (its detail read)
+    api.details = {QUESTION_ID: record}
+    assert len(poll(stack)) == 1
+    full = stored_item(stack)
+    assert "\n\nThere are now 44 FJAAs" in full["body"]
+
+    # WHEN a recheck (due on every poll here) finds the detail gone, the list listing it as before
+    api.details = {}
+    requests = len(api.detail_requests())
+    assert poll(stack) == []
+    assert len(api.detail_requests()) > requests, "the recheck asked for the detail"
+
+    # THEN the stored item keeps its full texts, not flagged shortened
+    assert stored_item(stack) == full
+    # AND the detail back is no news either
+    api.details = {QUESTION_ID: record}
+    assert poll(stack) == []
+    assert stored_item(stack) == full
+
+
+def test_a_cut_form_queued_over_the_full_text_is_not_stored(stack, api, record) -> None:  # noqa: F811 (fixtures)
+    # GIVEN the question stored in full
+    api.details = {QUESTION_ID: record}
+    poll(stack)
+    full = stored_item(stack)
+
+    # WHEN its list form is queued with its detail missing all the same (a backfill, or an older fetcher)
+    cut = RawRecordMessage(
+        source="written-questions",
+        record=RecordedQuestions.as_listed(record),
+        fetched_at=datetime.now(UTC),
+        detail_missing=True,
+    )
+    queue_raw(stack, [cut])
+    stack.drain()
+
+    # THEN nothing is stored or told: the cut form of a stored full text is not news
+    assert stack.dead_letters() == []
+    assert stack.collect_deliveries() == []
+    assert stored_item(stack) == full
