@@ -22,13 +22,19 @@ def people_with_role(notification: Notification, role: str) -> list[str]:
     return [person.display() for person in notification.item.people if person.role == role]
 
 
+def departed(notification: Notification) -> bool:
+    """A message to a department the question has left (a transfer): it tells the move, not the answer."""
+    transfer = notification.transfer
+    return transfer is not None and transfer.left(notification.item.department)
+
+
 def answering_department(notification: Notification) -> DepartmentRef:
     """The department a question is to: the topic's, unless the question has left it (a transfer), then the one it
     went to."""
-    item, transfer = notification.item, notification.transfer
-    if transfer is not None and transfer.left(item.department) and transfer.to_departments:
+    transfer = notification.transfer
+    if transfer is not None and departed(notification) and transfer.to_departments:
         return transfer.to_departments[0]
-    return item.department
+    return notification.item.department
 
 
 class KindRenderer:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar
 
 from shared.domain.notification import Notification
-from shared.render.base import KindRenderer, answering_department, people_with_role
+from shared.render.base import KindRenderer, answering_department, departed, people_with_role
 from shared.render.formats import long_day
 
 DATE_LABELS = (
@@ -33,6 +33,8 @@ class WrittenQuestionRenderer(KindRenderer):
         dates = [f"{label} {long_day(day)}" for label, day in days]
         lines += [f"UIN {item.details.get('uin')}, " + ", ".join(dates), ""]
         lines += [f"Question to the {answering_department(notification).name}:", "", item.summary or "", ""]
+        if departed(notification):
+            return lines  # its answer is the news of the department it went to
         if not item.body:
             return [*lines, "Not answered yet.", ""]
         answerers = people_with_role(notification, "answered-by")
