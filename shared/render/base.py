@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
-
 from shared.domain.item import DepartmentRef
 from shared.domain.kinds import Kind
 from shared.domain.notification import Notification, NotificationItem
@@ -39,9 +36,6 @@ def answering_department(notification: Notification) -> DepartmentRef:
 
 class KindRenderer:
     """The parts of the email that depend on the item's kind, as the department page shows such an item."""
-
-    text_names: ClassVar[Mapping[str, str]] = {"summary": "summary", "body": "text"}
-    """What the item's texts are to a reader of this kind (a question's summary is its question)."""
 
     def headline(self, notification: Notification) -> str:
         """The first line: what kind of thing this is ("Written Question", "Deposited Papers", …)."""

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import ClassVar
 
 from shared.domain.notification import Notification
 from shared.render.base import KindRenderer, answering_department, departed, people_with_role
@@ -21,8 +19,6 @@ DATE_LABELS = (
 
 
 class WrittenQuestionRenderer(KindRenderer):
-    text_names: ClassVar[Mapping[str, str]] = {"summary": "question", "body": "answer"}
-
     def email_section(self, notification: Notification) -> list[str]:
         """As the department page shows a question: asked by, the question, answered by, the answer."""
         item = notification.item
