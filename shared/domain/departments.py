@@ -543,9 +543,10 @@ def by_committee(committee_id: int | None = None, name: str | None = None) -> De
     return None
 
 
-def all_answering_body_ids(departments: Iterable[Department] = DEPARTMENTS) -> tuple[int, ...]:
-    """Every answering-body id, current and former, of these departments: the `answeringBodies` filter for them."""
-    return tuple(dict.fromkeys(body_id for d in departments for body_id in d.answering_body_ids))
+def all_answering_body_ids(departments: Iterable[Department] = DEPARTMENTS) -> list[int]:
+    """Every answering-body id, current and former, of these departments, once each and sorted: the `answeringBodies`
+    filter for them, the same request whatever the order the departments are given in."""
+    return sorted({body_id for d in departments for body_id in d.answering_body_ids})
 
 
 def select(slugs: Iterable[str] | None) -> tuple[Department, ...]:

@@ -21,7 +21,8 @@ class Precedence(IntEnum):
 
     FIRST_VERSION = 0
     STATE = 1
-    """State rules cannot clash: the new version is in one state only."""
+    """A version is in one state only, but `transferred` also fires on a change of department in any state: a question
+    moved and answered between two polls matches two rules here, and the members' order settles it (`answered`)."""
     SCHEDULE = 2
     ANY_CHANGE = 3
 
@@ -159,6 +160,6 @@ class Event(EventBase):
     UPDATED = "updated", "Updated", any_other_change()
     RESCHEDULED = "rescheduled", "Rescheduled", schedule_moved()
     CANCELLED = "cancelled", "Cancelled", entering("cancelled")
-    # issue #15: committee publications and oral questions
+    # issue #15: a question (oral or written) moved to another department; a bill's or instrument's next stage
     TRANSFERRED = "transferred", "Transferred", transferred()
     PROGRESSED = "progressed", "New stage", stage_moved()

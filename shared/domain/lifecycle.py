@@ -8,13 +8,13 @@ from typing import Any
 
 from shared.domain.events import Event, moved_department
 from shared.domain.item import Item
+from shared.domain.kinds import text_name
 from shared.domain.notification import Changes, Transfer
 from shared.domain.shortened import completed_texts, respaced_texts
 
 BY_PRECEDENCE = tuple(sorted(Event, key=lambda event: event.rule.precedence))
 TEXT_FIELDS = ("title", "summary", "body")
 """Compared word by word; their old values are too long to repeat in a notification."""
-TEXT_LABELS = {"title": "Title", "summary": "Summary", "body": "Text"}
 WORDS_SHOWN = 12
 COMPLETED = "now in full (the earlier version had only the shortened form from Parliament's list)"
 """What changed in a text that the list had cut and the detail now gives whole (shared.domain.shortened)."""
@@ -67,9 +67,9 @@ def describe_changes(old: Item, new: Item) -> Changes:
         for name in TEXT_FIELDS
         if name in fields
         and (
-            line := f"{TEXT_LABELS[name]}: {COMPLETED}"
+            line := f"{text_name(new.kind, name).capitalize()}: {COMPLETED}"
             if name in completed
-            else word_diff_summary(TEXT_LABELS[name], before.get(name), after[name])
+            else word_diff_summary(text_name(new.kind, name).capitalize(), before.get(name), after[name])
         )
     ]
     return Changes(fields=tuple(fields), previous=previous, summary=tuple(lines))

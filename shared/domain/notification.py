@@ -22,7 +22,7 @@ EVENTS_DESCRIPTION = (
     " list. Messages published before this field existed lack it: read it as [event]."
 )
 TRANSFER_DESCRIPTION = (
-    "Where a transferred question came from and went to (absent otherwise). The departments it went to are told"
+    "Where a transferred question came from and went to (null otherwise). The departments it went to are told"
     " `transferred` with it; so is each department it left, once, on its own topic: `item.department` is then"
     " the department left, not among `to_departments`."
 )
@@ -64,7 +64,7 @@ class NotificationItem(BaseModel):
 
 
 class Changes(BaseModel):
-    """What changed since the previous version (absent for a new item)."""
+    """What changed since the previous version (null for a new item)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -19,8 +19,9 @@ from shared.adapters.sqs import DeadLetterQueue
 from shared.domain.events import Event
 from shared.domain.item import Item
 from shared.domain.lifecycle import classify, describe_changes, events_of, transfer_between
-from shared.domain.notification import Notification
+from shared.domain.notification import Changes, Notification
 from shared.domain.raw_record import Delivery
+from shared.domain.shortened import SHORTENED_BY_LIST, shortened_by_list, shortened_fields
 from shared.observability import logger
 from shared.pipeline.digesting import DigestRecorder, StoredVersion
 from shared.pipeline.publishing import publish_once
@@ -150,17 +151,35 @@ def notifications_for(change: VersionChange) -> list[Notification]:
 def departures_for(change: VersionChange, notifications: Sequence[Notification]) -> list[Notification]:
     """One `transferred` message per department a question left with this version (`notifications`: the version's
     own), on the left department's topic: its subscribers were told of the question and must hear it is no longer
-    theirs. Only `transferred`: what else the version stands for (an answer) is the new department's news."""
+    theirs. Only `transferred`: what else the version stands for (an answer) is the new department's news, so its
+    changes name only the departments and its item is the question without its answer (`question_only`)."""
     transfer = notifications[0].transfer if notifications else None
     if transfer is None or change.new is None:
         return []
     item, version = change.new
-    changes = notifications[0].changes
+    moved = Changes(
+        fields=("departments",),
+        previous={"departments": [d.model_dump(mode="json") for d in transfer.from_departments]},
+    )
+    question = question_only(item)
     return [
-        Notification.for_department(item, version, Event.TRANSFERRED, d, changes, (Event.TRANSFERRED,), transfer)
+        Notification.for_department(question, version, Event.TRANSFERRED, d, moved, (Event.TRANSFERRED,), transfer)
         for d in transfer.from_departments
         if transfer.left(d)
     ]
+
+
+ASKING_ROLES = frozenset({"asked-by"})
+
+
+def question_only(item: Item) -> Item:
+    """The question as its asker put it (identity, title, link, question text, asker, dates): no answer text, no
+    answering or correcting minister, and no note that the answer was shortened."""
+    cut = shortened_fields(item.details)
+    details = {key: value for key, value in item.details.items() if key != SHORTENED_BY_LIST}
+    details |= shortened_by_list(summary="summary" in cut)
+    people = tuple(person for person in item.people if person.role in ASKING_ROLES)
+    return item.model_copy(update={"body": None, "people": people, "details": details})
 
 
 def no_watches() -> WatchIndex:

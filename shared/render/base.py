@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
-
 from shared.domain.item import DepartmentRef
 from shared.domain.kinds import Kind
 from shared.domain.notification import Notification, NotificationItem
@@ -22,20 +19,23 @@ def people_with_role(notification: Notification, role: str) -> list[str]:
     return [person.display() for person in notification.item.people if person.role == role]
 
 
+def departed(notification: Notification) -> bool:
+    """A message to a department the question has left (a transfer): it tells the move, not the answer."""
+    transfer = notification.transfer
+    return transfer is not None and transfer.left(notification.item.department)
+
+
 def answering_department(notification: Notification) -> DepartmentRef:
     """The department a question is to: the topic's, unless the question has left it (a transfer), then the one it
     went to."""
-    item, transfer = notification.item, notification.transfer
-    if transfer is not None and transfer.left(item.department) and transfer.to_departments:
+    transfer = notification.transfer
+    if transfer is not None and departed(notification) and transfer.to_departments:
         return transfer.to_departments[0]
-    return item.department
+    return notification.item.department
 
 
 class KindRenderer:
     """The parts of the email that depend on the item's kind, as the department page shows such an item."""
-
-    text_names: ClassVar[Mapping[str, str]] = {"summary": "summary", "body": "text"}
-    """What the item's texts are to a reader of this kind (a question's summary is its question)."""
 
     def headline(self, notification: Notification) -> str:
         """The first line: what kind of thing this is ("Written Question", "Deposited Papers", …)."""

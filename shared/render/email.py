@@ -13,7 +13,7 @@ from shared.domain.events import Event
 from shared.domain.item import SCHEDULED_START
 from shared.domain.notification import Notification
 from shared.domain.text import one_line
-from shared.render.base import kind_label
+from shared.render.base import departed, kind_label
 from shared.render.formats import short_datetime
 from shared.render.registry import renderer_for
 from shared.render.shortened import shortened_note
@@ -66,7 +66,7 @@ def transfer_lines(notification: Notification) -> list[str]:
     transfer = notification.transfer
     if transfer is None:
         return []
-    if transfer.left(notification.item.department):
+    if departed(notification):
         went_to = listed([d.name for d in transfer.to_departments])
         return [f"- Transferred to the {went_to}: no longer a question for the {notification.item.department.name}"]
     came_from = [d.name for d in transfer.from_departments if d.slug != notification.item.department.slug]

@@ -3,9 +3,9 @@ sentence in the email, on the item's page, in its JSON and in the feeds."""
 
 from __future__ import annotations
 
+from shared.domain.kinds import text_name
 from shared.domain.notification import Notification
 from shared.domain.shortened import shortened_fields
-from shared.render.registry import renderer_for
 
 
 def shortened_note(notification: Notification) -> str | None:
@@ -14,7 +14,6 @@ def shortened_note(notification: Notification) -> str | None:
     fields = shortened_fields(item.details)
     if not fields:
         return None
-    names = renderer_for(item.kind).text_names
-    what = " and ".join(names.get(field, field) for field in fields)  # at most two texts
+    what = " and ".join(text_name(item.kind, field) for field in fields)  # at most two texts
     verb = "are" if len(fields) > 1 else "is"
     return f"{what.capitalize()} shortened by Parliament's list; the full {what} {verb} on the source page: {item.url}"

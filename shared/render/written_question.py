@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import ClassVar
 
 from shared.domain.notification import Notification
-from shared.render.base import KindRenderer, answering_department, people_with_role
+from shared.render.base import KindRenderer, answering_department, departed, people_with_role
 from shared.render.formats import long_day
 
 DATE_LABELS = (
@@ -21,8 +19,6 @@ DATE_LABELS = (
 
 
 class WrittenQuestionRenderer(KindRenderer):
-    text_names: ClassVar[Mapping[str, str]] = {"summary": "question", "body": "answer"}
-
     def email_section(self, notification: Notification) -> list[str]:
         """As the department page shows a question: asked by, the question, answered by, the answer."""
         item = notification.item
@@ -33,6 +29,8 @@ class WrittenQuestionRenderer(KindRenderer):
         dates = [f"{label} {long_day(day)}" for label, day in days]
         lines += [f"UIN {item.details.get('uin')}, " + ", ".join(dates), ""]
         lines += [f"Question to the {answering_department(notification).name}:", "", item.summary or "", ""]
+        if departed(notification):
+            return lines  # its answer is the news of the department it went to
         if not item.body:
             return [*lines, "Not answered yet.", ""]
         answerers = people_with_role(notification, "answered-by")

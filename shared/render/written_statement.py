@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from shared.domain.notification import Notification, NotificationItem
 from shared.render.base import KindRenderer, people_with_role
@@ -16,8 +15,6 @@ CORRECTED_ANSWER_LINK = "CorrectedAnswer"
 
 
 class WrittenStatementRenderer(KindRenderer):
-    text_names: ClassVar[Mapping[str, str]] = {"summary": "summary", "body": "statement"}
-
     def date_line(self, item: NotificationItem) -> str:
         """The day the statement was made (a later link to a correction does not move it)."""
         return long_date(item.published_at)

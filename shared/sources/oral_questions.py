@@ -228,7 +228,7 @@ class OralQuestionsSource(Source):
     ) -> Iterable[ListRequest]:
         """One query for every department: question times from the window's first day to HORIZON past its last."""
         params = {
-            f"{PREFIX}answeringBodyIds": sorted(all_answering_body_ids(departments)),
+            f"{PREFIX}answeringBodyIds": all_answering_body_ids(departments),
             f"{PREFIX}answeringDateStart": london_date(since).isoformat(),
             f"{PREFIX}answeringDateEnd": (london_date(until) + HORIZON).isoformat(),
             f"{PREFIX}take": PAGE_SIZE,

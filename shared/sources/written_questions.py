@@ -109,7 +109,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
         """One query per date field (the API has no OR), each for every department at once."""
         for window in DATE_WINDOWS:
             params = {
-                "answeringBodies": sorted(all_answering_body_ids(departments)),
+                "answeringBodies": all_answering_body_ids(departments),
                 f"{window}From": london_date(since).isoformat(),
                 f"{window}To": london_date(until).isoformat(),
                 "expandMember": "true",
@@ -128,7 +128,7 @@ class WrittenQuestionsSource(QuestionsStatementsSource):
         yield ListRequest(
             API,
             {
-                "answeringBodies": sorted(all_answering_body_ids(departments)),
+                "answeringBodies": all_answering_body_ids(departments),
                 "tabledWhenFrom": london_date(since).isoformat(),
                 "tabledWhenTo": london_date(until).isoformat(),
                 "expandMember": "true",

@@ -163,7 +163,7 @@ class WrittenStatementsSource(QuestionsStatementsSource):
         self, departments: Sequence[Department], since: datetime, until: datetime
     ) -> Iterable[ListRequest]:
         params = {
-            "answeringBodies": sorted(all_answering_body_ids(departments)),
+            "answeringBodies": all_answering_body_ids(departments),
             "madeWhenFrom": london_date(since).isoformat(),
             "madeWhenTo": london_date(until).isoformat(),
             "expandMember": "true",

@@ -196,11 +196,11 @@ def test_a_written_question_tabled_answered_and_corrected_is_notified_once_per_c
     assert set(changes["fields"]) == {"body", "state", "updated_at", "details.date_answer_corrected"}
     assert changes["previous"]["state"] == "answered"
     assert changes["previous"]["details.date_answer_corrected"] is None
-    assert changes["summary"] == ['Text: 1 word added, 1 removed; "44" became "45"']
+    assert changes["summary"] == ['Answer: 1 word added, 1 removed; "44" became "45"']
     assert correction["message"]["item"]["details"]["date_answer_corrected"] == "2024-01-17"
     email = correction["email"].splitlines()
     assert "What changed: corrected (version 3)" in email
-    assert '- Text: 1 word added, 1 removed; "44" became "45"' in email
+    assert '- Answer: 1 word added, 1 removed; "44" became "45"' in email
     assert NEW_WORDS in correction["email"]
 
 

@@ -98,8 +98,8 @@ def test_a_cut_question_says_so_everywhere_until_its_full_text_comes(stack, api,
     # THEN the full texts are told as a completion, not as an answer changed or corrected again
     assert (completed.message["event"], completed.message["events"]) == ("updated", ["updated"])
     assert completed.message["changes"]["summary"] == [
-        "Summary: now in full (the earlier version had only the shortened form from Parliament's list)",
-        "Text: now in full (the earlier version had only the shortened form from Parliament's list)",
+        "Question: now in full (the earlier version had only the shortened form from Parliament's list)",
+        "Answer: now in full (the earlier version had only the shortened form from Parliament's list)",
     ]
     assert "shortened_by_list" not in completed.message["item"]["details"]
     assert "shortened by Parliament's list;" not in completed.email

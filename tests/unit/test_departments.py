@@ -301,22 +301,23 @@ def test_committee_lookup_of_an_unknown_or_cross_cutting_committee_is_none(commi
     assert by_committee(committee_id, name) is None
 
 
-def test_all_answering_body_ids_of_one_department_are_its_current_then_former_ids():
+def test_all_answering_body_ids_of_one_department_are_its_current_and_former_ids():
     # GIVEN MHCLG, which was DLUHC
     # WHEN its answering-body ids are collected
-    # THEN the current id comes first, then the former one
-    assert all_answering_body_ids([by_slug(MHCLG)]) == (7, 211)
-    assert all_answering_body_ids([by_slug(DFE)]) == (60,)
+    # THEN both are there
+    assert all_answering_body_ids([by_slug(MHCLG)]) == [7, 211]
+    assert all_answering_body_ids([by_slug(DFE)]) == [60]
 
 
-def test_all_answering_body_ids_of_several_departments_keeps_order_and_drops_repeats():
+def test_all_answering_body_ids_of_several_departments_are_sorted_once_each():
     # GIVEN several departments, one of them named twice
     departments = [by_slug(DFE), by_slug(MHCLG), by_slug(DFE)]
 
     # WHEN their ids are collected
-    # THEN each id appears once, in registry order of the departments given
-    assert all_answering_body_ids(departments) == (60, 7, 211)
-    assert all_answering_body_ids([]) == ()
+    # THEN each id appears once, sorted: the request's filter is the same whatever the order of the departments
+    assert all_answering_body_ids(departments) == [7, 60, 211]
+    assert all_answering_body_ids(reversed(departments)) == [7, 60, 211]
+    assert all_answering_body_ids([]) == []
 
 
 def test_all_answering_body_ids_defaults_to_the_whole_registry():

@@ -93,7 +93,7 @@ def test_changes_of_an_edited_answer_summarise_the_words_not_repeat_the_text(ans
     # THEN only the body changed, its old text is not repeated, and the summary shows the words
     assert changes.fields == ("body",)
     assert changes.previous == {}
-    assert changes.summary == ('Text: 1 word added, 1 removed; "44" became "45"',)
+    assert changes.summary == ('Answer: 1 word added, 1 removed; "44" became "45"',)
 
 
 def test_changes_of_a_state_change_keep_the_previous_short_values(answered):

@@ -66,7 +66,7 @@ def test_email_of_a_changed_answer_says_what_changed(item):
     # THEN under the header it says it is an update, which version, and the words that changed
     assert text.splitlines()[4:6] == [
         "What changed: updated (version 2)",
-        '- Text: 1 word added, 1 removed; "44" became "45"',
+        '- Answer: 1 word added, 1 removed; "44" became "45"',
     ]
     assert "There are now 45 FJAAs" in text
 
