@@ -45,7 +45,7 @@ def test_a_completion_leaves_an_uncut_answer_alone(stack, api: RecordedQuestions
 
     # THEN the question is told as now in full, the answer as unchanged: not corrected again, no word diff
     assert (completed.message["event"], completed.message["events"]) == ("updated", ["updated"])
-    assert completed.message["changes"]["summary"] == [f"Summary: {COMPLETED}"]
+    assert completed.message["changes"]["summary"] == [f"Question: {COMPLETED}"]
     assert "body" not in completed.message["changes"]["fields"]
     assert "centrally. We" not in completed.email
     assert "centrally.\n\nWe publish" in completed.message["item"]["body"]
