@@ -155,6 +155,16 @@ def main(argv: list[str]) -> int:
             max(counts) / part,
             f"≤ {largest / part:.2f}x (largest part / mean part), at most one part a poll",
         )
+        _row(
+            "  details read over that period",
+            f"{sum(counts):,}",
+            f"{result['records']:,}: each question once a period",
+            sum(counts) / result["records"],
+            "≈ 1x",
+        )
+        print(f"|  fetcher's state writes per poll | {', '.join(map(str, result['state_writes_per_poll']))} | | | |")
+        units = ", ".join(map(str, result["state_write_units_per_poll"]))
+        print(f"|  their write units (1 KB each begun) | {units} | | | |")
     if "unchanged" in chosen:
         from bench.requests import unchanged
 
