@@ -102,7 +102,7 @@ def main(argv: list[str]) -> int:
             detail = ", ".join(f"{k[3:]} {v:.3f}" for k, v in result.items() if k.startswith("op:"))
             print(f"|  per item, by operation | {detail} | | | |")
     if "idle" in chosen:
-        from bench.requests import idle_poll, overlap_poll
+        from bench.requests import due_poll, idle_poll, overlap_poll
 
         for source, result in idle_poll().items():
             # A source polled less often than scheduled is not due: its floor is no upstream call and one state read.
@@ -118,29 +118,43 @@ def main(argv: list[str]) -> int:
                 result["items_read"] if every else result["upstream_calls"],
                 "1 state item read" if every else "1 upstream call",
             )
+        for source, result in due_poll().items():
+            _row(
+                f"due poll: {source} (scheduled poll {result['polled_every_minutes']:.0f} min after the last)",
+                f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS "
+                f"(state items read: {result['items_read']:.0f}), {result['writes']:.0f} writes, "
+                f"{result['queued']:.0f} queued",
+                f"one list call per department with an answering-body id ({result['departments_asked']:.0f}), "
+                "the watermark, then the 16 memory parts (17 state items read), 1 write (the watermark), 0 queued",
+                result["upstream_calls"] / result["departments_asked"],
+                "≤ 1x, 0 queued",
+            )
         result = overlap_poll(1_000)
-        most = 2 * result["records_in_window"] / 16
+        due, share = result["details_due"], result["polls_rechecking"]
         _row(
-            f"next poll, {result['records_in_window']:.0f} unchanged questions in its window",
+            f"next poll (5 min on), {result['records_in_window']:.0f} unchanged questions in its window",
             f"{result['upstream_calls']:.0f} upstream ({result['detail_calls']:.0f} details), "
             f"{result['aws_requests']:.0f} AWS, {result['writes']:.0f} writes, {result['queued']:.0f} queued",
-            f"list pages and at most 2 of the memory's 16 parts' details (~{most:.0f}: the "
-            f"{result['recheck_minutes']:.0f}-min recheck), 0 queued",
-            result["detail_calls"] / most,
-            "≤ 1x, 0 queued",
+            f"list pages and the details of the parts whose recheck slot fell since the last poll: {due:.0f} here "
+            f"(the {result['recheck_minutes']:.0f}-min recheck: {share:.0%} of polls recheck one part, the "
+            "`recheck` row), 0 queued",
+            result["detail_calls"] / due if due else None,
+            f"{due:.0f} details, 0 queued",
         )
     if "recheck" in chosen:
         from bench.requests import recheck_period
 
         result = recheck_period(1_200)
         counts, part = result["details_per_poll"], result["records"] / 16
+        largest = result["largest_part"]
         _row(
             f"detail calls per poll, the {result['recheck_minutes']} min (DetailRecheckMinutes) after "
             f"{result['records']:,} cut questions were read",
-            f"max {max(counts)}, min {min(counts)} ({', '.join(map(str, counts))})",
-            f"one of the memory's 16 parts: {part:.0f} a poll",
+            f"max {max(counts)}, min {min(counts)} ({', '.join(map(str, counts))}); "
+            f"at most {max(result['parts_per_poll'])} part(s) a poll",
+            f"one of the memory's 16 parts a poll: {part:.0f} on average, the largest {largest}",
             max(counts) / part,
-            "≤ 2x (1 or 2 parts a poll)",
+            f"≤ {largest / part:.2f}x (largest part / mean part), at most one part a poll",
         )
         _row(
             "  details read over that period",

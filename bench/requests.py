@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import infra.local.stack as local
@@ -30,7 +30,7 @@ from functions.fetcher import app as fetcher  # noqa: E402
 from infra.local.replay import replay_transport  # noqa: E402
 from shared.adapters.aws import aws_client  # noqa: E402
 from shared.adapters.http import UpstreamClient  # noqa: E402
-from shared.domain.timeutil import utc_now  # noqa: E402
+from shared.sources.incremental import MEMORY_SHARDS, recheck_due, shard_of  # noqa: E402
 
 MAPPING_OPERATIONS = frozenset(
     {
@@ -168,22 +168,73 @@ def idle_poll() -> dict[str, dict[str, float]]:
     return results
 
 
+def due_poll() -> dict[str, dict[str, float]]:
+    """Each source polled less often than scheduled (`Source.poll_every`) at the scheduled poll where it falls due
+    again (the polls between are not due: `idle_poll`), with nothing changed upstream."""
+    from shared.domain.departments import DEPARTMENTS
+    from shared.sources import SOURCE_NAMES, get_source
+
+    http = UpstreamClient(transport=replay_transport(), sleep=lambda _: None)
+    results: dict[str, dict[str, float]] = {}
+    for name in SOURCE_NAMES:
+        every = get_source(name).poll_every
+        if not every:
+            continue
+        with stack_with_upstream(http, name) as stack, simulated_polls() as at_poll:
+            at_poll(0)
+            poll(stack)
+            stack.drain()
+            calls_before = http.requests
+            at_poll(round(every / POLL_INTERVAL))
+            with counting() as counts:
+                report = poll(stack)["sources"][0]
+                stack.drain()
+            results[name] = {
+                "upstream_calls": http.requests - calls_before,
+                "aws_requests": requests_made(counts),
+                "writes": sum(counts[op] for op in WRITES),
+                "items_read": counts["items read"],
+                "queued": report["queued"],
+                "polled_every_minutes": every.total_seconds() / 60,
+                "departments_asked": sum(1 for department in DEPARTMENTS if department.answering_body_ids),
+            }
+    return results
+
+
 POLL_INTERVAL = timedelta(minutes=5)
 """The template's default schedule: polls on the simulated clock are this far apart."""
+
+SIMULATED_START = datetime(2026, 11, 30, tzinfo=UTC)
+"""Poll 0 on the simulated clock: a fixed time, so that which polls hold a memory part's recheck slot (and so each
+poll's detail calls) is the same every run. Midnight UTC is a scheduled poll and, for any period that divides a day
+into whole slots (the 180-minute default: a slot every 675 s), a slot boundary: no part's slot falls in the five
+minutes after it, so the poll after it is the commonest kind (no recheck: 20 of the 36 polls of a 180-minute period).
+"""
 
 
 @contextmanager
 def simulated_polls() -> Iterator[Callable[[int], None]]:
-    """The fetcher's clock set to the Nth scheduled poll after now (the detail recheck depends on the time)."""
-    start, original = utc_now(), fetcher.utc_now
+    """The fetcher's clock set to the Nth scheduled poll after SIMULATED_START (the detail recheck depends on it)."""
+    original = fetcher.utc_now
 
     def at_poll(number: int) -> None:
-        fetcher.utc_now = lambda: start + number * POLL_INTERVAL  # type: ignore[assignment]
+        fetcher.utc_now = lambda: SIMULATED_START + number * POLL_INTERVAL  # type: ignore[assignment]
 
     try:
         yield at_poll
     finally:
         fetcher.utc_now = original  # type: ignore[assignment]
+
+
+def _stamp(poll_number: int) -> int:
+    return int((SIMULATED_START + poll_number * POLL_INTERVAL).timestamp())
+
+
+def _written_question_keys(records: list[dict[str, Any]]) -> list[str]:
+    from shared.sources import get_source
+
+    source = get_source("written-questions")
+    return [source.record_key(record) for record in records]
 
 
 def _detail_calls(requests: list[httpx.Request]) -> int:
@@ -197,9 +248,10 @@ def recheck_minutes(stack: local.LocalStack) -> int:
 
 def overlap_poll(count: int) -> dict[str, float]:
     """The scheduled poll after the one that queued `count` questions, still in its window (the overlap every poll
-    re-reads), nothing changed upstream: its list pages, and its share of the detail recheck (at most 2 of the
-    memory's 16 parts a poll: `incremental.recheck_due`)."""
-    transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
+    re-reads), nothing changed upstream: its list pages, and the details of the memory parts whose recheck slot fell
+    between the two polls (`incremental.recheck_due`; none at SIMULATED_START)."""
+    records = synthetic.written_questions(count, recent=True, today=SIMULATED_START.date())
+    transport, requested, _ = synthetic.transport(records)
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
     with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
         at_poll(0)
@@ -211,10 +263,13 @@ def overlap_poll(count: int) -> dict[str, float]:
             report = poll(stack)["sources"][0]
             stack.drain()
         period = recheck_minutes(stack)
+    keys = _written_question_keys(records)
     return {
         "records_in_window": report["queued"] + report["unchanged"],
         "upstream_calls": len(requested) - calls_before,
         "detail_calls": _detail_calls(requested[calls_before:]),
+        "details_due": sum(recheck_due(key, _stamp(0), _stamp(1), period * 60) for key in keys),
+        "polls_rechecking": min(1.0, MEMORY_SHARDS * POLL_INTERVAL / timedelta(minutes=period)),
         "aws_requests": requests_made(counts),
         "writes": sum(counts[op] for op in WRITES),
         "queued": report["queued"],
@@ -224,10 +279,13 @@ def overlap_poll(count: int) -> dict[str, float]:
 
 def recheck_period(count: int) -> dict[str, Any]:
     """The scheduled polls of one detail recheck period (`DetailRecheckMinutes`) after a poll read the details of
-    `count` questions the list cuts, nothing changed upstream: detail calls (the recheck) and state writes per poll."""
-    transport, requested, _ = synthetic.transport(synthetic.written_questions(count, recent=True))
+    `count` questions the list cuts, nothing changed upstream: detail calls (the recheck), the memory parts they
+    belong to, and state writes, per poll; and the size of each part."""
+    records = synthetic.written_questions(count, recent=True, today=SIMULATED_START.date())
+    transport, requested, _ = synthetic.transport(records)
     http = UpstreamClient(transport=transport, sleep=lambda _: None)
-    details_per_poll, writes_per_poll, units_per_poll = [], [], []
+    key_of = dict(zip((str(record["id"]) for record in records), _written_question_keys(records), strict=True))
+    details_per_poll, parts_per_poll, writes_per_poll, units_per_poll = [], [], [], []
     with stack_with_upstream(http, "written-questions") as stack, simulated_polls() as at_poll:
         period = recheck_minutes(stack)
         polls = round(timedelta(minutes=period) / POLL_INTERVAL)
@@ -239,11 +297,16 @@ def recheck_period(count: int) -> dict[str, Any]:
             stack.drain()
             writes_per_poll.append(sum(counts[op] for op in WRITES))
             units_per_poll.append(counts["write units"])
-            details_per_poll.append(_detail_calls(requested[before:]))
+            details = [r for r in requested[before:] if r.url.path.rsplit("/", 1)[-1].isdigit()]
+            details_per_poll.append(len(details))
+            parts_per_poll.append(len({shard_of(key_of[r.url.path.rsplit("/", 1)[-1]]) for r in details}))
+    part_sizes = Counter(shard_of(key) for key in key_of.values())
     return {
         "records": count,
         "recheck_minutes": period,
         "details_per_poll": details_per_poll[1:],
+        "parts_per_poll": parts_per_poll[1:],
+        "largest_part": max(part_sizes.values()),
         "state_writes_per_poll": writes_per_poll[1:],
         "state_write_units_per_poll": units_per_poll[1:],
     }

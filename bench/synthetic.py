@@ -19,14 +19,14 @@ BODIES = (60, 13, 17, 54, 1, 7, 208, 29, 27, 11)
 FIRST_DAY = date(2026, 11, 2)
 
 
-def written_questions(count: int, recent: bool = False) -> list[dict[str, Any]]:
+def written_questions(count: int, recent: bool = False, today: date | None = None) -> list[dict[str, Any]]:
     """`count` answered questions across ten departments, each with the real record's full answer.
 
-    They were tabled over five days from FIRST_DAY, or, when `recent`, answered over the last two days (so that a
-    scheduled poll's overlap window holds them all).
+    They were tabled over five days from FIRST_DAY, or, when `recent`, answered over the two days before `today` (the
+    poll's day; the real one unless given) so that a scheduled poll's overlap window holds them all.
     """
     template = json.loads(DETAIL.read_text(encoding="utf-8"))["value"]
-    first_day = date.today() - timedelta(days=9) if recent else FIRST_DAY
+    first_day = (today or date.today()) - timedelta(days=9) if recent else FIRST_DAY
     records = []
     for number in range(count):
         record = copy.deepcopy(template)

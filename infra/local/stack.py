@@ -457,12 +457,13 @@ class LocalStack:
         nothing on the queues the functions consume."""
         if self.draining:
             return False
+        return not any(self.messages_on(mapping.queue_url) for mapping in self.queue_mappings)
+
+    def messages_on(self, queue_url: str) -> int:
+        """The messages on a queue: waiting and in flight (received, not yet deleted)."""
         counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
-        for mapping in self.queue_mappings:
-            attributes = self.sqs.get_queue_attributes(QueueUrl=mapping.queue_url, AttributeNames=list(counts))
-            if any(int(attributes["Attributes"].get(count, 0)) for count in counts):
-                return False
-        return True
+        attributes = self.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=list(counts))["Attributes"]
+        return sum(int(attributes.get(count, 0)) for count in counts)
 
     def start_streams_at_latest(self) -> None:
         """The stream mappings start after every record the stream holds now (StartingPosition LATEST): restored

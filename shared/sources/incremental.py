@@ -132,10 +132,11 @@ def recheck_due(key: str, checked: int, now: int, period: int) -> bool:
     """Whether a record's detail is due to be read again: once its slot in the period has come round since it was last
     read (`checked`, `now`: epoch seconds).
 
-    The slots spread the rechecks of a window over the period instead of all falling due in one poll an hour after a
+    The slots spread the rechecks of a window over the period instead of all falling due in one poll a period after a
     backfill read them together. A record's slot is its memory part's (`shard_of`): the records of one part are
-    rechecked by the same poll, so a recheck poll changes (and the store rewrites) one or two of the 16 parts, not
-    all of them, at the price of each poll rechecking 1/16 or 2/16 of the window rather than exactly its share. A slot
+    rechecked by the same poll, so a recheck poll changes (and the store rewrites) one of the 16 parts, not all of
+    them (slots come period / 16 apart: 675 s at the 180-minute default, more than the 5 minutes between polls), at
+    the price of a poll rechecking a whole part (1/16 of the window) or none rather than its share. A slot
     comes once per period, so a record is read again at the first poll at least one period after it was last read, at
     the latest, and once per period for its recheck (a detail read for a changed listing does not move its slot).
     """

@@ -36,6 +36,7 @@ from infra.local.replay import RecordedApi, answer, apis_by_host
 from infra.local.replay.written_questions import RecordedQuestions
 from infra.local.replay.written_statements import RecordedStatements
 from shared.adapters.aws import aws_client
+from shared.adapters.publish_ledger import ledger_key
 from tests.faults.world import WorldItem
 
 FETCHER, PROCESSOR, NOTIFIER = "FetcherFunction", "ProcessorFunction", "NotifierFunction"
@@ -482,7 +483,7 @@ class FaultInjector:
 def message_key(entry: dict[str, Any]) -> str:
     """The ledger key of a PublishBatch entry, read from its JSON message."""
     item = json.loads(json.loads(entry["Message"])["default"])["item"]
-    return f"published#{item['id']}#v{item['version']}#{item['department']['slug']}"
+    return ledger_key(item["id"], item["version"], item["department"]["slug"])
 
 
 # --- the upstream ---------------------------------------------------------------------------------------------------
@@ -658,10 +659,6 @@ def deliveries_by_key(deliveries: list[Any]) -> Counter[tuple[str, int, str]]:
         (d.message["item"]["id"], d.message["item"]["version"], d.message["item"]["department"]["slug"])
         for d in deliveries
     )
-
-
-def ledger_key(item_id: str, version: int, department: str) -> str:
-    return f"published#{item_id}#v{version}#{department}"
 
 
 def table_rows(ledger: Ledger) -> list[tuple[str, int, str]]:

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.faults.harness import deliveries_by_key, ledger_key
+from shared.adapters.publish_ledger import ledger_key
+from tests.faults.harness import deliveries_by_key
 from tests.faults.test_seeded_faults import read_all, stored_items
 from tests.faults.world import WorldBuilder, WorldItem
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from infra.local.stack import lambda_stream_retry_delay
-from tests.faults.harness import deliveries_by_key, ledger_key
+from shared.adapters.publish_ledger import ledger_key
+from tests.faults.harness import deliveries_by_key
 from tests.faults.test_crash_points import (
     assert_settled,
     expected_first_versions,

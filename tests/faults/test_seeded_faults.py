@@ -37,9 +37,10 @@ from typing import Any
 
 import pytest
 
+from shared.adapters.publish_ledger import ledger_key
 from shared.domain.raw_record import RawRecordMessage
 from shared.sources import get_source
-from tests.faults.harness import deliveries_by_key, format_table, ledger_key, table_rows
+from tests.faults.harness import deliveries_by_key, format_table, table_rows
 from tests.faults.world import PHASES, WorldBuilder, WorldItem
 
 SEEDS = tuple(int(s) for s in os.environ.get("DEPTWATCH_FAULT_SEEDS", "20240105,1679416").split(",") if s.strip())

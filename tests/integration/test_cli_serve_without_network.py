@@ -15,7 +15,8 @@ def test_serve_without_network_fails_at_once_with_one_sentence(
 ) -> None:
     # GIVEN no name resolves (and a serve that would block is recorded instead of blocking the test)
     served: list[int] = []
-    # main()'s own default, set before the import below creates the functions' Logger (else it logs on stdout)
+    # main()'s own default, set before the next line imports infra.local.commands and with it the functions' Logger
+    # (shared.observability), which would otherwise log on stdout
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "CRITICAL")
     monkeypatch.setattr("infra.local.commands.serve_until_interrupted", lambda stack, port, out: served.append(port))
 

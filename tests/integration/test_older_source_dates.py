@@ -9,19 +9,15 @@ it, on the moto stack built from template.yaml, with one batch per source."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import RawRecordMessage
 from shared.sources import get_source
+from tests.helpers import queue_raw, recorded
 
-RECORDINGS = Path(__file__).resolve().parents[2] / "infra" / "local" / "recordings"
 WEST_OF_9999 = "9999-12-31T23:00:00-05:00"
 """Year 9999 in an offset west of UTC: past datetime's last year once moved to London (or UTC) time."""
 EAST_OF_YEAR_1 = "0001-01-01T00:00:00+01:00"
@@ -128,7 +124,7 @@ def stored_item(stack: Any, item_id: str) -> dict[str, Any] | None:
 def test_a_date_london_time_cannot_hold_fails_its_record_alone_with_the_field_named(stack, source_name):
     recording, bad_dates = CASES[source_name]
     source = get_source(source_name)
-    good = source.records_from_response(json.loads((RECORDINGS / recording).read_text()))[0]
+    good = source.records_from_response(recorded(recording))[0]
     fetched_at = datetime.now(UTC)
     good_message = RawRecordMessage(source=source_name, record=good, fetched_at=fetched_at, department=DFE)
     item_id = source.parse(good_message).id
@@ -138,8 +134,7 @@ def test_a_date_london_time_cannot_hold_fails_its_record_alone_with_the_field_na
         RawRecordMessage(source=source_name, record=dated(good, f, v), fetched_at=fetched_at, department=DFE)
         for f, v in bad_dates
     ]
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send([*bad, good_message])
+    queue_raw(stack, [*bad, good_message])
     batch = received_batch(stack)
     assert len(batch["Records"]) == len(bad) + 1
 

@@ -9,9 +9,8 @@ import icalendar
 import pytest
 
 from infra.local.stack import LocalStack
-from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
 from shared.domain.raw_record import RawRecordMessage
+from tests.helpers import queue_raw
 from tests.integration.read_side import EDUCATION, FIRST_FETCH, get, question, question_time
 
 PAGE = f"/departments/{EDUCATION}"
@@ -38,12 +37,12 @@ def earliest() -> dict[str, object]:
 )
 def test_the_edges_of_the_accepted_years_are_emailed_and_shown_everywhere(stack: LocalStack, changes) -> None:
     # GIVEN a question time on the last day an item accepts, and a question from the first, through the pipeline
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send(
+    queue_raw(
+        stack,
         [
             RawRecordMessage(source=source, record=record, department=EDUCATION, fetched_at=FIRST_FETCH)
             for source, record in (("whatson-events", question_time(**changes)), ("written-questions", earliest()))
-        ]
+        ],
     )
     stack.drain()
 

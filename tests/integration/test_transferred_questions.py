@@ -12,21 +12,19 @@ from typing import Any
 
 import pytest
 
-from infra.local.replay import RECORDED
-from shared.adapters.aws import aws_client
-from shared.adapters.sqs import RawRecordQueue
+from shared.adapters.publish_ledger import ledger_key
 from shared.domain.raw_record import RawRecordMessage
 from shared.watching.watch import Watch
+from tests.helpers import queue_raw, recorded
 
 T0 = datetime(2024, 4, 20, 9, 0, tzinfo=UTC)
 DFE, DHSC = "department-for-education", "department-of-health-and-social-care"
-ORAL_ANSWER = RECORDED / "oral-questions" / "constructed_2024-04-29_2024-04-30.json"
+ORAL_ANSWER = "oral-questions/constructed_2024-04-29_2024-04-30.json"
 
 
 def oral_question() -> dict[str, Any]:
     """A tabled oral question to the Department for Education (answering body 60), as the API lists it."""
-    records = json.loads(ORAL_ANSWER.read_text())["Response"]
-    return copy.deepcopy(next(r for r in records if r["Id"] == 60001))
+    return next(r for r in recorded(ORAL_ANSWER)["Response"] if r["Id"] == 60001)
 
 
 def written_question(detail_record: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +49,7 @@ CASES = {
 
 def store(stack, source: str, record: dict[str, Any], fetched_at: datetime) -> list[dict[str, Any]]:
     """The record sent as the fetcher sends it, processed, and the stream records of what was stored."""
-    queue = RawRecordQueue(aws_client("sqs"), stack.output("RawRecordsQueueUrl"), sleep=lambda _: None)
-    queue.send([RawRecordMessage(source=source, record=record, fetched_at=fetched_at, origin="tests")])
+    queue_raw(stack, [RawRecordMessage(source=source, record=record, fetched_at=fetched_at, origin="tests")])
     while stack.pump_queue(stack.queue_mapping("ProcessorFunction")):
         pass
     return [r for r in stack.read_stream(stack.stream_mappings[0]) if "item" in r["dynamodb"].get("NewImage", {})]
@@ -108,7 +105,7 @@ def test_the_department_left_is_told_once_and_the_new_one_once(stack, source, de
     assert "Transferred from the Department for Education" in went.email
     # AND the ledger records the two messages under two keys
     for slug in (DFE, DHSC):
-        assert ledger_status(stack, f"published#{item_id}#v2#{slug}") == "COMPLETED"
+        assert ledger_status(stack, ledger_key(item_id, 2, slug)) == "COMPLETED"
     # AND the read side lists it under DHSC only
     assert item_id in timeline(stack, DHSC) and item_id not in timeline(stack, DFE)
 
