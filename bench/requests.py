@@ -153,19 +153,26 @@ def idle_poll() -> dict[str, dict[str, float]]:
         with stack_with_upstream(http, name) as stack:
             poll(stack)
             stack.drain()
-            calls_before = http.requests
-            with counting() as counts:
-                report = poll(stack)["sources"][0]
-                stack.drain()
             results[name] = {
-                "upstream_calls": http.requests - calls_before,
-                "aws_requests": requests_made(counts),
-                "writes": sum(counts[op] for op in WRITES),
-                "items_read": counts["items read"],
-                "queued": report["queued"],
+                **_measured_poll(http, stack),
                 "polled_every_minutes": get_source(name).poll_every.total_seconds() / 60,
             }
     return results
+
+
+def _measured_poll(http: UpstreamClient, stack: local.LocalStack) -> dict[str, float]:
+    """What one more poll of the stack's one source costs, upstream and on AWS, once its records are processed."""
+    calls_before = http.requests
+    with counting() as counts:
+        report = poll(stack)["sources"][0]
+        stack.drain()
+    return {
+        "upstream_calls": http.requests - calls_before,
+        "aws_requests": requests_made(counts),
+        "writes": sum(counts[op] for op in WRITES),
+        "items_read": counts["items read"],
+        "queued": report["queued"],
+    }
 
 
 def due_poll() -> dict[str, dict[str, float]]:
@@ -184,17 +191,9 @@ def due_poll() -> dict[str, dict[str, float]]:
             at_poll(0)
             poll(stack)
             stack.drain()
-            calls_before = http.requests
             at_poll(round(every / POLL_INTERVAL))
-            with counting() as counts:
-                report = poll(stack)["sources"][0]
-                stack.drain()
             results[name] = {
-                "upstream_calls": http.requests - calls_before,
-                "aws_requests": requests_made(counts),
-                "writes": sum(counts[op] for op in WRITES),
-                "items_read": counts["items read"],
-                "queued": report["queued"],
+                **_measured_poll(http, stack),
                 "polled_every_minutes": every.total_seconds() / 60,
                 "departments_asked": sum(1 for department in DEPARTMENTS if department.answering_body_ids),
             }
