@@ -106,7 +106,7 @@ def main(argv: list[str]) -> int:
 
         for source, result in idle_poll().items():
             # A source polled less often than scheduled is not due: its floor is no upstream call and one state read.
-            every = result["polled_every_minutes"]
+            every, queries = result["polled_every_minutes"], result["list_queries"]
             _row(
                 f"idle poll: {source}",
                 f"{result['upstream_calls']:.0f} upstream, {result['aws_requests']:.0f} AWS "
@@ -114,9 +114,9 @@ def main(argv: list[str]) -> int:
                 f"{result['queued']:.0f} queued",
                 f"not due (polled every {every:.0f} min): 0 upstream, 1 state item read, 0 writes"
                 if every
-                else "1 upstream, 0 writes, 0 queued",
-                result["items_read"] if every else result["upstream_calls"],
-                "1 state item read" if every else "1 upstream call",
+                else f"{queries} upstream (one a list query), 0 writes, 0 queued",
+                result["items_read"] if every else result["upstream_calls"] / queries,
+                "1 state item read" if every else "1 upstream call a list query",
             )
         for source, result in due_poll().items():
             _row(

@@ -156,8 +156,23 @@ def idle_poll() -> dict[str, dict[str, float]]:
             results[name] = {
                 **_measured_poll(http, stack),
                 "polled_every_minutes": get_source(name).poll_every.total_seconds() / 60,
+                "list_queries": _list_queries(name),
             }
     return results
+
+
+def _list_queries(name: str) -> int:
+    """How many list queries one poll window of every department takes: what the source declares (written questions:
+    one per date field, the API has no OR), or one for a source that lists itself."""
+    from shared.domain.departments import DEPARTMENTS
+    from shared.sources import get_source
+    from shared.sources.base import Source
+
+    source = get_source(name)
+    if type(source).list_requests is Source.list_requests:
+        return 1
+    until = SIMULATED_START
+    return len(list(source.list_requests(DEPARTMENTS, until - POLL_INTERVAL, until)))
 
 
 def _measured_poll(http: UpstreamClient, stack: local.LocalStack) -> dict[str, float]:
