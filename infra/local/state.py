@@ -67,17 +67,31 @@ def _encode(value: AttributeValue) -> Any:
     return {kind: inner}
 
 
-def _decode(value: AttributeValue) -> Any:
+SCALAR_TYPES: dict[str, type] = {"S": str, "N": str, "BOOL": bool}
+SET_TYPES = ("SS", "NS")
+
+
+def _decode(value: Any) -> Any:
+    """An attribute value as read from a file, checked to be of its DynamoDB type (ValueError if not: botocore would
+    refuse it later in two lines that do not name the file)."""
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"an attribute value is one {{type: value}}, not {value!r:.60}")
     (kind, inner), *_ = value.items()
-    if kind == "B":
+    if kind in SCALAR_TYPES and isinstance(inner, SCALAR_TYPES[kind]):
+        return {kind: inner}
+    if kind == "NULL" and inner is True:
+        return {kind: inner}
+    if kind in SET_TYPES and isinstance(inner, list) and all(isinstance(v, str) for v in inner):
+        return {kind: inner}
+    if kind == "B" and isinstance(inner, str):
         return {"B": base64.b64decode(inner, validate=True)}
-    if kind == "BS":
+    if kind == "BS" and isinstance(inner, list) and all(isinstance(b, str) for b in inner):
         return {"BS": [base64.b64decode(b, validate=True) for b in inner]}
-    if kind == "L":
+    if kind == "L" and isinstance(inner, list):
         return {"L": [_decode(v) for v in inner]}
-    if kind == "M":
+    if kind == "M" and isinstance(inner, dict):
         return {"M": {k: _decode(v) for k, v in inner.items()}}
-    return {kind: inner}
+    raise ValueError(f"not a DynamoDB attribute value: {value!r:.60}")
 
 
 def table_names(stack: LocalStack) -> dict[str, str]:
