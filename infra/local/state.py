@@ -110,8 +110,13 @@ def read_state(directory: Path, tables: dict[str, str]) -> dict[str, list[Item]]
         return {}
     if not directory.is_dir():
         raise StateError(f"--state {directory}: not a directory")
+    try:  # os.scandir, not Path.glob: a directory that cannot be listed is an error, not an empty state
+        with os.scandir(directory) as entries:
+            paths = sorted(Path(entry.path) for entry in entries if entry.name.endswith(".json"))
+    except OSError as error:
+        raise StateError(f"--state {directory}: cannot be read ({error.strerror})") from None
     state: dict[str, list[Item]] = {}
-    for path in sorted(directory.glob("*.json")):
+    for path in paths:
         try:
             raw = json.loads(path.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -133,12 +138,35 @@ def read_state(directory: Path, tables: dict[str, str]) -> dict[str, list[Item]]
     return state
 
 
+def check_writable(directory: Path) -> None:
+    """Refuse, before anything is announced, a directory the state could not be written to at the end: the next run
+    would announce everything again."""
+    if directory.exists():
+        if not directory.is_dir():
+            raise StateError(f"--state {directory}: not a directory")
+        try:  # what the dump does, so that no permission rule is guessed
+            handle, probe = tempfile.mkstemp(dir=directory, prefix=".probe.")
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as error:
+            raise StateError(f"--state {directory}: cannot write there ({error.strerror})") from None
+        return
+    parent = directory.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise StateError(f"--state {directory}: cannot be made, {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise StateError(f"--state {directory}: cannot be made, {parent} is not writable")
+
+
 def restore(stack: LocalStack, directory: Path) -> int:
     """Put the directory's items into the stack's tables (BatchWriteItem, 25 a call, what DynamoDB leaves unprocessed
     sent again), then start the stream mappings after them. Returns how many items were restored."""
     from shared.adapters.watch_store import WatchStore
 
     tables = table_names(stack)
+    check_writable(directory)
     state = read_state(directory, tables)
     for logical_id, items in state.items():
         for start in range(0, len(items), BATCH_WRITE_LIMIT):
@@ -174,6 +202,13 @@ def scan_items(stack: LocalStack, table_name: str) -> Iterator[Item]:
 def dump(stack: LocalStack, directory: Path) -> None:
     """Every table's items into `directory`, one file per logical table. All files are written to temporary names
     first and then renamed over the old ones (os.replace), so a file is never half-written."""
+    try:
+        _write_tables(stack, directory)
+    except OSError as error:  # a full disk, a directory removed meanwhile: one line, not a traceback
+        raise StateError(f"--state {directory}: the state could not be written ({error})") from None
+
+
+def _write_tables(stack: LocalStack, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     written: list[tuple[str, Path]] = []
     try:

@@ -5,14 +5,15 @@ anything is announced, one command per directory, a state made offline not reuse
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from infra.local.stack import LocalStack
-from infra.local.state import STATE_FORMAT
+from infra.local.stack import LocalStack, local_stack
+from infra.local.state import STATE_FORMAT, dump
 from tests.integration.conftest import Deptwatch
 
 RUN = ("run", "--offline", "--quiet")
@@ -35,6 +36,53 @@ def interrupted_in_the_second_poll(monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setattr(LocalStack, "drain", drain)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     yield drains
+
+
+@pytest.mark.parametrize("where", ["parent-is-a-file", "state-is-a-file-in-the-way"])
+def test_a_state_directory_that_cannot_be_written_is_refused_before_anything_is_announced(
+    deptwatch: Deptwatch, tmp_path: Path, where: str
+) -> None:
+    # GIVEN a --state path under a regular file
+    (tmp_path / "file").write_text("x")
+    state = tmp_path / "file" / "state" if where == "parent-is-a-file" else tmp_path / "file" / "deeper" / "state"
+    # WHEN a run is given it
+    code, out, err = deptwatch(*RUN, "--state", str(state))
+    # THEN it is refused in one line naming it, exit 2, before anything is announced
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert str(tmp_path / "file") in err and "Traceback" not in err
+    assert out == ""
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes a read-only directory")
+def test_a_read_only_state_directory_is_refused_before_anything_is_announced(
+    deptwatch: Deptwatch, tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    state.chmod(0o500)
+    try:
+        code, out, err = deptwatch(*RUN, "--state", str(state))
+    finally:
+        state.chmod(0o700)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and str(state) in err
+    assert out == ""
+
+
+def test_a_dump_that_fails_is_one_line_naming_the_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.local.state import StateError
+
+    # GIVEN a disk that refuses the writes
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    # WHEN the tables are dumped
+    with local_stack() as stack, pytest.raises(StateError) as refused:
+        dump(stack, tmp_path)
+    # THEN the error names the directory and why
+    assert str(tmp_path) in str(refused.value) and "No space left" in str(refused.value)
 
 
 @pytest.mark.parametrize(
