@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -210,23 +211,52 @@ def dump(stack: LocalStack, directory: Path) -> None:
 
 def _write_tables(stack: LocalStack, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
+    now = int(time.time())
     written: list[tuple[str, Path]] = []
     try:
         for logical_id, name in sorted(table_names(stack).items()):
-            items = [{key: _encode(value) for key, value in item.items()} for item in scan_items(stack, name)]
+            expiry = time_to_live(stack, logical_id)
+            items = [
+                {key: _encode(value) for key, value in item.items()}
+                for item in scan_items(stack, name)
+                if not _expired(item, expiry, now)
+            ]
             document = {"format": STATE_FORMAT, "table": logical_id, "items": items}
+            # mkstemp makes the file 0600: the state may hold subscribers' endpoints (watches).
             handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{logical_id}.", suffix=".tmp")
+            written.append((temporary, directory / f"{logical_id}.json"))
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 json.dump(document, file, ensure_ascii=False, separators=(",", ":"))
                 file.flush()
                 os.fsync(file.fileno())
-            written.append((temporary, directory / f"{logical_id}.json"))
     except BaseException:
         for temporary, _ in written:
             Path(temporary).unlink(missing_ok=True)
         raise
     for temporary, final in written:
         os.replace(temporary, final)
+    # The renames themselves made durable: a crash after the command ends does not bring the old files back.
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def time_to_live(stack: LocalStack, logical_id: str) -> str | None:
+    """The attribute a table's TimeToLiveSpecification names (None: no TTL)."""
+    specification = stack.template["Resources"][logical_id]["Properties"].get("TimeToLiveSpecification") or {}
+    return specification.get("AttributeName") if specification.get("Enabled") else None
+
+
+def _expired(item: Item, attribute: str | None, now: int) -> bool:
+    """Whether DynamoDB would have deleted the item by now (its TTL passed; moto does not expire items), so that the
+    state of a long `--watch` does not grow for ever."""
+    value = item.get(attribute or "", {}).get("N")
+    try:
+        return value is not None and float(value) < now
+    except ValueError:
+        return False
 
 
 @contextmanager

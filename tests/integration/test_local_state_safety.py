@@ -85,6 +85,21 @@ def test_a_dump_that_fails_is_one_line_naming_the_directory(tmp_path: Path, monk
     assert str(tmp_path) in str(refused.value) and "No space left" in str(refused.value)
 
 
+def test_a_dump_that_fails_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.local.state import StateError
+
+    # GIVEN a disk that refuses the writes
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    # WHEN the tables are dumped
+    with local_stack() as stack, pytest.raises(StateError):
+        dump(stack, tmp_path)
+    # THEN no temporary file is left behind
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "value",
     [{"S": 5}, {"BOOL": "yes"}, {"Q": "x"}, {"SS": "not a list"}, {"M": []}, {"S": "a", "N": "1"}, "plain"],
@@ -104,3 +119,18 @@ def test_a_state_file_with_a_wrong_value_type_is_one_line_naming_it(
     assert "StateTable.json" in err and "Traceback" not in err
     assert (tmp_path / "StateTable.json").read_text() == content
     assert out == ""
+
+
+def test_the_dump_leaves_out_expired_rows_and_keeps_the_files_private(tmp_path: Path) -> None:
+    # GIVEN a state table with a row whose TTL has passed and one whose TTL has not
+    now = int(time.time())
+    with local_stack() as stack:
+        table = stack.output("StateTableName")
+        for name, expiration in (("expired", now - 60), ("current", now + 3600), ("no-ttl", None)):
+            item = {"id": {"S": name}} | ({"expiration": {"N": str(expiration)}} if expiration else {})
+            stack.dynamodb.put_item(TableName=table, Item=item)
+        dump(stack, tmp_path)
+    # THEN only the rows still alive are written, readable by the owner only
+    ids = {row["id"]["S"] for row in json.loads((tmp_path / "StateTable.json").read_bytes())["items"]}
+    assert {"current", "no-ttl"} <= ids and "expired" not in ids
+    assert (tmp_path / "StateTable.json").stat().st_mode & 0o777 == 0o600
