@@ -15,8 +15,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -259,27 +261,97 @@ def _expired(item: Item, attribute: str | None, now: int) -> bool:
         return False
 
 
+INTERRUPTED = "interrupted mid-pipeline: state not saved, the previous state kept"
+STOPPED = "stopped mid-pipeline: state not saved, the previous state kept"
+ORDERLY_EXIT_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+"""Ended as Ctrl-C is (KeyboardInterrupt), so that the state is saved or kept whole, never half-saved or lost."""
+
+
+class StateNotSaved(Exception):
+    """A command interrupted while its pipeline was working: the previous state kept (one line, exit 130)."""
+
+
+class KeptState:
+    """A command's state directory (None: no `--state`): `save` at each settled point of the command."""
+
+    def __init__(self, stack: LocalStack, directory: Path | None) -> None:
+        self.stack = stack
+        self.directory = directory
+
+    def save(self) -> None:
+        """Dump the tables if the pipeline is at rest: after each poll of `run --watch` and its digest, and before
+        `serve` serves, so that an interruption later loses nothing already announced."""
+        if self.directory is not None and self.stack.settled():
+            with _signals_deferred():  # a dump is not stopped between two renames
+                dump(self.stack, self.directory)
+
+
 @contextmanager
-def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[None]:
-    """Restore the tables from `directory` (if given), and dump them back when the command ends, normally or not, as
-    long as its pipeline was left drained (`LocalStack.settled`): an interrupted pipeline may have stored items it
-    has not yet notified, which a later run would take as already seen. Then the directory keeps the previous state
-    (what the interrupted run published may be published again: at least once, never lost)."""
+def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[KeptState]:
+    """Restore the tables from `directory` (if given), and dump them back when the command ends, normally or not
+    (SIGTERM and SIGHUP end it as Ctrl-C does), as long as its pipeline was left drained (`LocalStack.settled`): an
+    interrupted pipeline may have stored items it has not yet notified, which a later run would take as already seen.
+    Then the directory keeps the state of the last settled point (what the interrupted run published since may be
+    published again: at least once, never lost), and an interruption says so (StateNotSaved)."""
     if given is None:
-        yield
+        yield KeptState(stack, None)
         return
     directory = Path(given)
     restore(stack, directory)
+    kept = KeptState(stack, directory)
+    with _signals_as_interrupt():
+        try:
+            yield kept
+        except BaseException as error:
+            if stack.settled():
+                _finish(kept)
+            elif isinstance(error, KeyboardInterrupt):
+                raise StateNotSaved(INTERRUPTED) from None
+            else:
+                sys.stderr.write(f"deptwatch: {STOPPED}\n")
+            raise
+        if stack.settled():
+            _finish(kept)
+        else:
+            sys.stderr.write(f"deptwatch: {STOPPED}\n")
+
+
+def _finish(kept: KeptState) -> None:
+    kept.save()
+    if letters := dead_letters(kept.stack):
+        sys.stderr.write(
+            f"deptwatch: {letters} message(s) on the dead-letter queues are not kept in {kept.directory}: "
+            "a later run does not fetch them again unless they change upstream\n"
+        )
+
+
+@contextmanager
+def _signals_as_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise KeyboardInterrupt while the context lasts (in the main thread, where handlers are)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {number: signal.signal(number, interrupt) for number in ORDERLY_EXIT_SIGNALS}
     try:
         yield
     finally:
-        if stack.settled():
-            dump(stack, directory)
-            if letters := dead_letters(stack):
-                sys.stderr.write(
-                    f"deptwatch: {letters} message(s) on the dead-letter queues are not kept in {directory}: "
-                    "a later run does not fetch them again unless they change upstream\n"
-                )
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP held until the context ends (then raised as usual)."""
+    held = {signal.SIGINT, *ORDERLY_EXIT_SIGNALS}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
 def dead_letters(stack: LocalStack) -> int:

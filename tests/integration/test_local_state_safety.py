@@ -4,11 +4,14 @@ anything is announced, one command per directory, a state made offline not reuse
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,14 @@ from infra.local.state import STATE_FORMAT, dump
 from tests.integration.conftest import Deptwatch
 
 RUN = ("run", "--offline", "--quiet")
+
+
+def _notifications(out: str) -> int:
+    return sum(line.startswith("--- ") for line in out.splitlines())
+
+
+def _table_files(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.glob("*Table.json"))}
 
 
 @pytest.fixture
@@ -36,6 +47,41 @@ def interrupted_in_the_second_poll(monkeypatch: pytest.MonkeyPatch) -> Iterator[
     monkeypatch.setattr(LocalStack, "drain", drain)
     monkeypatch.setattr(time, "sleep", lambda seconds: None)
     yield drains
+
+
+def test_ctrl_c_in_a_later_poll_of_run_watch_keeps_the_polls_before_it(
+    deptwatch: Deptwatch, tmp_path: Path, interrupted_in_the_second_poll: list[int]
+) -> None:
+    # GIVEN `run --watch --state D` whose second poll is interrupted while its pipeline works
+    state = tmp_path / "state"
+    code, out, err = deptwatch(*RUN, "--watch", "--interval", "1", "--state", str(state))
+    # THEN the first poll's announcements are kept in the state, the user is told in one line that the interrupted
+    # poll was not saved, and the exit status is 130
+    assert _notifications(out) > 0
+    assert code == 130, err
+    assert err.strip().splitlines()[-1] == (
+        "deptwatch: interrupted mid-pipeline: state not saved, the previous state kept"
+    )
+    assert {"ItemsTable.json", "StateTable.json", "ReadTable.json"} <= {p.name for p in state.iterdir()}
+    # AND a run after it announces nothing the first poll did
+    again_code, again_out, again_err = deptwatch(*RUN, "--state", str(state))
+    assert again_code == 0, again_err
+    assert _notifications(again_out) == 0
+
+
+def test_sigterm_ends_a_command_as_ctrl_c_does(
+    deptwatch: Deptwatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN `run --watch --state D` sent SIGTERM while it waits for its next poll (a settled point)
+    monkeypatch.setattr(time, "sleep", lambda seconds: os.kill(os.getpid(), signal.SIGTERM))
+    state = tmp_path / "state"
+    code, out, err = deptwatch(*RUN, "--watch", "--state", str(state))
+    # THEN it ends in order: exit 0, the state written
+    assert code == 0, err
+    assert _notifications(out) > 0
+    assert (state / "StateTable.json").exists()
+    # AND the previous SIGTERM handler is back
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 @pytest.mark.parametrize("where", ["parent-is-a-file", "state-is-a-file-in-the-way"])
@@ -134,3 +180,31 @@ def test_the_dump_leaves_out_expired_rows_and_keeps_the_files_private(tmp_path: 
     ids = {row["id"]["S"] for row in json.loads((tmp_path / "StateTable.json").read_bytes())["items"]}
     assert {"current", "no-ttl"} <= ids and "expired" not in ids
     assert (tmp_path / "StateTable.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_serve_saves_the_state_before_it_serves(
+    deptwatch: Deptwatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import infra.local.serve
+
+    # GIVEN `serve --state D`, which polls once and then serves until it is stopped
+    state = tmp_path / "state"
+    saved_when_serving: list[bool] = []
+    real_server = infra.local.serve.read_api_server
+
+    def read_api_server(*args: Any, **kwargs: Any) -> Any:
+        server = real_server(*args, **kwargs)
+
+        def serve_forever(poll_interval: float = 0.5) -> None:
+            saved_when_serving.append((state / "StateTable.json").exists())
+            raise KeyboardInterrupt
+
+        server.serve_forever = serve_forever  # type: ignore[method-assign]
+        return server
+
+    monkeypatch.setattr(infra.local.serve, "read_api_server", read_api_server)
+    # WHEN it serves
+    code, _, err = deptwatch("serve", "--offline", "--port", "0", "--state", str(state))
+    # THEN what it announced was saved before it began serving (a SIGKILL while serving loses nothing)
+    assert code == 0, err
+    assert saved_when_serving == [True]
