@@ -13,6 +13,7 @@ command that made it) and the stream's history (restored items are not new versi
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import signal
@@ -297,9 +298,10 @@ def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[KeptStat
         yield KeptState(stack, None)
         return
     directory = Path(given)
-    restore(stack, directory)
-    kept = KeptState(stack, directory)
-    with _signals_as_interrupt():
+    check_writable(directory)
+    with _locked(directory), _signals_as_interrupt():
+        restore(stack, directory)
+        kept = KeptState(stack, directory)
         try:
             yield kept
         except BaseException as error:
@@ -314,6 +316,31 @@ def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[KeptStat
             _finish(kept)
         else:
             sys.stderr.write(f"deptwatch: {STOPPED}\n")
+
+
+LOCK_FILE = ".lock"
+
+
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """The directory held for the command's life (flock on D/.lock, holding its pid): two commands sharing it would
+    each dump at the end, the last rolling back what the other had notified."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = os.open(directory / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(handle, 32).decode("ascii", "replace").strip() or "unknown"
+            raise StateError(
+                f"--state {directory}: in use by another deptwatch command (pid {holder}); "
+                "give each command its own directory"
+            ) from None
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def _finish(kept: KeptState) -> None:

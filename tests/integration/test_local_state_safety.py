@@ -167,6 +167,25 @@ def test_a_state_file_with_a_wrong_value_type_is_one_line_naming_it(
     assert out == ""
 
 
+def test_a_state_directory_in_use_by_another_command_is_refused_naming_its_pid(
+    deptwatch: Deptwatch, tmp_path: Path
+) -> None:
+    # GIVEN another command holding the state directory (its lock, with its pid)
+    lock = os.open(tmp_path / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(lock, b"4242\n")
+        # WHEN a run is given the same directory
+        code, out, err = deptwatch(*RUN, "--state", str(tmp_path))
+    finally:
+        os.close(lock)
+    # THEN it is refused in one line naming that pid, exit 2, and writes no table
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "4242" in err, err
+    assert not list(tmp_path.glob("*Table.json"))
+    assert out == ""
+
+
 def test_the_dump_leaves_out_expired_rows_and_keeps_the_files_private(tmp_path: Path) -> None:
     # GIVEN a state table with a row whose TTL has passed and one whose TTL has not
     now = int(time.time())
