@@ -317,7 +317,9 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
         _report_withheld(_withheld(stack))
-        if digest_at is not None:
+        if digest_at is not None and not stack.versions_stored:  # as `run --digest`: it would send a digest again
+            sys.stderr.write("deptwatch: no new version stored: no digest to send\n")
+        elif digest_at is not None:
             failed = run_digest(stack, args.digest, digest_at, args.json, out) or failed
         if getattr(args, "serve", None) is not None:
             state.save()  # what was announced kept, however serving ends

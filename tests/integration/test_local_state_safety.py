@@ -201,6 +201,24 @@ def test_the_dump_leaves_out_expired_rows_and_keeps_the_files_private(tmp_path: 
     assert (tmp_path / "StateTable.json").stat().st_mode & 0o777 == 0o600
 
 
+def test_ingest_digest_twice_with_the_same_state_sends_the_digest_once(deptwatch: Deptwatch, tmp_path: Path) -> None:
+    from infra.local.replay import RECORDED
+
+    # GIVEN a watch asking for a daily digest, and a state directory
+    (tmp_path / "watches.json").write_text(json.dumps([{"name": "all", "frequency": "daily"}]))
+    listed = RECORDED / "written-questions" / "list_2024-01-05.json"
+    arguments = ("ingest", "--json", "--quiet", "--source", "written-questions", "--digest", "daily")
+    state = ("--state", str(tmp_path / "state"), "--watches", str(tmp_path / "watches.json"))
+    # WHEN the same file is ingested twice with --digest
+    first_code, first_out, first_err = deptwatch(*arguments, *state, str(listed))
+    code, out, err = deptwatch(*arguments, *state, str(listed))
+    # THEN the first sends a digest, the second none
+    assert first_code == 0 and code == 0, first_err + err
+    assert any("digest" in json.loads(line) for line in first_out.splitlines()), first_out
+    assert not any("digest" in json.loads(line) for line in out.splitlines()), out
+    assert "no new version stored: no digest to send" in err
+
+
 def test_serve_saves_the_state_before_it_serves(
     deptwatch: Deptwatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
