@@ -57,6 +57,52 @@ class TableState(BaseModel):
     items: list[Item]
 
 
+MANIFEST_FILE = "manifest.json"
+MADE_WITH = ("Departments", "Sources")
+"""The parameters a state depends on: a state of some departments' or sources' items and watermarks is not another's."""
+
+
+class Manifest(BaseModel):
+    """How a state directory was made: a state of the recorded responses mixed into a live run would show recorded
+    items as read and start from the recordings' watermarks."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    format: Literal["deptwatch.local-state/1"] = "deptwatch.local-state/1"
+    upstream: Literal["offline", "live"]
+    parameters: dict[str, str]
+
+
+def manifest_of(stack: LocalStack) -> Manifest:
+    offline = any("UPSTREAM_OVERRIDES" in spec.environment for spec in stack.functions.values())
+    return Manifest(
+        upstream="offline" if offline else "live",
+        parameters={name: stack.parameters.get(name, "") for name in MADE_WITH},
+    )
+
+
+def check_manifest(directory: Path, made: Manifest) -> None:
+    """Refuse a state made another way than this command's (none yet, or one made before manifests: accepted)."""
+    path = directory / MANIFEST_FILE
+    if not path.exists():
+        return
+    try:
+        kept = Manifest.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as error:
+        raise StateError(f"{path}: not a deptwatch state manifest ({str(error).splitlines()[0]})") from None
+    if kept.upstream != made.upstream:
+        raise StateError(
+            f"--state {directory}: made by an {kept.upstream} run, this one is {made.upstream}: "
+            "use another --state directory"
+        )
+    for name in MADE_WITH:
+        if kept.parameters.get(name, "") != made.parameters.get(name, ""):
+            raise StateError(
+                f"--state {directory}: made with {name}={kept.parameters.get(name)!r}, this run has "
+                f"{name}={made.parameters.get(name)!r}: use another --state directory"
+            )
+
+
 def _encode(value: AttributeValue) -> Any:
     """An attribute value as JSON can hold it: bytes as base64, lists and maps walked."""
     (kind, inner), *_ = value.items()
@@ -116,7 +162,9 @@ def read_state(directory: Path, tables: dict[str, str]) -> dict[str, list[Item]]
         raise StateError(f"--state {directory}: not a directory")
     try:  # os.scandir, not Path.glob: a directory that cannot be listed is an error, not an empty state
         with os.scandir(directory) as entries:
-            paths = sorted(Path(entry.path) for entry in entries if entry.name.endswith(".json"))
+            paths = sorted(
+                Path(entry.path) for entry in entries if entry.name.endswith(".json") and entry.name != MANIFEST_FILE
+            )
     except OSError as error:
         raise StateError(f"--state {directory}: cannot be read ({error.strerror})") from None
     state: dict[str, list[Item]] = {}
@@ -232,6 +280,12 @@ def _write_tables(stack: LocalStack, directory: Path) -> None:
                 json.dump(document, file, ensure_ascii=False, separators=(",", ":"))
                 file.flush()
                 os.fsync(file.fileno())
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
+        written.append((temporary, directory / MANIFEST_FILE))
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(manifest_of(stack).model_dump_json())
+            file.flush()
+            os.fsync(file.fileno())
     except BaseException:
         for temporary, _ in written:
             Path(temporary).unlink(missing_ok=True)
@@ -300,6 +354,7 @@ def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[KeptStat
     directory = Path(given)
     check_writable(directory)
     with _locked(directory), _signals_as_interrupt():
+        check_manifest(directory, manifest_of(stack))
         restore(stack, directory)
         kept = KeptState(stack, directory)
         try:
