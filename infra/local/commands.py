@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from infra.local.progress import Progress
 from infra.local.reachability import no_network_line
 from infra.local.stack import Delivery, LocalStack, local_stack, use_local_environment
-from infra.local.state import StateError, kept_state
+from infra.local.state import StateError, StateNotSaved, kept_state
 from shared.domain.timeutil import LONDON
 from shared.pipeline.digesting import SETTLE, period_covered
 from shared.watching.watch import Frequency, Watch, problems
@@ -93,6 +93,9 @@ def _state_errors(command: Callable[[argparse.Namespace, TextIO], int]) -> Calla
         except StateError as error:
             sys.stderr.write(f"deptwatch: {error}\n")
             return 2
+        except StateNotSaved as error:  # as a shell reports a command ended by Ctrl-C
+            sys.stderr.write(f"deptwatch: {error}\n")
+            return 130
 
     return checked
 
@@ -126,7 +129,7 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
         with (
             upstream(args.offline) as (environment, earliest),
             local_stack(parameters, environment) as stack,
-            kept_state(stack, getattr(args, "state", None)),
+            kept_state(stack, getattr(args, "state", None)) as state,
         ):
             since = args.since or earliest
             stack.add_watches(watches)
@@ -142,6 +145,7 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
                     code = max(code, 1 if failed else 0)
                 if code or not args.watch:
                     return code
+                state.save()  # the polls announced so far, kept if a later one is interrupted
                 first = False
                 time.sleep(args.interval)
     except KeyboardInterrupt:
@@ -260,7 +264,7 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     failed = False
     deliveries: list[Delivery] = []
     progress = Progress(Progress.wanted(args.quiet))
-    with local_stack() as stack, kept_state(stack, getattr(args, "state", None)), closing(progress):
+    with local_stack() as stack, kept_state(stack, getattr(args, "state", None)) as state, closing(progress):
         stack.add_watches(watches)
         if digest_at is not None:  # every version stored at the end of the period the digest covers
             stack.stored_at = period_covered(Frequency(args.digest), digest_at).end
@@ -313,9 +317,12 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
                 sys.stderr.write(f"deptwatch: {rejected}\n")
                 failed = True
         _report_withheld(_withheld(stack))
-        if digest_at is not None:
+        if digest_at is not None and not stack.versions_stored:  # as `run --digest`: it would send a digest again
+            sys.stderr.write("deptwatch: no new version stored: no digest to send\n")
+        elif digest_at is not None:
             failed = run_digest(stack, args.digest, digest_at, args.json, out) or failed
         if getattr(args, "serve", None) is not None:
+            state.save()  # what was announced kept, however serving ends
             serve_until_interrupted(stack, args.serve, out)
     return 1 if failed else 0
 
@@ -390,7 +397,7 @@ def command_serve(args: argparse.Namespace, out: TextIO) -> int:
     with (
         upstream(args.offline) as (environment, since),
         local_stack({}, environment) as stack,
-        kept_state(stack, getattr(args, "state", None)),
+        kept_state(stack, getattr(args, "state", None)) as state,
     ):
         event: dict[str, Any] = {"since": since} if since else {}
         scheduled = {"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}, **event}
@@ -401,6 +408,7 @@ def command_serve(args: argparse.Namespace, out: TextIO) -> int:
             sys.stderr.write(f"deptwatch: source {failure['source']} failed: {failure['error']}\n")
         stack.drain()
         stack.collect_deliveries()
+        state.save()  # what was announced kept, however serving ends
         serve_until_interrupted(stack, args.port, out)
     return 0
 

@@ -20,7 +20,9 @@ def _notifications(out: str) -> int:
 
 
 def _files(directory: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(directory.iterdir())} if directory.exists() else {}
+    """The files of a state directory but its lock (made by every command given it)."""
+    paths = sorted(p for p in directory.iterdir() if p.name != ".lock") if directory.exists() else []
+    return {path.name: path.read_bytes() for path in paths}
 
 
 def test_a_second_run_with_the_same_state_announces_nothing_the_first_did(deptwatch: Deptwatch, tmp_path: Path) -> None:
@@ -32,8 +34,8 @@ def test_a_second_run_with_the_same_state_announces_nothing_the_first_did(deptwa
     # THEN the first announces as a run without state does, and leaves one file per table of the template
     assert first_code == 0, first_err
     assert _notifications(first_out) > 0
-    assert {path.name for path in state.iterdir()} == TABLE_FILES
-    assert all(json.loads(path.read_bytes())["format"] == STATE_FORMAT for path in state.iterdir())
+    assert set(_files(state)) == TABLE_FILES | {"manifest.json"}
+    assert all(json.loads(content)["format"] == STATE_FORMAT for content in _files(state).values())
     # AND the second, which fetches the same records, announces none of them again
     assert second_code == 0, second_err
     assert _notifications(second_out) == 0
@@ -79,16 +81,25 @@ def test_a_run_refused_for_a_user_error_writes_no_state(deptwatch: Deptwatch, tm
 def test_a_run_interrupted_while_its_pipeline_works_keeps_the_previous_state(
     deptwatch: Deptwatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a pipeline whose stream is interrupted (Ctrl-C) after the processor stored the first records
+    # GIVEN a state written by a run
+    state = tmp_path / "state"
+    first_code, _, first_err = deptwatch("run", "--offline", "--quiet", "--state", str(state))
+    assert first_code == 0, first_err
+    before = _files(state)
+
+    # AND a pipeline interrupted (Ctrl-C) while its stream is processed, after something new was stored
     def interrupted(self: LocalStack, mapping: object) -> bool:
+        self.dynamodb.put_item(TableName=self.output("StateTableName"), Item={"id": {"S": "stored-mid-pipeline"}})
         raise KeyboardInterrupt
 
     monkeypatch.setattr(LocalStack, "pump_stream", interrupted)
-    # WHEN a run with a new state directory is interrupted so
-    code, _, err = deptwatch("run", "--offline", "--quiet", "--state", str(tmp_path / "state"))
-    # THEN nothing is written: items stored but not notified are not kept as seen
-    assert code == 0, err
-    assert not (tmp_path / "state").exists()
+    # WHEN a run with that state is interrupted so
+    code, _, err = deptwatch("run", "--offline", "--quiet", "--state", str(state))
+    # THEN every file of the state is byte for byte what it was (items stored but not notified are not kept as
+    # seen), no temporary file is left, and the interruption is said in one line, exit 130
+    assert code == 130
+    assert err.strip().splitlines() == ["deptwatch: interrupted mid-pipeline: state not saved, the previous state kept"]
+    assert _files(state) == before
 
 
 def test_binary_values_and_sets_come_back_as_they_were(tmp_path: Path) -> None:
