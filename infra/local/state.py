@@ -439,11 +439,9 @@ def _signals_deferred() -> Iterator[None]:
 def dead_letters(stack: LocalStack) -> int:
     """Messages on the template's queues that no function consumes (dead-letter and failure queues)."""
     consumed = {mapping.queue_url for mapping in stack.queue_mappings}
-    counts = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
     total = 0
     for logical_id, resource in stack.template["Resources"].items():
         url = stack.physical.get(logical_id, {}).get("QueueUrl")
         if resource["Type"] == "AWS::SQS::Queue" and url and url not in consumed:
-            attributes = stack.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(counts))["Attributes"]
-            total += sum(int(attributes.get(count, 0)) for count in counts)
+            total += stack.messages_on(url)
     return total
