@@ -75,3 +75,40 @@ def test_a_cut_form_queued_over_the_full_text_is_not_stored(stack, api, record) 
     assert stack.dead_letters() == []
     assert stack.collect_deliveries() == []
     assert stored_item(stack) == full
+
+
+LINKED_START = (
+    '<p>The <a href="https://www.gov.uk/government/statistics/fjaa">published statistics</a> give the rates.</p>'
+)
+
+
+def test_a_recheck_of_an_answer_that_begins_with_a_link_changes_nothing(stack, api, record) -> None:  # noqa: F811 (fixtures)
+    # GIVEN an answer beginning with a link whose label is not its URL (the detail's text shows the URL after the
+    # label, the list strips the tags alone: "published statistics give"), stored in full
+    linked = {**record, "answerText": LINKED_START + record["answerText"]}
+    api.listed = [RecordedQuestions.as_listed(linked)]
+    assert "published statistics give" in api.listed[0]["answerText"]
+    api.details = {QUESTION_ID: linked}
+    assert len(poll(stack)) == 1
+    full = stored_item(stack)
+    assert "published statistics (https://www.gov.uk/government/statistics/fjaa) give" in full["body"]
+
+    # WHEN a recheck finds the detail gone, and the cut form is queued all the same (a backfill)
+    api.details = {}
+    assert poll(stack) == []
+    queue_raw(
+        stack,
+        [
+            RawRecordMessage(
+                source="written-questions",
+                record=RecordedQuestions.as_listed(linked),
+                fetched_at=datetime.now(UTC),
+                detail_missing=True,
+            )
+        ],
+    )
+    stack.drain()
+
+    # THEN the full texts stay stored, nothing is told
+    assert stack.collect_deliveries() == []
+    assert stored_item(stack) == full
