@@ -9,6 +9,7 @@ for the whole. A later version with the full text is a completion, not an edit (
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal
 
@@ -20,6 +21,9 @@ SHORTENED_BY_LIST = "shortened_by_list"
 "summary, body"); absent when the item's texts are whole (so an item that was never cut stores what it always did)."""
 TextField = Literal["summary", "body"]
 LIST_ELLIPSES = ("...", "…")
+TEXT_FIELDS: tuple[TextField, ...] = ("summary", "body")
+_SHOWN_LINK = re.compile(r" \(https?://\S+?\)")
+"""What `html_to_text` adds after a link's label that is not its URL, and the list endpoint (tags stripped) lacks."""
 
 
 def shortened_by_list(summary: bool = False, body: bool = False) -> dict[str, str]:
@@ -54,7 +58,7 @@ def respaced_texts(old: Item, new: Item) -> tuple[TextField, ...]:
     cut = shortened_fields(old.details)
     return tuple(
         name
-        for name in ("summary", "body")
+        for name in TEXT_FIELDS
         if name not in cut and getattr(old, name) != getattr(new, name) and _squeezed(old, name) == _squeezed(new, name)
     )
 
@@ -67,27 +71,38 @@ def unedited_texts(old: Item, new: Item) -> tuple[TextField, ...]:
 
 def cut_of_stored(stored: Item, new: Item) -> bool:
     """Whether the new version is only the list's shortened form of the stored one: its cut texts begin the stored
-    full ones, and with those in their place it is the stored item. Not news, and not to be stored over the full
-    texts (a detail missing on a recheck, or in a backfill)."""
+    full ones, its other texts are the stored ones in the list's form (`list_comparable`), and everything else is the
+    stored item's. Not news, and not to be stored over the full texts (a detail missing on a recheck, a backfill)."""
     cut = shortened_fields(new.details)
     if not cut or shortened_fields(stored.details):
         return False
-    if not all(_begins(getattr(new, name), getattr(stored, name)) for name in cut):
+    if not all(
+        _begins(getattr(new, name), getattr(stored, name))
+        if name in cut
+        else _squeezed(new, name) == _squeezed(stored, name)
+        for name in TEXT_FIELDS
+    ):
         return False
     details = {key: value for key, value in new.details.items() if key != SHORTENED_BY_LIST}
-    whole = new.model_copy(update={name: getattr(stored, name) for name in cut} | {"details": details})
+    whole = new.model_copy(update={name: getattr(stored, name) for name in TEXT_FIELDS} | {"details": details})
     return whole.content_hash() == stored.content_hash()
 
 
+def list_comparable(text: str | None) -> str:
+    """A text as the list's form and the detail's form of it agree: without what `html_to_text` adds to the detail's
+    HTML and the list (tags stripped alone) lacks, a link's URL after its label, and without any whitespace."""
+    return "".join(_SHOWN_LINK.sub("", text or "").split())
+
+
 def _begins(cut: str | None, full: str | None) -> bool:
-    """Whether the list's cut text (its ellipsis off) begins the full one, whitespace aside."""
+    """Whether the list's cut text (its ellipsis off) begins the full one, compared as `list_comparable`."""
     if not full:
         return False
     cut = cut or ""
     for ellipsis in LIST_ELLIPSES:
         cut = cut.rstrip().removesuffix(ellipsis)
-    return "".join(full.split()).startswith("".join(cut.split()))
+    return list_comparable(full).startswith(list_comparable(cut))
 
 
 def _squeezed(item: Item, name: TextField) -> str:
-    return "".join((getattr(item, name) or "").split())
+    return list_comparable(getattr(item, name))

@@ -170,16 +170,21 @@ def departures_for(change: VersionChange, notifications: Sequence[Notification])
 
 
 ASKING_ROLES = frozenset({"asked-by"})
+ANSWER_STATES = frozenset({"holding-answer", "answered", "corrected"})
+"""States a question reaches by an answer: without it, the question is as tabled."""
+ANSWER_DETAILS = frozenset({SHORTENED_BY_LIST, "date_answered", "date_holding_answer", "date_answer_corrected"})
 
 
 def question_only(item: Item) -> Item:
-    """The question as its asker put it (identity, title, link, question text, asker, dates): no answer text, no
-    answering or correcting minister, and no note that the answer was shortened."""
+    """The question as its asker put it (identity, title, link, question text, asker, its own dates and state): no
+    answer text, no answering or correcting minister, no answer dates or answered state, and no note that the answer
+    was shortened."""
     cut = shortened_fields(item.details)
-    details = {key: value for key, value in item.details.items() if key != SHORTENED_BY_LIST}
+    details = {key: value for key, value in item.details.items() if key not in ANSWER_DETAILS}
     details |= shortened_by_list(summary="summary" in cut)
     people = tuple(person for person in item.people if person.role in ASKING_ROLES)
-    return item.model_copy(update={"body": None, "people": people, "details": details})
+    state = "tabled" if item.state in ANSWER_STATES else item.state
+    return item.model_copy(update={"body": None, "people": people, "details": details, "state": state})
 
 
 def no_watches() -> WatchIndex:

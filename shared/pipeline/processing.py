@@ -84,8 +84,10 @@ class RecordProcessor(BatchProcessor):
             return None
         item, content_hash = parsed.item, parsed.item.content_hash()
         stored = self._stored.get(item.id)
-        if stored is not None and (stored[0] == content_hash or self._cut_of_stored(parsed.message, item)):
+        if stored is not None and stored[0] == content_hash:
             result = WriteResult(WriteOutcome.UNCHANGED, stored[1])
+        elif (whole_version := self._cut_of_stored(parsed.message, item)) is not None:
+            result = WriteResult(WriteOutcome.UNCHANGED, whole_version)
         else:
             result = self._store.save_if_changed(
                 item, parsed.message.fetched_at, content_hash, delivery=parsed.message.delivery
@@ -104,13 +106,14 @@ class RecordProcessor(BatchProcessor):
             )
         return result
 
-    def _cut_of_stored(self, message: RawRecordMessage, item: Item) -> bool:
-        """Whether a record queued with its detail missing is only the list's cut of the stored full item (read for
-        these rare records alone): then nothing is written over the full texts (shared.domain.shortened)."""
+    def _cut_of_stored(self, message: RawRecordMessage, item: Item) -> int | None:
+        """The stored version of which a record queued with its detail missing is only the list's cut (read for these
+        rare records alone, whether or not the batch's stored hashes could be read), else None: then nothing is
+        written over the full texts (shared.domain.shortened)."""
         if not message.detail_missing:
-            return False
+            return None
         latest = self._store.latest([item.id]).get(item.id)
-        return latest is not None and cut_of_stored(latest[0], item)
+        return latest[1] if latest is not None and cut_of_stored(latest[0], item) else None
 
     def _acknowledge_now(self, record: SQSRecord) -> None:
         """Take a dead-lettered message off its queue at once, not with the batch response: a processor that dies

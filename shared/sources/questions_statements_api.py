@@ -71,6 +71,7 @@ class QuestionsStatementsSource(Source):
     api_host = "questions-statements-api.parliament.uk"
     paginator = OffsetPaginator(skip="skip", items="results", total="totalResults")
     has_detail = True
+    list_cuts_texts = True
     detail_params: ClassVar[Mapping[str, str]] = {"expandMember": "true"}
 
     def records_from_response(self, body: Any) -> list[dict[str, Any]]:

@@ -100,7 +100,6 @@ def _dates(question: WrittenQuestion) -> dict[str, str | None]:
 
 class WrittenQuestionsSource(QuestionsStatementsSource):
     name = "written-questions"
-    list_cuts_texts = True
     kind = Kind.WRITTEN_QUESTION
 
     def list_requests(

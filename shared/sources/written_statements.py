@@ -156,7 +156,6 @@ def _joint_details(statement: WrittenStatement, house: str) -> dict[str, str | i
 
 class WrittenStatementsSource(QuestionsStatementsSource):
     name = "written-statements"
-    list_cuts_texts = True
     kind = Kind.WRITTEN_STATEMENT
 
     def list_requests(

@@ -12,8 +12,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from infra.local.replay.written_questions import RecordedQuestions
 from infra.local.stack import LocalStack
+from shared.adapters.aws import aws_client
 from shared.domain.raw_record import RawRecordMessage
 from tests.helpers import queue_raw
 from tests.integration.read_side import get
@@ -72,6 +75,83 @@ def test_a_cut_form_queued_over_the_full_text_is_not_stored(stack, api, record) 
     stack.drain()
 
     # THEN nothing is stored or told: the cut form of a stored full text is not news
+    assert stack.dead_letters() == []
+    assert stack.collect_deliveries() == []
+    assert stored_item(stack) == full
+
+
+LINKED_START = (
+    '<p>The <a href="https://www.gov.uk/government/statistics/fjaa">published statistics</a> give the rates.</p>'
+)
+
+
+def test_a_recheck_of_an_answer_that_begins_with_a_link_changes_nothing(stack, api, record) -> None:  # noqa: F811 (fixtures)
+    # GIVEN an answer beginning with a link whose label is not its URL (the detail's text shows the URL after the
+    # label, the list strips the tags alone: "published statistics give"), stored in full
+    linked = {**record, "answerText": LINKED_START + record["answerText"]}
+    api.listed = [RecordedQuestions.as_listed(linked)]
+    assert "published statistics give" in api.listed[0]["answerText"]
+    api.details = {QUESTION_ID: linked}
+    assert len(poll(stack)) == 1
+    full = stored_item(stack)
+    assert "published statistics (https://www.gov.uk/government/statistics/fjaa) give" in full["body"]
+
+    # WHEN a recheck finds the detail gone, and the cut form is queued all the same (a backfill)
+    api.details = {}
+    assert poll(stack) == []
+    queue_raw(
+        stack,
+        [
+            RawRecordMessage(
+                source="written-questions",
+                record=RecordedQuestions.as_listed(linked),
+                fetched_at=datetime.now(UTC),
+                detail_missing=True,
+            )
+        ],
+    )
+    stack.drain()
+
+    # THEN the full texts stay stored, nothing is told
+    assert stack.collect_deliveries() == []
+    assert stored_item(stack) == full
+
+
+def test_a_cut_form_is_not_stored_over_the_full_text_when_the_stored_hashes_cannot_be_read(stack, api, record) -> None:  # noqa: F811 (fixtures)
+    # GIVEN the question stored in full
+    api.details = {QUESTION_ID: record}
+    poll(stack)
+    full = stored_item(stack)
+
+    # WHEN its list form is queued with its detail missing, and the processor's read of the stored hashes (an
+    # optimisation it may do without) fails
+    queue_raw(
+        stack,
+        [
+            RawRecordMessage(
+                source="written-questions",
+                record=RecordedQuestions.as_listed(record),
+                fetched_at=datetime.now(UTC),
+                detail_missing=True,
+            )
+        ],
+    )
+    failed: list[str] = []
+
+    def fail_the_first_read(**_: Any) -> None:
+        if not failed:
+            failed.append("BatchGetItem")
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchGetItem")
+
+    client = aws_client("dynamodb")
+    client.meta.events.register("before-parameter-build.dynamodb.BatchGetItem", fail_the_first_read)
+    try:
+        stack.drain()
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.BatchGetItem", fail_the_first_read)
+
+    # THEN the cut form is still told apart from the full text: nothing stored or told
+    assert failed == ["BatchGetItem"]
     assert stack.dead_letters() == []
     assert stack.collect_deliveries() == []
     assert stored_item(stack) == full

@@ -49,3 +49,27 @@ def test_a_completion_leaves_an_uncut_answer_alone(stack, api: RecordedQuestions
     assert "body" not in completed.message["changes"]["fields"]
     assert "centrally. We" not in completed.email
     assert "centrally.\n\nWe publish" in completed.message["item"]["body"]
+
+
+def test_a_completion_leaves_an_uncut_answer_with_a_link_alone(stack, api: RecordedQuestions, record) -> None:  # noqa: F811 (fixtures)
+    # GIVEN an uncut answer with a link whose label is not its URL: the list strips its tags ("in the annual
+    # report"), the detail's text shows the URL after the label
+    linked = {
+        **record,
+        "answerText": '<p>The figures are in the <a href="https://www.gov.uk/report">annual report</a>.</p>'
+        "<p>We publish them every March.</p>",
+    }
+    api.listed = [RecordedQuestions.as_listed(linked)]
+    assert "annual report.We" in api.listed[0]["answerText"]
+    [first] = poll(stack)
+    assert first.message["item"]["details"]["shortened_by_list"] == "summary"
+
+    # WHEN the detail comes
+    api.details = {QUESTION_ID: linked}
+    [completed] = poll(stack)
+
+    # THEN the answer is unchanged, not corrected again
+    assert (completed.message["event"], completed.message["events"]) == ("updated", ["updated"])
+    assert completed.message["changes"]["summary"] == [f"Question: {COMPLETED}"]
+    assert "body" not in completed.message["changes"]["fields"]
+    assert "annual report (https://www.gov.uk/report)." in completed.message["item"]["body"]

@@ -43,6 +43,7 @@ parameter of each list request) and `queries()` (the parameters of each list req
 
 from __future__ import annotations
 
+import html
 import importlib
 import json
 import pkgutil
@@ -61,6 +62,12 @@ import httpx
 
 RECORDED = Path(__file__).resolve().parent.parent / "recordings"
 """The recorded upstream responses, one folder per source: shipped with the package (package data)."""
+
+
+def list_stripped(text: str | None) -> str:
+    """An HTML text as Parliament's list endpoints give it: tags removed and entities unescaped, nothing added in
+    their place (paragraphs and table cells run together, a link's URL not shown: "rates.On average")."""
+    return html.unescape(re.sub(r"<[^>]*>", "", text or "")).replace("\n", "")
 
 
 class Knobs(TypedDict, total=False):

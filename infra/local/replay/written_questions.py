@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any, Unpack
 
-from infra.local.replay import Knobs, ListAndDetailApi, fullest_recorded, readable
+from infra.local.replay import Knobs, ListAndDetailApi, fullest_recorded, list_stripped, readable
 
 PATH = "/api/writtenquestions/questions"
 WINDOW_FIELDS = {"tabled": "dateTabled", "answered": "dateAnswered", "corrected": "dateAnswerCorrected"}
@@ -36,13 +36,11 @@ class RecordedQuestions(ListAndDetailApi):
     @staticmethod
     def as_listed(record: dict[str, Any]) -> dict[str, Any]:
         """The list endpoint's form: question cut at 255 characters, answer HTML-stripped and cut + "..."."""
-        from shared.domain.text import html_to_text
-
         listed = dict(record)
         listed["questionText"] = (record.get("questionText") or "")[:255]
         answer = record.get("answerText")
         if answer and "<" in answer:
-            flat = html_to_text(answer).replace("\n", "")
+            flat = list_stripped(answer)
             listed["answerText"] = flat[:255] + "..." if len(flat) > 258 else flat
         return listed
 

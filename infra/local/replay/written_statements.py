@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Unpack
 
-from infra.local.replay import Knobs, ListAndDetailApi, fullest_recorded, readable
+from infra.local.replay import Knobs, ListAndDetailApi, fullest_recorded, list_stripped, readable
 
 PATH = "/api/writtenstatements/statements"
 LIST_TEXT_LIMIT = 255
@@ -54,10 +54,8 @@ class RecordedStatements(ListAndDetailApi):
     @staticmethod
     def as_listed(record: dict[str, Any]) -> dict[str, Any]:
         """The list endpoint's form of a record: text HTML-stripped and cut at 255 characters plus "..."."""
-        from shared.domain.text import html_to_text
-
         listed = dict(record)
-        flat = html_to_text(record.get("text")).replace("\n", "")
+        flat = list_stripped(record.get("text"))
         listed["text"] = flat[:LIST_TEXT_LIMIT] + "..." if len(flat) > LIST_TEXT_LIMIT + 3 else flat
         return listed
 
