@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -409,7 +409,8 @@ def _finish(kept: KeptState) -> None:
 
 @contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt while the context lasts (in the main thread, where handlers are)."""
+    """SIGTERM and SIGHUP raise KeyboardInterrupt while the context lasts (in the main thread, where handlers are).
+    A signal ignored when the command starts (SIGHUP under nohup) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -417,23 +418,45 @@ def _signals_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = {number: signal.signal(number, interrupt) for number in ORDERLY_EXIT_SIGNALS}
-    try:
+    with _handled(ORDERLY_EXIT_SIGNALS, interrupt):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP held until the context ends (then raised as usual)."""
-    held = {signal.SIGINT, *ORDERLY_EXIT_SIGNALS}
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Ctrl-C, SIGTERM and SIGHUP held until the context ends, then handed to the handlers they had. Held in Python,
+    not with pthread_sigmask: that blocks a signal for the calling thread only, and with another thread alive (the
+    replay server's) the signal is delivered there and CPython still runs the handler in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    try:
+        with _handled((signal.SIGINT, *ORDERLY_EXIT_SIGNALS), hold):
+            yield
+    finally:
+        for number in dict.fromkeys(arrived):  # after the handlers are back: each as it would have been handled
+            signal.raise_signal(number)
+
+
+@contextmanager
+def _handled(numbers: tuple[signal.Signals, ...], handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """`handler` for each signal of `numbers` not ignored (SIG_IGN), the previous handlers put back afterwards (one
+    not set from Python, None, cannot be put back: left alone)."""
+    previous = {
+        number: signal.signal(number, handler)
+        for number in numbers
+        if signal.getsignal(number) not in (signal.SIG_IGN, None)
+    }
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for number, handler_before in previous.items():
+            signal.signal(number, handler_before)
 
 
 def dead_letters(stack: LocalStack) -> int:
