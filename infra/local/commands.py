@@ -396,7 +396,7 @@ def command_serve(args: argparse.Namespace, out: TextIO) -> int:
     use_local_environment()
     with (
         upstream(args.offline) as (environment, since),
-        local_stack({}, environment) as stack,
+        local_stack({"Departments": args.departments} if args.departments else {}, environment) as stack,
         kept_state(stack, getattr(args, "state", None)) as state,
     ):
         event: dict[str, Any] = {"since": since} if since else {}
