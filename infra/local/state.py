@@ -170,8 +170,6 @@ def read_state(directory: Path, tables: dict[str, str]) -> dict[str, list[Item]]
     without a file: the directory of a first run, or a table new in this version)."""
     if not directory.exists():
         return {}
-    if not directory.is_dir():
-        raise StateError(f"--state {directory}: not a directory")
     try:  # os.scandir, not Path.glob: a directory that cannot be listed is an error, not an empty state
         with os.scandir(directory) as entries:
             paths = sorted(
@@ -230,7 +228,6 @@ def restore(stack: LocalStack, directory: Path) -> int:
     from shared.adapters.watch_store import WatchStore
 
     tables = table_names(stack)
-    check_writable(directory)
     state = read_state(directory, tables)
     for logical_id, items in state.items():
         for start in range(0, len(items), BATCH_WRITE_LIMIT):
