@@ -377,6 +377,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="poll once, then serve the read side (pages, feeds) locally")
     serve.add_argument("--port", type=int, default=8080, help="local port (default 8080; 0: any free one)")
     serve.add_argument("--offline", action="store_true", help="poll the recorded responses, not the live APIs")
+    serve.add_argument(  # as `run`'s: a state made by `run --departments X` is served with the same departments
+        "--departments", type=values.departments, help="comma-separated department slugs or acronyms (default: all)"
+    )
     serve.set_defaults(handler=_local_command("command_serve", polls_upstream=True))
     _state_flag(serve)
 

@@ -264,7 +264,7 @@ def command_ingest(args: argparse.Namespace, out: TextIO) -> int:
     failed = False
     deliveries: list[Delivery] = []
     progress = Progress(Progress.wanted(args.quiet))
-    with local_stack() as stack, kept_state(stack, getattr(args, "state", None)) as state, closing(progress):
+    with local_stack() as stack, kept_state(stack, getattr(args, "state", None), "files") as state, closing(progress):
         stack.add_watches(watches)
         if digest_at is not None:  # every version stored at the end of the period the digest covers
             stack.stored_at = period_covered(Frequency(args.digest), digest_at).end
@@ -396,7 +396,7 @@ def command_serve(args: argparse.Namespace, out: TextIO) -> int:
     use_local_environment()
     with (
         upstream(args.offline) as (environment, since),
-        local_stack({}, environment) as stack,
+        local_stack({"Departments": args.departments} if args.departments else {}, environment) as stack,
         kept_state(stack, getattr(args, "state", None)) as state,
     ):
         event: dict[str, Any] = {"since": since} if since else {}

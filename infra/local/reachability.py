@@ -11,6 +11,7 @@ import socket
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Collection
 
 DEMO_HINT = "run `make demo` to see the same pipeline offline, on recorded responses"
@@ -57,9 +58,19 @@ def unresolved(hosts: Collection[str], within: float = RESOLVE_WITHIN_SECONDS) -
     return {host for host, answer in dict(resolved).items() if not answer}
 
 
+def proxied(host: str) -> bool:
+    """Whether the poll reaches `host` through a proxy (HTTPS_PROXY or ALL_PROXY, not bypassed by NO_PROXY, as httpx
+    reads them): then the proxy resolves its name, and a lookup here says nothing."""
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get("https") or proxies.get("all")) and not urllib.request.proxy_bypass(host)
+
+
 def no_upstream_resolves() -> bool:
-    """Whether no polled host's name resolves (no network): then says so in one line, with the offline way."""
+    """Whether no polled host's name resolves (no network): then says so in one line, with the offline way. A host
+    served by a proxy counts as reachable, as far as this check knows."""
     hosts = polled_hosts()
+    if any(proxied(host) for host in hosts):
+        return False
     if not hosts or "" in hosts or unresolved(hosts) != hosts:  # a source without a declared host: cannot tell
         return False
     sys.stderr.write(no_network_line(hosts))

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -62,21 +62,32 @@ MADE_WITH = ("Departments", "Sources")
 """The parameters a state depends on: a state of some departments' or sources' items and watermarks is not another's."""
 
 
+Upstream = Literal["offline", "live", "files"]
+"""Where a state's items came from: the recorded responses (`--offline`), the live APIs, or files given to `ingest`."""
+UPSTREAM_DESCRIPTIONS: dict[str, str] = {
+    "offline": "the recorded responses (offline)",
+    "live": "the live APIs",
+    "files": "ingested files",
+}
+
+
 class Manifest(BaseModel):
-    """How a state directory was made: a state of the recorded responses mixed into a live run would show recorded
-    items as read and start from the recordings' watermarks."""
+    """How a state directory was made: a state of the recorded responses (or of ingested files) mixed into a live run
+    would show recorded items as read and start from the recordings' watermarks."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: Literal["deptwatch.local-state/1"] = "deptwatch.local-state/1"
-    upstream: Literal["offline", "live"]
+    upstream: Upstream
     parameters: dict[str, str]
 
 
-def manifest_of(stack: LocalStack) -> Manifest:
+def manifest_of(stack: LocalStack, upstream: Upstream | None = None) -> Manifest:
+    """The manifest of the stack's state: `upstream` as the command says (ingest: "files"), or as its functions
+    poll (the recorded responses when given UPSTREAM_OVERRIDES, else live)."""
     offline = any("UPSTREAM_OVERRIDES" in spec.environment for spec in stack.functions.values())
     return Manifest(
-        upstream="offline" if offline else "live",
+        upstream=upstream or ("offline" if offline else "live"),
         parameters={name: stack.parameters.get(name, "") for name in MADE_WITH},
     )
 
@@ -90,9 +101,10 @@ def check_manifest(directory: Path, made: Manifest) -> None:
         kept = Manifest.model_validate_json(path.read_bytes())
     except (OSError, ValidationError) as error:
         raise StateError(f"{path}: not a deptwatch state manifest ({str(error).splitlines()[0]})") from None
-    if kept.upstream != made.upstream:
+    if (kept.upstream == "live") != (made.upstream == "live"):  # recordings and files mix; neither with live items
         raise StateError(
-            f"--state {directory}: made by an {kept.upstream} run, this one is {made.upstream}: "
+            f"--state {directory}: made from {UPSTREAM_DESCRIPTIONS[kept.upstream]}, this command reads "
+            f"{UPSTREAM_DESCRIPTIONS[made.upstream]}, and a live state takes no other items: "
             "use another --state directory"
         )
     for name in MADE_WITH:
@@ -158,8 +170,6 @@ def read_state(directory: Path, tables: dict[str, str]) -> dict[str, list[Item]]
     without a file: the directory of a first run, or a table new in this version)."""
     if not directory.exists():
         return {}
-    if not directory.is_dir():
-        raise StateError(f"--state {directory}: not a directory")
     try:  # os.scandir, not Path.glob: a directory that cannot be listed is an error, not an empty state
         with os.scandir(directory) as entries:
             paths = sorted(
@@ -218,7 +228,6 @@ def restore(stack: LocalStack, directory: Path) -> int:
     from shared.adapters.watch_store import WatchStore
 
     tables = table_names(stack)
-    check_writable(directory)
     state = read_state(directory, tables)
     for logical_id, items in state.items():
         for start in range(0, len(items), BATCH_WRITE_LIMIT):
@@ -251,16 +260,16 @@ def scan_items(stack: LocalStack, table_name: str) -> Iterator[Item]:
         yield from page.get("Items", [])
 
 
-def dump(stack: LocalStack, directory: Path) -> None:
+def dump(stack: LocalStack, directory: Path, manifest: Manifest | None = None) -> None:
     """Every table's items into `directory`, one file per logical table. All files are written to temporary names
     first and then renamed over the old ones (os.replace), so a file is never half-written."""
     try:
-        _write_tables(stack, directory)
+        _write_tables(stack, directory, manifest or manifest_of(stack))
     except OSError as error:  # a full disk, a directory removed meanwhile: one line, not a traceback
         raise StateError(f"--state {directory}: the state could not be written ({error})") from None
 
 
-def _write_tables(stack: LocalStack, directory: Path) -> None:
+def _write_tables(stack: LocalStack, directory: Path, manifest: Manifest) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     now = int(time.time())
     written: list[tuple[str, Path]] = []
@@ -283,7 +292,7 @@ def _write_tables(stack: LocalStack, directory: Path) -> None:
         handle, temporary = tempfile.mkstemp(dir=directory, prefix=".manifest.", suffix=".tmp")
         written.append((temporary, directory / MANIFEST_FILE))
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(manifest_of(stack).model_dump_json())
+            file.write(manifest.model_dump_json())
             file.flush()
             os.fsync(file.fileno())
     except BaseException:
@@ -329,20 +338,21 @@ class StateNotSaved(Exception):
 class KeptState:
     """A command's state directory (None: no `--state`): `save` at each settled point of the command."""
 
-    def __init__(self, stack: LocalStack, directory: Path | None) -> None:
+    def __init__(self, stack: LocalStack, directory: Path | None, manifest: Manifest | None = None) -> None:
         self.stack = stack
         self.directory = directory
+        self.manifest = manifest or manifest_of(stack)
 
     def save(self) -> None:
         """Dump the tables if the pipeline is at rest: after each poll of `run --watch` and its digest, and before
         `serve` serves, so that an interruption later loses nothing already announced."""
         if self.directory is not None and self.stack.settled():
             with _signals_deferred():  # a dump is not stopped between two renames
-                dump(self.stack, self.directory)
+                dump(self.stack, self.directory, self.manifest)
 
 
 @contextmanager
-def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[KeptState]:
+def kept_state(stack: LocalStack, given: str | Path | None, upstream: Upstream | None = None) -> Iterator[KeptState]:
     """Restore the tables from `directory` (if given), and dump them back when the command ends, normally or not
     (SIGTERM and SIGHUP end it as Ctrl-C does), as long as its pipeline was left drained (`LocalStack.settled`): an
     interrupted pipeline may have stored items it has not yet notified, which a later run would take as already seen.
@@ -353,10 +363,11 @@ def kept_state(stack: LocalStack, given: str | Path | None) -> Iterator[KeptStat
         return
     directory = Path(given)
     check_writable(directory)
+    manifest = manifest_of(stack, upstream)
     with _locked(directory), _signals_as_interrupt():
-        check_manifest(directory, manifest_of(stack))
+        check_manifest(directory, manifest)
         restore(stack, directory)
-        kept = KeptState(stack, directory)
+        kept = KeptState(stack, directory, manifest)
         try:
             yield kept
         except BaseException as error:
@@ -409,7 +420,8 @@ def _finish(kept: KeptState) -> None:
 
 @contextmanager
 def _signals_as_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise KeyboardInterrupt while the context lasts (in the main thread, where handlers are)."""
+    """SIGTERM and SIGHUP raise KeyboardInterrupt while the context lasts (in the main thread, where handlers are).
+    A signal ignored when the command starts (SIGHUP under nohup) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -417,23 +429,45 @@ def _signals_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt(signal.Signals(signum).name)
 
-    previous = {number: signal.signal(number, interrupt) for number in ORDERLY_EXIT_SIGNALS}
-    try:
+    with _handled(ORDERLY_EXIT_SIGNALS, interrupt):
         yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 @contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Ctrl-C, SIGTERM and SIGHUP held until the context ends (then raised as usual)."""
-    held = {signal.SIGINT, *ORDERLY_EXIT_SIGNALS}
-    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Ctrl-C, SIGTERM and SIGHUP held until the context ends, then handed to the handlers they had. Held in Python,
+    not with pthread_sigmask: that blocks a signal for the calling thread only, and with another thread alive (the
+    replay server's) the signal is delivered there and CPython still runs the handler in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: object) -> None:
+        arrived.append(signum)
+
+    try:
+        with _handled((signal.SIGINT, *ORDERLY_EXIT_SIGNALS), hold):
+            yield
+    finally:
+        for number in dict.fromkeys(arrived):  # after the handlers are back: each as it would have been handled
+            signal.raise_signal(number)
+
+
+@contextmanager
+def _handled(numbers: tuple[signal.Signals, ...], handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """`handler` for each signal of `numbers` not ignored (SIG_IGN), the previous handlers put back afterwards (one
+    not set from Python, None, cannot be put back: left alone)."""
+    previous = {
+        number: signal.signal(number, handler)
+        for number in numbers
+        if signal.getsignal(number) not in (signal.SIG_IGN, None)
+    }
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+        for number, handler_before in previous.items():
+            signal.signal(number, handler_before)
 
 
 def dead_letters(stack: LocalStack) -> int:

@@ -35,6 +35,9 @@ def deptwatch(capsys: pytest.CaptureFixture[str]) -> Iterator[Deptwatch]:
         os.environ.update(saved)
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
 @pytest.fixture
 def no_name_resolution(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """A machine without network: every name but loopback fails to resolve (as with no DNS); counts the lookups."""
@@ -48,4 +51,6 @@ def no_name_resolution(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    for name in PROXY_VARIABLES:  # behind a proxy the names are not looked up here (infra.local.reachability)
+        monkeypatch.delenv(name, raising=False)
     return looked_up

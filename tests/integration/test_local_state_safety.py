@@ -73,7 +73,12 @@ def test_sigterm_ends_a_command_as_ctrl_c_does(
     deptwatch: Deptwatch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # GIVEN `run --watch --state D` sent SIGTERM while it waits for its next poll (a settled point)
-    monkeypatch.setattr(time, "sleep", lambda seconds: os.kill(os.getpid(), signal.SIGTERM))
+    def terminate(seconds: float) -> None:
+        # without deptwatch's handler SIGTERM would kill the test worker: fail the test instead
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(time, "sleep", terminate)
     state = tmp_path / "state"
     code, out, err = deptwatch(*RUN, "--watch", "--state", str(state))
     # THEN it ends in order: exit 0, the state written

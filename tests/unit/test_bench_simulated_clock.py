@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bench.requests import POLL_INTERVAL, SIMULATED_START, simulated_polls
+from bench.requests import POLL_INTERVAL, SIMULATED_START, _stamp, simulated_polls
 from functions.fetcher import app as fetcher
 from infra.cfn_template import load_template
 from infra.local.stack import TEMPLATE
@@ -14,10 +14,6 @@ from shared.sources.incremental import MEMORY_SHARDS, recheck_due, shard_of
 
 DEFAULT_PERIOD = timedelta(minutes=int(load_template(TEMPLATE)["Parameters"]["DetailRecheckMinutes"]["Default"]))
 ONE_KEY_PER_PART = {shard_of(key): key for key in (str(n) for n in range(1_000))}
-
-
-def _stamp(poll: int) -> int:
-    return int((SIMULATED_START + poll * POLL_INTERVAL).timestamp())
 
 
 def _parts_due(poll: int) -> int:
