@@ -206,23 +206,6 @@ def test_the_dump_leaves_out_expired_rows_and_keeps_the_files_private(tmp_path: 
     assert (tmp_path / "StateTable.json").stat().st_mode & 0o777 == 0o600
 
 
-def test_an_offline_state_is_refused_by_a_live_run(
-    deptwatch: Deptwatch, tmp_path: Path, no_name_resolution: object
-) -> None:
-    # GIVEN a state made by the offline demo
-    state = tmp_path / "state"
-    first_code, _, first_err = deptwatch(*RUN, "--state", str(state))
-    assert first_code == 0, first_err
-    before = _table_files(state)
-    # WHEN a live run (no network here: it would say so, not reach it) is given it
-    code, out, err = deptwatch("run", "--quiet", "--state", str(state))
-    # THEN it is refused in one line saying why, exit 2, the state untouched
-    assert code == 2, err
-    assert len(err.strip().splitlines()) == 1 and "offline" in err, err
-    assert _table_files(state) == before
-    assert out == ""
-
-
 def test_a_state_made_for_other_departments_is_refused(deptwatch: Deptwatch, tmp_path: Path) -> None:
     state = tmp_path / "state"
     first_code, _, first_err = deptwatch(*RUN, "--state", str(state))
