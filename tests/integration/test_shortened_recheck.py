@@ -37,6 +37,17 @@ def stored_item(stack: LocalStack) -> dict[str, Any]:
     return dict(json.loads(document)["item"])
 
 
+def queue_cut_form(stack: LocalStack, full: dict[str, Any]) -> None:
+    """The list form of the `full` record queued with its detail missing, as a fetcher that could not read it would."""
+    message = RawRecordMessage(
+        source="written-questions",
+        record=RecordedQuestions.as_listed(full),
+        fetched_at=datetime.now(UTC),
+        detail_missing=True,
+    )
+    queue_raw(stack, [message])
+
+
 def test_a_recheck_that_finds_the_detail_gone_changes_nothing(stack, api, record) -> None:  # noqa: F811 (fixtures)
     # GIVEN the question stored in full (its detail read)
     api.details = {QUESTION_ID: record}
@@ -65,13 +76,7 @@ def test_a_cut_form_queued_over_the_full_text_is_not_stored(stack, api, record) 
     full = stored_item(stack)
 
     # WHEN its list form is queued with its detail missing all the same (a backfill, or an older fetcher)
-    cut = RawRecordMessage(
-        source="written-questions",
-        record=RecordedQuestions.as_listed(record),
-        fetched_at=datetime.now(UTC),
-        detail_missing=True,
-    )
-    queue_raw(stack, [cut])
+    queue_cut_form(stack, record)
     stack.drain()
 
     # THEN nothing is stored or told: the cut form of a stored full text is not news
@@ -99,17 +104,7 @@ def test_a_recheck_of_an_answer_that_begins_with_a_link_changes_nothing(stack, a
     # WHEN a recheck finds the detail gone, and the cut form is queued all the same (a backfill)
     api.details = {}
     assert poll(stack) == []
-    queue_raw(
-        stack,
-        [
-            RawRecordMessage(
-                source="written-questions",
-                record=RecordedQuestions.as_listed(linked),
-                fetched_at=datetime.now(UTC),
-                detail_missing=True,
-            )
-        ],
-    )
+    queue_cut_form(stack, linked)
     stack.drain()
 
     # THEN the full texts stay stored, nothing is told
@@ -125,17 +120,7 @@ def test_a_cut_form_is_not_stored_over_the_full_text_when_the_stored_hashes_cann
 
     # WHEN its list form is queued with its detail missing, and the processor's read of the stored hashes (an
     # optimisation it may do without) fails
-    queue_raw(
-        stack,
-        [
-            RawRecordMessage(
-                source="written-questions",
-                record=RecordedQuestions.as_listed(record),
-                fetched_at=datetime.now(UTC),
-                detail_missing=True,
-            )
-        ],
-    )
+    queue_cut_form(stack, record)
     failed: list[str] = []
 
     def fail_the_first_read(**_: Any) -> None:
