@@ -70,11 +70,13 @@ def unedited_texts(old: Item, new: Item) -> tuple[TextField, ...]:
 
 
 def cut_of_stored(stored: Item, new: Item) -> bool:
-    """Whether the new version is only the list's shortened form of the stored one: its cut texts begin the stored
-    full ones, its other texts are the stored ones in the list's form (`list_comparable`), and everything else is the
-    stored item's. Not news, and not to be stored over the full texts (a detail missing on a recheck, a backfill)."""
+    """Whether the new version is only the list's form of the stored one, shortened or not: its cut texts begin the
+    stored full ones, its other texts are the stored ones in the list's form (`list_comparable`: a short text the list
+    did not cut still lost its paragraphs and link URLs), and everything else is the stored item's. Not news, and not
+    to be stored over the full texts (a detail missing on a recheck, a backfill). A stored item that is itself the
+    list's form has nothing fuller to keep: its hash decides as for any record."""
     cut = shortened_fields(new.details)
-    if not cut or shortened_fields(stored.details):
+    if shortened_fields(stored.details):
         return False
     if not all(
         _begins(getattr(new, name), getattr(stored, name))

@@ -177,14 +177,15 @@ ANSWER_DETAILS = frozenset({SHORTENED_BY_LIST, "date_answered", "date_holding_an
 
 def question_only(item: Item) -> Item:
     """The question as its asker put it (identity, title, link, question text, asker, its own dates and state): no
-    answer text, no answering or correcting minister, no answer dates or answered state, and no note that the answer
-    was shortened."""
+    answer text, attachments (they come with the answer) or answering or correcting minister, no answer dates or
+    answered state (its time is the question's own), and no note that the answer was shortened."""
     cut = shortened_fields(item.details)
     details = {key: value for key, value in item.details.items() if key not in ANSWER_DETAILS}
     details |= shortened_by_list(summary="summary" in cut)
     people = tuple(person for person in item.people if person.role in ASKING_ROLES)
     state = "tabled" if item.state in ANSWER_STATES else item.state
-    return item.model_copy(update={"body": None, "people": people, "details": details, "state": state})
+    update = {"body": None, "people": people, "details": details, "state": state, "attachments": ()}
+    return item.model_copy(update=update | {"updated_at": item.published_at})
 
 
 def no_watches() -> WatchIndex:

@@ -35,7 +35,8 @@ def deptwatch(capsys: pytest.CaptureFixture[str]) -> Iterator[Deptwatch]:
         os.environ.update(saved)
 
 
-PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy")
+"""Cleared by `no_name_resolution`: a proxy (or a machine's NO_PROXY) would decide what is looked up here."""
 
 
 @pytest.fixture

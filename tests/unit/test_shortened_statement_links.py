@@ -31,3 +31,21 @@ def test_a_statement_beginning_with_a_link_is_completed_not_edited(raw_message, 
     assert "Pharmacy First guidance (https://www.gov.uk/guidance/pharmacy-first) applies." in (full.body or "")
     assert completed_texts(cut, full) == ("body",)
     assert cut_of_stored(full, cut)
+
+
+def test_a_short_statement_the_list_did_not_cut_is_not_news_over_its_full_text(raw_message, recorded) -> None:
+    # GIVEN a short statement (not cut by the list) with a link and two paragraphs, stored in full
+    statement = recorded("written-statements/detail_1701205.json")["value"]
+    statement["text"] = LINKED_START + "<p>We publish the figures every March.</p>"
+    listed = RecordedStatements.as_listed(statement)
+    assert listed["text"] == "The Pharmacy First guidance applies.We publish the figures every March."
+
+    # WHEN its list form comes with the detail missing (a backfill after the detail was withdrawn)
+    listed_form, full = parsed(raw_message, listed, True), parsed(raw_message, statement, False)
+
+    # THEN nothing is cut, and it is only the stored item in the list's form: not stored over it, not news
+    assert "shortened_by_list" not in listed_form.details
+    assert cut_of_stored(full, listed_form)
+    # AND a real edit in the list's form is still news
+    edited = listed_form.model_copy(update={"body": (listed_form.body or "").replace("March", "April")})
+    assert not cut_of_stored(full, edited)
