@@ -15,6 +15,15 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind) or kind.replace("-", " ").title()
 
 
+def page_and_documents(item: NotificationItem) -> list[str]:
+    """The seed's look for a paper: its source page, then one line per document (or that none is listed yet)."""
+    lines = [f"Source Page: {item.title}"]
+    lines += [f"Document: {a.title} ({a.file_type or 'file'})" for a in item.attachments]
+    if not item.attachments:
+        lines.append("No documents listed yet.")
+    return lines
+
+
 def people_with_role(notification: Notification, role: str) -> list[str]:
     return [person.display() for person in notification.item.people if person.role == role]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.domain.notification import Notification, NotificationItem
-from shared.render.base import KindRenderer
+from shared.render.base import KindRenderer, page_and_documents
 from shared.render.formats import long_date, long_days_in
 
 
@@ -23,10 +23,7 @@ class CommitteePublicationRenderer(KindRenderer):
         """Its page, one line per document, then the paper number, the inquiry and what it responds to."""
         item = notification.item
         details = item.details
-        lines = [f"Source Page: {item.title}"]
-        lines += [f"Document: {a.title} ({a.file_type or 'file'})" for a in item.attachments]
-        if not item.attachments:
-            lines.append("No documents listed yet.")
+        lines = page_and_documents(item)
         lines.append("")
         facts = [
             ("Type", details.get("publication_type")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.domain.notification import Notification, NotificationItem
-from shared.render.base import KindRenderer
+from shared.render.base import KindRenderer, page_and_documents
 from shared.render.formats import month_first_date
 
 
@@ -16,10 +16,7 @@ class DepositedPaperRenderer(KindRenderer):
     def email_section(self, notification: Notification) -> list[str]:
         """As the department page shows a deposited paper: the source page, then one line per document."""
         item = notification.item
-        lines = [f"Source Page: {item.title}"]
-        lines += [f"Document: {a.title} ({a.file_type or 'file'})" for a in item.attachments]
-        if not item.attachments:
-            lines.append("No documents listed yet.")
+        lines = page_and_documents(item)
         lines.append("")
         if item.details.get("paper_number"):
             lines.append(f"Paper number: {item.details['paper_number']}")

@@ -126,8 +126,7 @@ class Site:
             document = {
                 "department": {"slug": department.slug, "name": department.name},
                 "items": [n.item.model_dump(mode="json") for n in notifications],
-                "older": older and older.replace(path, f"{path}.json", 1),
-                "newer": newer and newer.replace(path, f"{path}.json", 1),
+                **_json_page_links(path, older, newer),
             }
             return Response(200, JSON, json.dumps(document, ensure_ascii=False), last_modified=last_modified)
         body = render(
@@ -300,8 +299,7 @@ class Site:
             document = {
                 "watch": watch.stored(),
                 "items": [n.item.model_dump(mode="json") for _, n in page.rows],
-                "older": older and older.replace(path, f"{path}.json", 1),
-                "newer": newer and newer.replace(path, f"{path}.json", 1),
+                **_json_page_links(path, older, newer),
             }
             return Response(200, JSON, json.dumps(document, ensure_ascii=False), last_modified=last_modified)
         body = render(
@@ -397,3 +395,11 @@ def _filter_links(path: str, kind: str | None, source: str | None) -> dict[str, 
 
 
 __all__ = ["Entry", "Request", "Site"]
+
+
+def _json_page_links(path: str, older: str | None, newer: str | None) -> dict[str, str | None]:
+    """A paged JSON view's links to its older and newer pages: the HTML page links, to the same page as JSON."""
+    return {
+        "older": older and older.replace(path, f"{path}.json", 1),
+        "newer": newer and newer.replace(path, f"{path}.json", 1),
+    }
